@@ -1,0 +1,16 @@
+//! Kindling's domain, free of Burn and of the web: what a dataset, a run and a metric are, how
+//! synthetic data is generated, and the messages the UI and the trainer worker exchange.
+//!
+//! Everything here compiles and tests natively in seconds; the browser shell and the trainer
+//! both build on it, so the rules of the product live in one place.
+
+pub mod data;
+pub mod metrics;
+pub mod protocol;
+pub mod rng;
+pub mod session;
+pub mod spec;
+
+/// The app version, shown in the footer and recorded with every run so a result can be traced
+/// to the build that made it.
+pub const APP_VERSION: &str = env!("CARGO_PKG_VERSION");

@@ -1,0 +1,174 @@
+//! The trainer: a dedicated Web Worker that trains with kindling-ml and talks to the UI with
+//! kindling-core's protocol. It never links the UI; this file is only the message pump.
+//!
+//! Training runs in slices of about [`SLICE_MS`]; between slices the worker returns to its
+//! event loop, so Pause, Resume and Stop are heard within one slice.
+
+#[cfg(target_arch = "wasm32")]
+fn main() {
+    trainer::start();
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+fn main() {
+    eprintln!("the trainer runs inside a browser worker; build it for wasm32 with Trunk");
+}
+
+#[cfg(target_arch = "wasm32")]
+mod trainer {
+    use std::cell::Cell;
+    use std::rc::Rc;
+
+    use kindling_core::protocol::{FromWorker, RunOutcome, ToWorker};
+    use kindling_core::spec::TrainSpec;
+    use kindling_ml::Trainer;
+    use wasm_bindgen::prelude::*;
+    use web_sys::{DedicatedWorkerGlobalScope, MessageChannel, MessageEvent};
+
+    /// Long enough that per-slice overhead is small, short enough that Stop feels immediate.
+    const SLICE_MS: f64 = 30.0;
+    /// How often a paused run checks whether it may go on.
+    const PAUSE_POLL_MS: i32 = 50;
+
+    /// What the UI has asked of the run in progress, read between slices.
+    #[derive(Default)]
+    struct Control {
+        busy: Cell<bool>,
+        paused: Cell<bool>,
+        stop: Cell<bool>,
+    }
+
+    fn scope() -> DedicatedWorkerGlobalScope {
+        js_sys::global().unchecked_into()
+    }
+
+    fn post(message: &FromWorker) {
+        // Posting only fails when the page is gone, and then nobody is left to tell.
+        let _ = scope().post_message(&JsValue::from_str(&message.to_json()));
+    }
+
+    pub fn start() {
+        std::panic::set_hook(Box::new(|info| {
+            let message = info.to_string();
+            web_sys::console::error_1(&JsValue::from_str(&message));
+            post(&FromWorker::Crashed { message });
+        }));
+        let control = Rc::new(Control::default());
+        let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
+            let Some(text) = event.data().as_string() else {
+                return;
+            };
+            match ToWorker::from_json(&text) {
+                Ok(message) => handle(message, &control),
+                Err(error) => web_sys::console::error_1(&JsValue::from_str(&error.to_string())),
+            }
+        });
+        scope().set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+        on_message.forget();
+        post(&FromWorker::Ready);
+    }
+
+    fn handle(message: ToWorker, control: &Rc<Control>) {
+        match message {
+            ToWorker::Train { run_id, spec } => {
+                if control.busy.replace(true) {
+                    post(&FromWorker::Failed {
+                        run_id,
+                        reason: "another run is still training; stop it first".into(),
+                    });
+                    return;
+                }
+                control.paused.set(false);
+                control.stop.set(false);
+                let control = Rc::clone(control);
+                wasm_bindgen_futures::spawn_local(async move {
+                    train(run_id, spec, &control).await;
+                    control.busy.set(false);
+                });
+            }
+            ToWorker::Pause => control.paused.set(true),
+            ToWorker::Resume => control.paused.set(false),
+            ToWorker::Stop => control.stop.set(true),
+        }
+    }
+
+    async fn train(run_id: String, spec: TrainSpec, control: &Control) {
+        let trainer = spec
+            .dataset
+            .load()
+            .map_err(|error| error.to_string())
+            .and_then(|data| Trainer::new(&spec, &data).map_err(|error| error.to_string()));
+        let mut trainer = match trainer {
+            Ok(trainer) => trainer,
+            Err(reason) => return post(&FromWorker::Failed { run_id, reason }),
+        };
+        let performance = scope()
+            .performance()
+            .expect("workers have a performance clock");
+        let now_ms = move || performance.now();
+        let outcome = loop {
+            if control.stop.get() {
+                break RunOutcome::Stopped;
+            }
+            if control.paused.get() {
+                post(&FromWorker::Paused {
+                    run_id: run_id.clone(),
+                });
+                while control.paused.get() && !control.stop.get() {
+                    sleep_ms(PAUSE_POLL_MS).await;
+                }
+                post(&FromWorker::Resumed {
+                    run_id: run_id.clone(),
+                });
+                continue;
+            }
+            let slice = match trainer.run_slice(&now_ms, SLICE_MS) {
+                Ok(slice) => slice,
+                Err(error) => {
+                    return post(&FromWorker::Failed {
+                        run_id,
+                        reason: error.to_string(),
+                    });
+                }
+            };
+            post(&FromWorker::Progress {
+                run_id: run_id.clone(),
+                epochs: slice.epochs,
+                fraction_done: trainer.fraction_done(),
+            });
+            if slice.done {
+                break RunOutcome::Completed;
+            }
+            yield_to_event_loop().await;
+        };
+        post(&FromWorker::Finished {
+            run_id,
+            outcome,
+            metrics: trainer.evaluate(),
+        });
+    }
+
+    /// Lets queued messages run. A message to ourselves is not clamped the way a nested
+    /// `setTimeout(0)` is (4 ms), which would cost over 10% of a 30 ms slice.
+    async fn yield_to_event_loop() {
+        thread_local! {
+            static CHANNEL: MessageChannel =
+                MessageChannel::new().expect("workers can open message channels");
+        }
+        let promise = js_sys::Promise::new(&mut |resolve, _reject| {
+            CHANNEL.with(|channel| {
+                channel.port1().set_onmessage(Some(&resolve));
+                let _ = channel.port2().post_message(&JsValue::NULL);
+            });
+        });
+        let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
+    }
+
+    async fn sleep_ms(duration_ms: i32) {
+        let promise = js_sys::Promise::new(&mut |resolve, _reject| {
+            let _ = scope()
+                .set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, duration_ms);
+        });
+        let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
+    }
+}

@@ -1,0 +1,4 @@
+//! Reusable views.
+
+pub mod line_chart;
+pub mod progress_bar;

@@ -1,0 +1,10 @@
+//! Kindling's browser shell: the Leptos UI. `main.rs` only mounts [`App`]; the trainer is the
+//! separate `worker` binary, so this crate never links Burn.
+
+pub mod app;
+pub mod components;
+pub mod pages;
+pub mod platform;
+pub mod state;
+
+pub use app::App;

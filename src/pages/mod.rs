@@ -1,0 +1,4 @@
+//! One file per page.
+
+pub mod about;
+pub mod train;

@@ -1,0 +1,259 @@
+//! The Train page: settings on the left, the run's live progress on the right.
+
+use kindling_core::data::synthetic::{SyntheticKind, SyntheticSpec};
+use kindling_core::protocol::RunOutcome;
+use kindling_core::session::{RunProgress, RunStatus};
+use kindling_core::spec::{DatasetSpec, ModelSpec, Optimizer, TrainSpec, parse_hidden_layers};
+use leptos::prelude::*;
+
+use crate::components::line_chart::{LineChart, Series};
+use crate::components::progress_bar::ProgressBar;
+use crate::state::training::Training;
+
+/// The form as typed: strings, so a half-typed number is not lost or "corrected" under the
+/// person's fingers. It becomes a [`TrainSpec`] only when Train is pressed.
+#[derive(Clone, Copy)]
+struct TrainForm {
+    sample_count: RwSignal<String>,
+    noise: RwSignal<String>,
+    hidden_layers: RwSignal<String>,
+    learning_rate: RwSignal<String>,
+    batch_size: RwSignal<String>,
+    epochs: RwSignal<String>,
+    seed: RwSignal<String>,
+}
+
+impl TrainForm {
+    fn from_spec(spec: &TrainSpec) -> Self {
+        let DatasetSpec::Synthetic(data) = &spec.dataset;
+        let layers = spec
+            .model
+            .hidden_layers
+            .iter()
+            .map(usize::to_string)
+            .collect::<Vec<_>>();
+        Self {
+            sample_count: RwSignal::new(data.sample_count.to_string()),
+            noise: RwSignal::new(data.noise.to_string()),
+            hidden_layers: RwSignal::new(layers.join(", ")),
+            learning_rate: RwSignal::new(spec.learning_rate.to_string()),
+            batch_size: RwSignal::new(spec.batch_size.to_string()),
+            epochs: RwSignal::new(spec.epochs.to_string()),
+            seed: RwSignal::new(spec.seed.to_string()),
+        }
+    }
+
+    fn to_spec(self) -> Result<TrainSpec, String> {
+        let sample_count = parse_field::<usize>("Points", &self.sample_count.get())?;
+        let noise = parse_field::<f64>("Noise", &self.noise.get())?;
+        let seed = parse_field::<u64>("Seed", &self.seed.get())?;
+        let spec = TrainSpec {
+            dataset: DatasetSpec::Synthetic(SyntheticSpec {
+                kind: SyntheticKind::Spiral,
+                sample_count,
+                noise,
+                // The data's seed follows the run's, so one number reproduces the whole run.
+                seed: seed as u32,
+            }),
+            model: ModelSpec {
+                hidden_layers: parse_hidden_layers(&self.hidden_layers.get())
+                    .map_err(|error| format!("Hidden layers: {error}"))?,
+            },
+            optimizer: Optimizer::Adam,
+            learning_rate: parse_field("Learning rate", &self.learning_rate.get())?,
+            batch_size: parse_field("Batch size", &self.batch_size.get())?,
+            epochs: parse_field("Epochs", &self.epochs.get())?,
+            seed,
+            ..TrainSpec::default()
+        };
+        spec.validate().map_err(|error| error.to_string())?;
+        spec.dataset.load().map_err(|error| error.to_string())?;
+        Ok(spec)
+    }
+}
+
+fn parse_field<T: std::str::FromStr>(name: &str, text: &str) -> Result<T, String> {
+    text.trim().parse().map_err(|_| {
+        format!(
+            "{name}: {:?} is not a number this field accepts",
+            text.trim()
+        )
+    })
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum ChartMetric {
+    Loss,
+    Accuracy,
+}
+
+#[component]
+pub fn TrainPage() -> impl IntoView {
+    let training = expect_context::<Training>();
+    let form = TrainForm::from_spec(&TrainSpec::default());
+    let form_error = RwSignal::new(None::<String>);
+    let chart_metric = RwSignal::new(ChartMetric::Loss);
+
+    let run = training.run;
+    let is_active = Memo::new(move |_| training.is_active());
+    let is_paused = Memo::new(move |_| {
+        run.with(|run| {
+            run.as_ref()
+                .is_some_and(|run| run.status == RunStatus::Paused)
+        })
+    });
+
+    let on_train = move |_| {
+        let started = form.to_spec().and_then(|spec| training.start(spec));
+        form_error.set(started.err());
+    };
+
+    view! {
+        <section class="page train">
+            <h1>"Train a model"</h1>
+            <div class="train-layout">
+                <form class="settings" on:submit=move |ev| ev.prevent_default()>
+                    <fieldset>
+                        <legend>"Data"</legend>
+                        <label>"Dataset"
+                            <select name="dataset">
+                                <option value="spiral" selected>"Spiral (2 classes, 2-D)"</option>
+                            </select>
+                        </label>
+                        <TextField label="Points" name="sample-count" value=form.sample_count />
+                        <TextField label="Noise" name="noise" value=form.noise />
+                    </fieldset>
+                    <fieldset>
+                        <legend>"Model"</legend>
+                        <TextField label="Hidden layers" name="hidden-layers" value=form.hidden_layers
+                            hint="units per layer, e.g. 64, 64" />
+                    </fieldset>
+                    <fieldset>
+                        <legend>"Training"</legend>
+                        <TextField label="Learning rate" name="learning-rate" value=form.learning_rate />
+                        <TextField label="Batch size" name="batch-size" value=form.batch_size />
+                        <TextField label="Epochs" name="epochs" value=form.epochs />
+                        <TextField label="Seed" name="seed" value=form.seed />
+                    </fieldset>
+                    <div class="actions">
+                        <button type="button" class="primary" on:click=on_train disabled=move || is_active.get()>
+                            "Train"
+                        </button>
+                        <button type="button" disabled=move || !is_active.get()
+                            on:click=move |_| if is_paused.get() { training.resume() } else { training.pause() }>
+                            {move || if is_paused.get() { "Resume" } else { "Pause" }}
+                        </button>
+                        <button type="button" class="danger" disabled=move || !is_active.get()
+                            on:click=move |_| training.stop()>
+                            "Stop"
+                        </button>
+                    </div>
+                    <Show when=move || form_error.get().is_some()>
+                        <p class="error" role="alert">{move || form_error.get()}</p>
+                    </Show>
+                </form>
+                <div class="run-view">
+                    {move || match run.get() {
+                        None => view! {
+                            <p class="empty">"Press Train to start. The curves appear here as the model learns."</p>
+                        }.into_any(),
+                        Some(progress) => view! { <RunView progress chart_metric /> }.into_any(),
+                    }}
+                </div>
+            </div>
+        </section>
+    }
+}
+
+#[component]
+fn TextField(
+    label: &'static str,
+    name: &'static str,
+    value: RwSignal<String>,
+    #[prop(optional)] hint: Option<&'static str>,
+) -> impl IntoView {
+    view! {
+        <label>
+            {label}
+            <input type="text" name=name inputmode="decimal" autocomplete="off"
+                prop:value=move || value.get()
+                on:input=move |ev| value.set(event_target_value(&ev)) />
+            {hint.map(|hint| view! { <small>{hint}</small> })}
+        </label>
+    }
+}
+
+#[component]
+fn RunView(progress: RunProgress, chart_metric: RwSignal<ChartMetric>) -> impl IntoView {
+    let epochs_done = progress.history.last().map_or(0, |m| m.epoch);
+    let mut label = format!("Epoch {epochs_done} of {}", progress.total_epochs);
+    if let (true, Some(eta_ms)) = (progress.status.is_active(), progress.eta_ms()) {
+        label.push_str(&format!(" · about {:.0} s left", (eta_ms / 1000.0).ceil()));
+    }
+    let status = status_view(&progress.status);
+    let history = progress.history;
+    let series = move || {
+        let (label, class, value): (_, _, fn(&kindling_core::metrics::EpochMetrics) -> f64) =
+            match chart_metric.get() {
+                ChartMetric::Loss => ("training loss", "series-loss", |m| m.train_loss),
+                ChartMetric::Accuracy => {
+                    ("training accuracy", "series-accuracy", |m| m.train_accuracy)
+                }
+            };
+        vec![Series {
+            label: label.into(),
+            class,
+            points: history.iter().map(|m| (m.epoch as f64, value(m))).collect(),
+        }]
+    };
+    let y_label = move || match chart_metric.get() {
+        ChartMetric::Loss => "loss".to_string(),
+        ChartMetric::Accuracy => "accuracy".to_string(),
+    };
+    let tab = move |metric: ChartMetric, text: &'static str| {
+        view! {
+            <button type="button" role="tab" class="tab"
+                aria-selected=move || (chart_metric.get() == metric).to_string()
+                on:click=move |_| chart_metric.set(metric)>
+                {text}
+            </button>
+        }
+    };
+    view! {
+        <div class="run-status">{status}</div>
+        <ProgressBar fraction=progress.fraction_done label=label />
+        <div class="chart-tabs" role="tablist">
+            {tab(ChartMetric::Loss, "Loss")}
+            {tab(ChartMetric::Accuracy, "Accuracy")}
+        </div>
+        <LineChart series=Signal::derive(series) x_label="epoch" y_label=Signal::derive(y_label) />
+    }
+}
+
+fn status_view(status: &RunStatus) -> AnyView {
+    match status {
+        RunStatus::Starting => {
+            view! { <p class="status starting">"Starting the trainer…"</p> }.into_any()
+        }
+        RunStatus::Running => view! { <p class="status running">"Training…"</p> }.into_any(),
+        RunStatus::Paused => view! { <p class="status paused">"Paused"</p> }.into_any(),
+        RunStatus::Finished { outcome, metrics } => {
+            let verb = match outcome {
+                RunOutcome::Completed => "Finished",
+                RunOutcome::Stopped => "Stopped early",
+            };
+            view! {
+                <p class="status finished">
+                    {verb} ". Final training accuracy: "
+                    <strong class="final-accuracy">{format!("{:.1}%", metrics.train_accuracy * 100.0)}</strong>
+                    {format!(" (loss {:.4})", metrics.train_loss)}
+                </p>
+            }
+            .into_any()
+        }
+        RunStatus::Failed { reason } => {
+            view! { <p class="status failed" role="alert">"Training failed: " {reason.clone()}</p> }
+                .into_any()
+        }
+    }
+}

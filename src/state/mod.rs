@@ -1,0 +1,4 @@
+//! Reactive state and the actions on it. It reaches the outside world only through traits
+//! (e.g. [`training::TrainerLink`]) that `platform` implements.
+
+pub mod training;

@@ -1,0 +1,126 @@
+//! The run in the trainer worker, as app-wide state: it outlives page changes, so a person can
+//! look elsewhere while a model trains.
+
+use std::rc::Rc;
+
+use kindling_core::protocol::{FromWorker, ToWorker};
+use kindling_core::session::RunProgress;
+use kindling_core::spec::TrainSpec;
+use leptos::prelude::*;
+
+/// What the trainer reports: a protocol message, or that it can no longer be reached.
+pub enum TrainerEvent {
+    Message(FromWorker),
+    Lost(String),
+}
+
+/// A connection to a trainer; `platform::worker` is the real one.
+pub trait TrainerLink {
+    fn send(&self, message: &ToWorker) -> Result<(), String>;
+}
+
+/// Starts a trainer that reports to the given callback.
+pub type SpawnTrainer =
+    Rc<dyn Fn(Rc<dyn Fn(TrainerEvent)>) -> Result<Box<dyn TrainerLink>, String>>;
+
+#[derive(Clone, Copy)]
+pub struct Training {
+    /// The latest run, if any was started since the page loaded.
+    pub run: RwSignal<Option<RunProgress>>,
+    link: StoredValue<Option<Box<dyn TrainerLink>>, LocalStorage>,
+    /// Set when the trainer died; the next run starts a fresh one. The dead link is not dropped
+    /// at once because its own callback is what reports the death.
+    link_lost: StoredValue<bool>,
+    spawn: StoredValue<SpawnTrainer, LocalStorage>,
+    now_ms: StoredValue<fn() -> f64>,
+}
+
+impl Training {
+    pub fn new(spawn: SpawnTrainer, now_ms: fn() -> f64) -> Self {
+        Self {
+            run: RwSignal::new(None),
+            link: StoredValue::new_local(None),
+            link_lost: StoredValue::new(false),
+            spawn: StoredValue::new_local(spawn),
+            now_ms: StoredValue::new(now_ms),
+        }
+    }
+
+    pub fn is_active(&self) -> bool {
+        self.run
+            .with(|run| run.as_ref().is_some_and(|run| run.status.is_active()))
+    }
+
+    /// Starts a run with `spec`, loading the trainer on first use.
+    pub fn start(&self, spec: TrainSpec) -> Result<(), String> {
+        spec.validate().map_err(|error| error.to_string())?;
+        if self.is_active() {
+            return Err("a run is already in progress; stop it first".into());
+        }
+        self.ensure_link()?;
+        let run_id = format!("run-{}", (self.now_ms.get_value())() as u64);
+        self.run
+            .set(Some(RunProgress::new(run_id.clone(), spec.epochs)));
+        self.send(&ToWorker::Train { run_id, spec });
+        Ok(())
+    }
+
+    pub fn pause(&self) {
+        self.send(&ToWorker::Pause);
+    }
+
+    pub fn resume(&self) {
+        self.send(&ToWorker::Resume);
+    }
+
+    pub fn stop(&self) {
+        self.send(&ToWorker::Stop);
+    }
+
+    fn ensure_link(&self) -> Result<(), String> {
+        let needs_trainer = self.link_lost.get_value() || self.link.with_value(Option::is_none);
+        if !needs_trainer {
+            return Ok(());
+        }
+        let this = *self;
+        let on_event: Rc<dyn Fn(TrainerEvent)> = Rc::new(move |event| this.on_event(event));
+        let link = (self.spawn.get_value())(on_event)?;
+        self.link.set_value(Some(link));
+        self.link_lost.set_value(false);
+        Ok(())
+    }
+
+    fn send(&self, message: &ToWorker) {
+        let sent = self.link.with_value(|link| match link {
+            Some(link) => link.send(message),
+            None => Err("the trainer is not running".into()),
+        });
+        if let Err(reason) = sent {
+            self.on_event(TrainerEvent::Lost(reason));
+        }
+    }
+
+    fn on_event(&self, event: TrainerEvent) {
+        match event {
+            TrainerEvent::Message(message) => {
+                let crashed = matches!(message, FromWorker::Crashed { .. });
+                self.run.update(|run| {
+                    if let Some(run) = run {
+                        run.apply(message);
+                    }
+                });
+                if crashed {
+                    self.link_lost.set_value(true);
+                }
+            }
+            TrainerEvent::Lost(reason) => {
+                self.link_lost.set_value(true);
+                self.run.update(|run| {
+                    if let Some(run) = run {
+                        run.trainer_lost(&reason);
+                    }
+                });
+            }
+        }
+    }
+}
