@@ -49,9 +49,20 @@ mod trainer {
 
     pub fn start() {
         std::panic::set_hook(Box::new(|info| {
-            let message = info.to_string();
-            web_sys::console::error_1(&JsValue::from_str(&message));
-            post(&FromWorker::Crashed { message });
+            web_sys::console::error_1(&JsValue::from_str(&info.to_string()));
+            let payload = info
+                .payload()
+                .downcast_ref::<&str>()
+                .map(|text| (*text).to_owned())
+                .or_else(|| info.payload().downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "an unknown error".to_owned());
+            let location = info
+                .location()
+                .map(|at| format!(" (at {}:{})", at.file(), at.line()))
+                .unwrap_or_default();
+            post(&FromWorker::Crashed {
+                message: format!("{payload}{location}"),
+            });
         }));
         let control = Rc::new(Control::default());
         let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {

@@ -115,11 +115,12 @@ pub fn TrainPage() -> impl IntoView {
                 <form class="settings" on:submit=move |ev| ev.prevent_default()>
                     <fieldset>
                         <legend>"Data"</legend>
-                        <label>"Dataset"
-                            <select name="dataset">
+                        <div class="field">
+                            <label for="field-dataset">"Dataset"</label>
+                            <select id="field-dataset" name="dataset">
                                 <option value="spiral" selected>"Spiral (2 classes, 2-D)"</option>
                             </select>
-                        </label>
+                        </div>
                         <TextField label="Points" name="sample-count" value=form.sample_count />
                         <TextField label="Noise" name="noise" value=form.noise />
                     </fieldset>
@@ -172,14 +173,17 @@ fn TextField(
     value: RwSignal<String>,
     #[prop(optional)] hint: Option<&'static str>,
 ) -> impl IntoView {
+    let input_id = format!("field-{name}");
+    let hint_id = format!("hint-{name}");
     view! {
-        <label>
-            {label}
-            <input type="text" name=name inputmode="decimal" autocomplete="off"
+        <div class="field">
+            <label for=input_id.clone()>{label}</label>
+            <input type="text" id=input_id name=name inputmode="decimal" autocomplete="off"
+                aria-describedby=hint.map(|_| hint_id.clone())
                 prop:value=move || value.get()
                 on:input=move |ev| value.set(event_target_value(&ev)) />
-            {hint.map(|hint| view! { <small>{hint}</small> })}
-        </label>
+            {hint.map(|hint| view! { <small id=hint_id>{hint}</small> })}
+        </div>
     }
 }
 

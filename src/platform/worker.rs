@@ -9,7 +9,7 @@ use web_sys::{ErrorEvent, MessageEvent, Worker};
 
 use crate::state::training::{TrainerEvent, TrainerLink};
 
-/// Trunk emits the trainer unhashed with a loader shim (`data-loader-shim` in index.html).
+/// Trunk emits the trainer unhashed; `public/worker_loader.js` starts it and reports a failed load.
 const WORKER_URL: &str = "./worker_loader.js";
 
 /// A running trainer worker. Dropping it terminates the worker.
@@ -23,9 +23,14 @@ pub struct WorkerLink {
 }
 
 impl WorkerLink {
-    /// Starts the worker; every message and failure is passed to `on_event`.
+    /// Starts the trainer; every message and failure is passed to `on_event`.
     pub fn spawn(on_event: Rc<dyn Fn(TrainerEvent)>) -> Result<Self, String> {
-        let worker = Worker::new(WORKER_URL)
+        Self::spawn_script(WORKER_URL, on_event)
+    }
+
+    /// Starts the worker script at `url` (tests give stand-ins for the trainer).
+    pub fn spawn_script(url: &str, on_event: Rc<dyn Fn(TrainerEvent)>) -> Result<Self, String> {
+        let worker = Worker::new(url)
             .map_err(|error| format!("the trainer could not be started: {}", describe(&error)))?;
         let outbox = Rc::new(RefCell::new(Some(Vec::<String>::new())));
         let on_message = {

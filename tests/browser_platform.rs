@@ -1,0 +1,138 @@
+//! Browser tests for `platform/`: real Chromium, real Web Workers, real DOM.
+//! Run with `cargo test --target wasm32-unknown-unknown` (see `cargo xtask test`).
+#![cfg(target_arch = "wasm32")]
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use kindling::platform::panic::{PANIC_BANNER_ID, show_fatal_error};
+use kindling::platform::worker::WorkerLink;
+use kindling::state::training::{TrainerEvent, TrainerLink};
+use kindling_core::protocol::{FromWorker, ToWorker};
+use kindling_core::spec::TrainSpec;
+use wasm_bindgen::JsValue;
+use wasm_bindgen_test::*;
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+/// A worker made from `source`, served as a blob URL.
+fn script_url(source: &str) -> String {
+    let parts = js_sys::Array::of1(&JsValue::from_str(source));
+    let options = web_sys::BlobPropertyBag::new();
+    options.set_type("text/javascript");
+    let blob = web_sys::Blob::new_with_str_sequence_and_options(&parts, &options).unwrap();
+    web_sys::Url::create_object_url_with_blob(&blob).unwrap()
+}
+
+async fn sleep_ms(duration_ms: i32) {
+    let promise = js_sys::Promise::new(&mut |resolve, _| {
+        web_sys::window()
+            .unwrap()
+            .set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, duration_ms)
+            .unwrap();
+    });
+    wasm_bindgen_futures::JsFuture::from(promise).await.unwrap();
+}
+
+/// Records every event; `wait_for` polls until `count` have arrived or five seconds pass.
+#[derive(Clone, Default)]
+struct Recorder(Rc<RefCell<Vec<String>>>);
+
+impl Recorder {
+    fn callback(&self) -> Rc<dyn Fn(TrainerEvent)> {
+        let events = Rc::clone(&self.0);
+        Rc::new(move |event| {
+            events.borrow_mut().push(match event {
+                TrainerEvent::Message(message) => message.to_json(),
+                TrainerEvent::Lost(reason) => format!("lost: {reason}"),
+            })
+        })
+    }
+
+    async fn wait_for(&self, count: usize) -> Vec<String> {
+        for _ in 0..100 {
+            if self.0.borrow().len() >= count {
+                break;
+            }
+            sleep_ms(50).await;
+        }
+        self.0.borrow().clone()
+    }
+}
+
+#[wasm_bindgen_test]
+async fn messages_sent_before_the_trainer_is_ready_are_delivered_after() {
+    // Like the real trainer, this worker listens only after a slow start; it answers each
+    // message by echoing it back inside a `Failed` reason.
+    let url = script_url(
+        r#"setTimeout(() => {
+             self.onmessage = (event) => self.postMessage(JSON.stringify(
+               { Failed: { run_id: "echo", reason: event.data } }));
+             self.postMessage(JSON.stringify("Ready"));
+           }, 300);"#,
+    );
+    let recorder = Recorder::default();
+    let link = WorkerLink::spawn_script(&url, recorder.callback()).unwrap();
+    let train = ToWorker::Train {
+        run_id: "run-1".into(),
+        spec: TrainSpec::default(),
+    };
+    link.send(&train).unwrap();
+    link.send(&ToWorker::Stop).unwrap();
+
+    let events = recorder.wait_for(3).await;
+    assert_eq!(events.len(), 3, "{events:?}");
+    assert_eq!(events[0], FromWorker::Ready.to_json());
+    let echoed: Vec<ToWorker> = events[1..]
+        .iter()
+        .map(|event| match FromWorker::from_json(event).unwrap() {
+            FromWorker::Failed { reason, .. } => ToWorker::from_json(&reason).unwrap(),
+            other => panic!("unexpected {other:?}"),
+        })
+        .collect();
+    assert_eq!(echoed, vec![train, ToWorker::Stop]);
+}
+
+#[wasm_bindgen_test]
+async fn a_trainer_that_fails_to_load_is_reported_in_words() {
+    let url = script_url("throw new Error('the trainer module is broken');");
+    let recorder = Recorder::default();
+    let _link = WorkerLink::spawn_script(&url, recorder.callback()).unwrap();
+    let events = recorder.wait_for(1).await;
+    assert_eq!(events.len(), 1, "{events:?}");
+    assert!(
+        events[0].starts_with("lost: the trainer stopped working:")
+            && events[0].contains("the trainer module is broken"),
+        "{}",
+        events[0]
+    );
+}
+
+#[wasm_bindgen_test]
+async fn a_missing_trainer_script_is_reported_too() {
+    let recorder = Recorder::default();
+    let _link = WorkerLink::spawn_script("./no-such-trainer.js", recorder.callback()).unwrap();
+    let events = recorder.wait_for(1).await;
+    assert_eq!(events.len(), 1, "{events:?}");
+    assert!(
+        events[0].starts_with("lost: the trainer stopped working"),
+        "{}",
+        events[0]
+    );
+}
+
+#[wasm_bindgen_test]
+fn the_panic_banner_shows_the_message_as_inert_text() {
+    let hostile = "<img src=x onerror=\"document.title='pwned'\">";
+    show_fatal_error(hostile);
+    show_fatal_error(hostile);
+    let document = web_sys::window().unwrap().document().unwrap();
+    let banners = document
+        .query_selector_all(&format!("#{PANIC_BANNER_ID}"))
+        .unwrap();
+    assert_eq!(banners.length(), 1, "a second panic reuses the banner");
+    let banner = document.get_element_by_id(PANIC_BANNER_ID).unwrap();
+    assert!(banner.text_content().unwrap().contains(hostile));
+    assert_eq!(banner.get_attribute("role").as_deref(), Some("alert"));
+    assert!(banner.query_selector("img").unwrap().is_none());
+}

@@ -1,0 +1,26 @@
+// What the release build ships: the UI never carries Burn, the trainer never carries Leptos.
+// Panic locations keep crate paths (e.g. ".../burn-tensor-0.22.1/src/...") in the binary even
+// after wasm-opt strips names, so a crate that was linked leaves its name behind.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { DIST } from './kindling.mjs';
+
+const wasm = (prefix) => {
+  const name = readdirSync(DIST).find((f) => f.startsWith(prefix) && f.endsWith('_bg.wasm'));
+  assert.ok(name, `no ${prefix}*_bg.wasm in ${DIST}`);
+  return readFileSync(join(DIST, name));
+};
+
+test('the UI wasm contains no Burn and the trainer wasm no Leptos', (t) => {
+  const ui = wasm('kindling-');
+  const trainer = wasm('worker');
+  assert.ok(trainer.includes('burn-tensor'), 'the check can see a linked crate');
+  assert.ok(ui.includes('leptos'), 'the check can see a linked crate');
+  assert.ok(!ui.includes('burn-'), 'the UI wasm links Burn');
+  assert.ok(!trainer.includes('leptos'), 'the trainer wasm links Leptos');
+  t.diagnostic(`gzip: UI ${(gzipSync(ui, { level: 9 }).length / 1024).toFixed(0)} KiB, ` +
+    `trainer ${(gzipSync(trainer, { level: 9 }).length / 1024).toFixed(0)} KiB`);
+});

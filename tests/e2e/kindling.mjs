@@ -1,0 +1,102 @@
+// Shared set-up for the end-to-end tests: the release build served on 127.0.0.1, Debian's
+// Chromium driven by playwright-core (no browser is ever downloaded), and page objects.
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+import { serveDist } from './server.mjs';
+
+export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const DIST = process.env.KINDLING_DIST ?? join(ROOT, 'dist');
+
+const CHROMIUM_ARGS = [
+  '--headless=new',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+];
+
+/** The version in the workspace Cargo.toml, which the footer must show. */
+export function appVersion() {
+  const manifest = readFileSync(join(ROOT, 'Cargo.toml'), 'utf8');
+  return manifest.match(/\[workspace\.package\][^[]*?version = "([^"]+)"/)[1];
+}
+
+/** Starts the server and the browser once per test file; returns { url, newPage, close }. */
+export async function startApp() {
+  const server = await serveDist(DIST);
+  const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+  const contexts = [];
+  return {
+    url: server.url,
+    /** A page in a fresh profile, recording main-thread long tasks and page errors. */
+    async newPage() {
+      const context = await browser.newContext();
+      contexts.push(context);
+      const page = await context.newPage();
+      page.errors = [];
+      page.on('pageerror', (error) => page.errors.push(error.message));
+      await page.addInitScript(() => {
+        window.__longTasks = [];
+        new PerformanceObserver((list) => {
+          for (const entry of list.getEntries()) window.__longTasks.push(entry.duration);
+        }).observe({ type: 'longtask', buffered: true });
+      });
+      return page;
+    },
+    async close() {
+      for (const context of contexts) await context.close();
+      await browser.close();
+      await server.close();
+    },
+  };
+}
+
+/** The Train page, as a person sees it. */
+export class TrainPage {
+  constructor(page, url) {
+    this.page = page;
+    this.url = url;
+  }
+
+  async open() {
+    await this.page.goto(this.url);
+    await this.page.getByRole('heading', { name: 'Train a model' }).waitFor();
+    return this;
+  }
+
+  field(label) {
+    return this.page.getByLabel(label, { exact: true });
+  }
+
+  async set(label, value) {
+    await this.field(label).fill(String(value));
+  }
+
+  button(name) {
+    return this.page.getByRole('button', { name, exact: true });
+  }
+
+  status() {
+    return this.page.locator('.run-status .status');
+  }
+
+  /** Waits for the run to end; returns the final training accuracy as a fraction. */
+  async finalAccuracy(timeout = 120_000) {
+    const text = await this.page.locator('.final-accuracy').textContent({ timeout });
+    return Number.parseFloat(text) / 100;
+  }
+
+  /** The epoch the progress label reports. */
+  async epochsDone() {
+    const label = await this.page.locator('.progress-label').textContent();
+    return Number.parseInt(label.match(/Epoch (\d+)/)[1], 10);
+  }
+
+  async longTasksMs() {
+    return this.page.evaluate(() => window.__longTasks);
+  }
+}

@@ -1,0 +1,133 @@
+// The first vertical slice: the app shell and training the spiral in the worker.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { TrainPage, appVersion, startApp } from './kindling.mjs';
+
+let app;
+before(async () => {
+  app = await startApp();
+});
+after(async () => {
+  await app?.close();
+});
+
+test('the shell shows the name, the navigation and the version', async () => {
+  const page = await app.newPage();
+  await new TrainPage(page, app.url).open();
+  await assert.doesNotReject(page.getByRole('link', { name: 'Kindling' }).waitFor());
+  const nav = page.getByRole('navigation', { name: 'Main' });
+  assert.deepEqual(await nav.getByRole('link').allTextContents(), ['Train', 'About']);
+  await nav.getByRole('link', { name: 'About' }).click();
+  await page.getByRole('heading', { name: 'About Kindling' }).waitFor();
+  assert.equal(new URL(page.url()).pathname, '/about');
+  assert.equal(await page.locator('footer .version').textContent(), `Kindling v${appVersion()}`);
+  assert.deepEqual(page.errors, []);
+});
+
+test('the default spiral trains in the worker to at least 95% training accuracy', async (t) => {
+  const page = await app.newPage();
+  const train = await new TrainPage(page, app.url).open();
+  await train.button('Train').click();
+  const accuracy = await train.finalAccuracy();
+  t.diagnostic(`final training accuracy ${accuracy}`);
+  assert.ok(accuracy >= 0.95, `accuracy ${accuracy}`);
+  assert.match(await train.status().textContent(), /^Finished/);
+  assert.equal(await train.epochsDone(), 100);
+  const points = await page.locator('.line-chart polyline').getAttribute('points');
+  assert.equal(points.trim().split(' ').length, 100, 'one loss point per epoch');
+  assert.equal(await page.getByRole('progressbar').getAttribute('aria-valuenow'), '100');
+  assert.equal(await train.button('Train').isEnabled(), true);
+  assert.deepEqual(page.errors, []);
+});
+
+test('the page answers clicks while training, and Pause, Resume and Stop work', async (t) => {
+  const page = await app.newPage();
+  const train = await new TrainPage(page, app.url).open();
+  await train.set('Epochs', 20000);
+  await train.button('Train').click();
+  await page.locator('.status.running').waitFor();
+  await page.waitForFunction(() => /Epoch [1-9]/.test(document.querySelector('.progress-label')?.textContent));
+
+  // Another control, clicked mid-run, is handled at once.
+  const accuracyTab = page.getByRole('tab', { name: 'Accuracy' });
+  await accuracyTab.click();
+  assert.equal(await accuracyTab.getAttribute('aria-selected'), 'true');
+  assert.equal(await page.locator('.series-accuracy').count() > 0, true);
+  assert.match(await train.status().textContent(), /Training/);
+
+  // Navigating away and back does not lose the run.
+  await page.getByRole('link', { name: 'About' }).click();
+  await page.getByRole('heading', { name: 'About Kindling' }).waitFor();
+  await page.getByRole('link', { name: 'Train', exact: true }).click();
+  await page.locator('.status.running').waitFor();
+
+  await train.button('Pause').click();
+  await page.locator('.status.paused').waitFor();
+  const pausedAt = await train.epochsDone();
+  await page.waitForTimeout(500);
+  assert.equal(await train.epochsDone(), pausedAt, 'a paused run does not advance');
+  await train.button('Resume').click();
+  await page.locator('.status.running').waitFor();
+  await page.waitForFunction((n) => {
+    const match = document.querySelector('.progress-label')?.textContent.match(/Epoch (\d+)/);
+    return match && Number(match[1]) > n;
+  }, pausedAt);
+
+  await train.button('Stop').click();
+  const accuracy = await train.finalAccuracy(30_000);
+  assert.match(await train.status().textContent(), /^Stopped early/);
+  assert.ok(accuracy > 0.5, `a stopped run still reports its accuracy (${accuracy})`);
+  assert.ok((await train.epochsDone()) < 20000);
+
+  const longTasks = await train.longTasksMs();
+  t.diagnostic(`main-thread long tasks during the run: ${longTasks.length} ` +
+    `(longest ${Math.max(0, ...longTasks).toFixed(0)} ms)`);
+  assert.deepEqual(page.errors, []);
+});
+
+test('settings the trainer cannot use are explained before anything starts', async () => {
+  const page = await app.newPage();
+  const train = await new TrainPage(page, app.url).open();
+  await train.set('Hidden layers', '64, lots');
+  await train.button('Train').click();
+  const alert = page.locator('.settings .error');
+  assert.match(await alert.textContent(), /Hidden layers: .*"lots" is not/);
+  await train.set('Hidden layers', '16');
+  await train.set('Learning rate', '0');
+  await train.button('Train').click();
+  assert.match(await alert.textContent(), /learning rate must be a number above 0/);
+  assert.equal(await page.locator('.run-view .empty').count(), 1, 'no run was started');
+});
+
+test('a trainer that cannot load is reported on the page in words', async () => {
+  const page = await app.newPage();
+  await page.route('**/worker_bg.wasm', (route) => route.fulfill({ status: 404, body: 'gone' }));
+  const train = await new TrainPage(page, app.url).open();
+  await train.button('Train').click();
+  const failure = page.locator('.status.failed');
+  await failure.waitFor({ timeout: 30_000 });
+  assert.match(await failure.textContent(),
+    /^Training failed: the trainer stopped working: .*the trainer's code could not be loaded/);
+  assert.equal(await train.button('Train').isEnabled(), true, 'a new run can be tried');
+});
+
+test('a panic in the trainer is reported in words, and the next run starts a fresh trainer', async () => {
+  const page = await app.newPage();
+  const train = await new TrainPage(page, app.url).open();
+  await train.set('Epochs', 3);
+  await train.button('Train').click();
+  await train.finalAccuracy();
+
+  // Fault injection: the trainer's clock disappears, so its next run panics inside Rust.
+  const [worker] = page.workers();
+  await worker.evaluate(() => {
+    Object.defineProperty(self, 'performance', { get: () => undefined, configurable: true });
+  });
+  await train.button('Train').click();
+  const failure = page.locator('.status.failed');
+  await failure.waitFor({ timeout: 30_000 });
+  assert.match(await failure.textContent(), /^Training failed: the trainer crashed: workers have a performance clock \(at src\/bin\/worker\.rs:\d+\)$/);
+
+  await train.button('Train').click();
+  assert.ok((await train.finalAccuracy()) > 0.5, 'a new trainer replaced the crashed one');
+});
