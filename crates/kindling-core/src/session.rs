@@ -57,12 +57,10 @@ impl RunProgress {
     pub fn apply(&mut self, message: FromWorker) {
         match message {
             FromWorker::Ready => {}
-            FromWorker::Crashed { message } => {
-                if self.status.is_active() {
-                    self.status = RunStatus::Failed {
-                        reason: format!("the trainer crashed: {message}"),
-                    };
-                }
+            FromWorker::Crashed { message } if self.status.is_active() => {
+                self.status = RunStatus::Failed {
+                    reason: format!("the trainer crashed: {message}"),
+                };
             }
             FromWorker::Progress {
                 run_id,
