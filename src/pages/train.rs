@@ -1,6 +1,7 @@
 //! The Train page: settings on the left, the run's live progress on the right.
 
 use kindling_core::data::synthetic::{SyntheticKind, SyntheticSpec};
+use kindling_core::metrics::EpochMetrics;
 use kindling_core::protocol::RunOutcome;
 use kindling_core::session::{RunProgress, RunStatus};
 use kindling_core::spec::{DatasetSpec, ModelSpec, Optimizer, TrainSpec, parse_hidden_layers};
@@ -67,7 +68,6 @@ impl TrainForm {
             ..TrainSpec::default()
         };
         spec.validate().map_err(|error| error.to_string())?;
-        spec.dataset.load().map_err(|error| error.to_string())?;
         Ok(spec)
     }
 }
@@ -154,12 +154,14 @@ pub fn TrainPage() -> impl IntoView {
                     </Show>
                 </form>
                 <div class="run-view">
-                    {move || match run.get() {
-                        None => view! {
+                    <Show
+                        when=move || run.with(Option::is_some)
+                        fallback=|| view! {
                             <p class="empty">"Press Train to start. The curves appear here as the model learns."</p>
-                        }.into_any(),
-                        Some(progress) => view! { <RunView progress chart_metric /> }.into_any(),
-                    }}
+                        }
+                    >
+                        <RunView run chart_metric />
+                    </Show>
                 </div>
             </div>
         </section>
@@ -187,27 +189,34 @@ fn TextField(
     }
 }
 
+/// The latest run, updated in place as messages arrive: only the parts that changed re-render,
+/// so the chart tabs and buttons stay put (and clickable) while a model trains.
 #[component]
-fn RunView(progress: RunProgress, chart_metric: RwSignal<ChartMetric>) -> impl IntoView {
-    let epochs_done = progress.history.last().map_or(0, |m| m.epoch);
-    let mut label = format!("Epoch {epochs_done} of {}", progress.total_epochs);
-    if let (true, Some(eta_ms)) = (progress.status.is_active(), progress.eta_ms()) {
-        label.push_str(&format!(" · about {:.0} s left", (eta_ms / 1000.0).ceil()));
-    }
-    let status = status_view(&progress.status);
-    let history = progress.history;
+fn RunView(
+    run: RwSignal<Option<RunProgress>>,
+    chart_metric: RwSignal<ChartMetric>,
+) -> impl IntoView {
+    let fraction =
+        Signal::derive(move || run.with(|run| run.as_ref().map_or(0.0, |r| r.fraction_done)));
+    let label = Signal::derive(move || {
+        run.with(|run| run.as_ref().map(progress_label).unwrap_or_default())
+    });
+    let status = Memo::new(move |_| run.with(|run| run.as_ref().map(|r| r.status.clone())));
     let series = move || {
-        let (label, class, value): (_, _, fn(&kindling_core::metrics::EpochMetrics) -> f64) =
-            match chart_metric.get() {
-                ChartMetric::Loss => ("training loss", "series-loss", |m| m.train_loss),
-                ChartMetric::Accuracy => {
-                    ("training accuracy", "series-accuracy", |m| m.train_accuracy)
-                }
-            };
+        let (label, class, value): (_, _, fn(&EpochMetrics) -> f64) = match chart_metric.get() {
+            ChartMetric::Loss => ("training loss", "series-loss", |m| m.train_loss),
+            ChartMetric::Accuracy => ("training accuracy", "series-accuracy", |m| m.train_accuracy),
+        };
+        let points = run.with(|run| {
+            run.iter()
+                .flat_map(|r| r.history.iter())
+                .map(|m| (m.epoch as f64, value(m)))
+                .collect()
+        });
         vec![Series {
             label: label.into(),
             class,
-            points: history.iter().map(|m| (m.epoch as f64, value(m))).collect(),
+            points,
         }]
     };
     let y_label = move || match chart_metric.get() {
@@ -224,14 +233,23 @@ fn RunView(progress: RunProgress, chart_metric: RwSignal<ChartMetric>) -> impl I
         }
     };
     view! {
-        <div class="run-status">{status}</div>
-        <ProgressBar fraction=progress.fraction_done label=label />
+        <div class="run-status">{move || status.get().map(|status| status_view(&status))}</div>
+        <ProgressBar fraction label />
         <div class="chart-tabs" role="tablist">
             {tab(ChartMetric::Loss, "Loss")}
             {tab(ChartMetric::Accuracy, "Accuracy")}
         </div>
         <LineChart series=Signal::derive(series) x_label="epoch" y_label=Signal::derive(y_label) />
     }
+}
+
+fn progress_label(progress: &RunProgress) -> String {
+    let epochs_done = progress.history.last().map_or(0, |m| m.epoch);
+    let mut label = format!("Epoch {epochs_done} of {}", progress.total_epochs);
+    if let (true, Some(eta_ms)) = (progress.status.is_active(), progress.eta_ms()) {
+        label.push_str(&format!(" · about {:.0} s left", (eta_ms / 1000.0).ceil()));
+    }
+    label
 }
 
 fn status_view(status: &RunStatus) -> AnyView {

@@ -5,6 +5,7 @@
 //! both build on it, so the rules of the product live in one place.
 
 pub mod data;
+pub mod evaluation;
 pub mod metrics;
 pub mod protocol;
 pub mod rng;

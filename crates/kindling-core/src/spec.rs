@@ -19,6 +19,12 @@ impl DatasetSpec {
             DatasetSpec::Synthetic(spec) => spec.generate(),
         }
     }
+
+    pub fn validate(&self) -> Result<(), SyntheticError> {
+        match self {
+            DatasetSpec::Synthetic(spec) => spec.validate(),
+        }
+    }
 }
 
 /// A multi-layer perceptron: the input layer comes from the data, the output from its classes.
@@ -124,6 +130,7 @@ impl TrainSpec {
         if !(1..=MAX_EPOCHS).contains(&self.epochs) {
             return Err(SpecError::Epochs(self.epochs));
         }
+        self.dataset.validate()?;
         Ok(())
     }
 }

@@ -51,13 +51,19 @@ impl Default for SyntheticSpec {
 }
 
 impl SyntheticSpec {
-    pub fn generate(&self) -> Result<Dataset, SyntheticError> {
+    /// Checks the knobs without generating anything.
+    pub fn validate(&self) -> Result<(), SyntheticError> {
         if !(MIN_SAMPLES..=MAX_SAMPLES).contains(&self.sample_count) {
             return Err(SyntheticError::SampleCount(self.sample_count));
         }
         if !(0.0..=MAX_NOISE).contains(&self.noise) {
             return Err(SyntheticError::Noise(self.noise));
         }
+        Ok(())
+    }
+
+    pub fn generate(&self) -> Result<Dataset, SyntheticError> {
+        self.validate()?;
         Ok(match self.kind {
             SyntheticKind::Spiral => spiral(self.sample_count, self.noise, self.seed),
         })

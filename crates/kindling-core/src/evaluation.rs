@@ -1,0 +1,330 @@
+//! Evaluation metrics, computed from labels and predicted probabilities (or values) on the host,
+//! so every backend and every page reports them the same way. Names follow scikit-learn.
+
+use serde::{Deserialize, Serialize};
+
+/// Precision, recall and F1 for one class, with how many rows truly belong to it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ClassScores {
+    pub precision: f64,
+    pub recall: f64,
+    pub f1: f64,
+    pub support: usize,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ClassificationReport {
+    pub accuracy: f64,
+    pub per_class: Vec<ClassScores>,
+    pub macro_precision: f64,
+    pub macro_recall: f64,
+    pub macro_f1: f64,
+    /// `confusion[actual][predicted]` row counts.
+    pub confusion: Vec<Vec<usize>>,
+    /// Binary: the AUC of the positive class (index 1). More classes: the macro average of
+    /// one-vs-rest AUCs over the classes present with both outcomes. `None` when undefined
+    /// (a single class in the labels).
+    pub roc_auc: Option<f64>,
+    pub log_loss: f64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RegressionReport {
+    pub mse: f64,
+    pub rmse: f64,
+    pub mae: f64,
+    /// 1 − SS_res / SS_tot; `None` when the targets are all equal (SS_tot = 0).
+    pub r2: Option<f64>,
+}
+
+/// Probabilities are clipped to this before taking logs, as scikit-learn does.
+const PROBABILITY_FLOOR: f64 = 1e-15;
+
+/// `probabilities` is row-major, `labels.len() × class_count`; each row sums to 1.
+pub fn classification_report(
+    labels: &[u32],
+    probabilities: &[f32],
+    class_count: usize,
+) -> ClassificationReport {
+    assert_eq!(
+        probabilities.len(),
+        labels.len() * class_count,
+        "one probability per row and class"
+    );
+    let rows: Vec<&[f32]> = probabilities.chunks(class_count.max(1)).collect();
+    let predicted: Vec<usize> = rows.iter().map(|row| argmax(row)).collect();
+
+    let mut confusion = vec![vec![0usize; class_count]; class_count];
+    for (&actual, &guess) in labels.iter().zip(&predicted) {
+        confusion[actual as usize][guess] += 1;
+    }
+    let correct: usize = (0..class_count).map(|c| confusion[c][c]).sum();
+    let per_class: Vec<ClassScores> = (0..class_count)
+        .map(|class| {
+            let true_positive = confusion[class][class] as f64;
+            let predicted_count: usize = (0..class_count)
+                .map(|actual| confusion[actual][class])
+                .sum();
+            let support: usize = confusion[class].iter().sum();
+            let precision = ratio(true_positive, predicted_count as f64);
+            let recall = ratio(true_positive, support as f64);
+            let f1 = ratio(2.0 * precision * recall, precision + recall);
+            ClassScores {
+                precision,
+                recall,
+                f1,
+                support,
+            }
+        })
+        .collect();
+    let mean = |score: fn(&ClassScores) -> f64| {
+        per_class.iter().map(score).sum::<f64>() / class_count.max(1) as f64
+    };
+
+    let log_loss = labels
+        .iter()
+        .zip(&rows)
+        .map(|(&label, row)| {
+            -f64::from(row[label as usize])
+                .clamp(PROBABILITY_FLOOR, 1.0)
+                .ln()
+        })
+        .sum::<f64>()
+        / labels.len().max(1) as f64;
+
+    ClassificationReport {
+        accuracy: ratio(correct as f64, labels.len() as f64),
+        macro_precision: mean(|s| s.precision),
+        macro_recall: mean(|s| s.recall),
+        macro_f1: mean(|s| s.f1),
+        per_class,
+        confusion,
+        roc_auc: roc_auc(labels, &rows, class_count),
+        log_loss,
+    }
+}
+
+pub fn regression_report(targets: &[f32], predictions: &[f32]) -> RegressionReport {
+    assert_eq!(
+        targets.len(),
+        predictions.len(),
+        "one prediction per target"
+    );
+    let count = targets.len().max(1) as f64;
+    let errors = targets
+        .iter()
+        .zip(predictions)
+        .map(|(&t, &p)| f64::from(p) - f64::from(t));
+    let sum_squared: f64 = errors.clone().map(|e| e * e).sum();
+    let mse = sum_squared / count;
+    let mean_target = targets.iter().map(|&t| f64::from(t)).sum::<f64>() / count;
+    let total: f64 = targets
+        .iter()
+        .map(|&t| (f64::from(t) - mean_target).powi(2))
+        .sum();
+    RegressionReport {
+        mse,
+        rmse: mse.sqrt(),
+        mae: errors.map(f64::abs).sum::<f64>() / count,
+        r2: (total > 0.0).then(|| 1.0 - sum_squared / total),
+    }
+}
+
+/// Points of the ROC curve of `class` against the rest: (false positive rate, true positive
+/// rate), from (0, 0) to (1, 1), one point per distinct score.
+pub fn roc_curve(
+    labels: &[u32],
+    probabilities: &[f32],
+    class_count: usize,
+    class: usize,
+) -> Vec<(f64, f64)> {
+    let mut scored: Vec<(f32, bool)> = probabilities
+        .chunks(class_count)
+        .zip(labels)
+        .map(|(row, &label)| (row[class], label as usize == class))
+        .collect();
+    scored.sort_by(|a, b| b.0.total_cmp(&a.0));
+    let positives = scored.iter().filter(|(_, p)| *p).count() as f64;
+    let negatives = scored.len() as f64 - positives;
+    let mut curve = vec![(0.0, 0.0)];
+    let (mut true_positives, mut false_positives) = (0.0, 0.0);
+    for (i, &(score, is_positive)) in scored.iter().enumerate() {
+        if is_positive {
+            true_positives += 1.0;
+        } else {
+            false_positives += 1.0;
+        }
+        let last_of_score = scored.get(i + 1).is_none_or(|next| next.0 != score);
+        if last_of_score {
+            curve.push((
+                ratio(false_positives, negatives),
+                ratio(true_positives, positives),
+            ));
+        }
+    }
+    curve
+}
+
+fn roc_auc(labels: &[u32], rows: &[&[f32]], class_count: usize) -> Option<f64> {
+    let auc_for = |class: usize| {
+        let scores: Vec<(f32, bool)> = rows
+            .iter()
+            .zip(labels)
+            .map(|(row, &label)| (row[class], label as usize == class))
+            .collect();
+        binary_auc(&scores)
+    };
+    if class_count == 2 {
+        return auc_for(1);
+    }
+    let aucs: Vec<f64> = (0..class_count).filter_map(auc_for).collect();
+    (!aucs.is_empty()).then(|| aucs.iter().sum::<f64>() / aucs.len() as f64)
+}
+
+/// The Mann-Whitney form of the AUC, with tied scores given their average rank.
+fn binary_auc(scores: &[(f32, bool)]) -> Option<f64> {
+    let positives = scores.iter().filter(|(_, p)| *p).count();
+    let negatives = scores.len() - positives;
+    if positives == 0 || negatives == 0 {
+        return None;
+    }
+    let mut sorted = scores.to_vec();
+    sorted.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let mut positive_rank_sum = 0.0;
+    let mut start = 0;
+    while start < sorted.len() {
+        let end = start
+            + sorted[start..]
+                .iter()
+                .take_while(|(s, _)| *s == sorted[start].0)
+                .count();
+        let average_rank = (start + 1 + end) as f64 / 2.0;
+        positive_rank_sum +=
+            average_rank * sorted[start..end].iter().filter(|(_, p)| *p).count() as f64;
+        start = end;
+    }
+    let (positives, negatives) = (positives as f64, negatives as f64);
+    Some((positive_rank_sum - positives * (positives + 1.0) / 2.0) / (positives * negatives))
+}
+
+fn argmax(row: &[f32]) -> usize {
+    row.iter()
+        .enumerate()
+        .fold((0, f32::NEG_INFINITY), |best, (i, &p)| {
+            if p > best.1 { (i, p) } else { best }
+        })
+        .0
+}
+
+/// `numerator / denominator`, or 0 where the denominator is 0 (scikit-learn's zero_division=0).
+fn ratio(numerator: f64, denominator: f64) -> f64 {
+    if denominator == 0.0 {
+        0.0
+    } else {
+        numerator / denominator
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn close(a: f64, b: f64) {
+        assert!((a - b).abs() < 1e-9, "{a} != {b}");
+    }
+
+    #[test]
+    fn three_class_scores_match_a_hand_count() {
+        // actual:    0 0 0 1 1 2
+        // predicted: 0 0 1 1 2 2
+        let labels = [0, 0, 0, 1, 1, 2];
+        let one_hot = |c: usize| {
+            let mut row = [0.1f32; 3];
+            row[c] = 0.8;
+            row
+        };
+        let probabilities: Vec<f32> = [0, 0, 1, 1, 2, 2]
+            .iter()
+            .flat_map(|&c| one_hot(c))
+            .collect();
+        let report = classification_report(&labels, &probabilities, 3);
+        assert_eq!(
+            report.confusion,
+            vec![vec![2, 1, 0], vec![0, 1, 1], vec![0, 0, 1]]
+        );
+        close(report.accuracy, 4.0 / 6.0);
+        // class 0: P = 2/2, R = 2/3; class 1: P = 1/2, R = 1/2; class 2: P = 1/2, R = 1/1.
+        close(report.per_class[0].precision, 1.0);
+        close(report.per_class[0].recall, 2.0 / 3.0);
+        close(report.per_class[0].f1, 0.8);
+        close(report.per_class[1].f1, 0.5);
+        close(report.per_class[2].f1, 2.0 / 3.0);
+        assert_eq!(
+            report
+                .per_class
+                .iter()
+                .map(|s| s.support)
+                .collect::<Vec<_>>(),
+            [3, 2, 1]
+        );
+        close(report.macro_precision, (1.0 + 0.5 + 0.5) / 3.0);
+        close(report.macro_f1, (0.8 + 0.5 + 2.0 / 3.0) / 3.0);
+        // The true class got 0.8 on 4 rows and 0.1 on 2.
+        close(
+            report.log_loss,
+            -(4.0 * 0.8f32.ln() as f64 + 2.0 * (0.1f32 as f64).ln()) / 6.0,
+        );
+    }
+
+    #[test]
+    fn binary_auc_counts_ordered_pairs_and_half_ties() {
+        // Positive scores 0.9, 0.4; negative 0.4, 0.1: pairs (0.9>0.4), (0.9>0.1), (0.4=0.4 → ½),
+        // (0.4>0.1) → 3.5 of 4.
+        let labels = [1, 1, 0, 0];
+        let probabilities = [0.1, 0.9, 0.6, 0.4, 0.6, 0.4, 0.9, 0.1];
+        let report = classification_report(&labels, &probabilities, 2);
+        close(report.roc_auc.unwrap(), 3.5 / 4.0);
+    }
+
+    #[test]
+    fn auc_is_undefined_for_a_single_class() {
+        let report = classification_report(&[0, 0], &[0.7, 0.3, 0.6, 0.4], 2);
+        assert_eq!(report.roc_auc, None);
+        close(report.accuracy, 1.0);
+        assert_eq!(report.per_class[1].precision, 0.0, "no division by zero");
+    }
+
+    #[test]
+    fn one_vs_rest_auc_averages_the_classes() {
+        // A perfect ranking for every class gives 1.
+        let labels = [0, 1, 2];
+        let probabilities = [0.8, 0.1, 0.1, 0.1, 0.8, 0.1, 0.1, 0.1, 0.8];
+        close(
+            classification_report(&labels, &probabilities, 3)
+                .roc_auc
+                .unwrap(),
+            1.0,
+        );
+    }
+
+    #[test]
+    fn roc_curve_runs_from_origin_to_one_one() {
+        let labels = [1, 1, 0, 0];
+        let probabilities = [0.1, 0.9, 0.6, 0.4, 0.6, 0.4, 0.9, 0.1];
+        let curve = roc_curve(&labels, &probabilities, 2, 1);
+        assert_eq!(curve, vec![(0.0, 0.0), (0.0, 0.5), (0.5, 1.0), (1.0, 1.0)]);
+    }
+
+    #[test]
+    fn regression_errors_match_a_hand_count() {
+        let targets = [1.0, 2.0, 3.0, 4.0];
+        let predictions = [1.5, 2.0, 2.0, 5.0];
+        let report = regression_report(&targets, &predictions);
+        // errors 0.5, 0, -1, 1 → squared 0.25, 0, 1, 1; SS_tot = 5.
+        close(report.mse, 2.25 / 4.0);
+        close(report.rmse, (2.25f64 / 4.0).sqrt());
+        close(report.mae, 2.5 / 4.0);
+        close(report.r2.unwrap(), 1.0 - 2.25 / 5.0);
+        assert_eq!(regression_report(&[3.0, 3.0], &[3.0, 2.0]).r2, None);
+    }
+}
