@@ -272,7 +272,7 @@ mod tests {
         // The true class got 0.8 on 4 rows and 0.1 on 2.
         close(
             report.log_loss,
-            -(4.0 * 0.8f32.ln() as f64 + 2.0 * (0.1f32 as f64).ln()) / 6.0,
+            -(4.0 * f64::from(0.8f32).ln() + 2.0 * f64::from(0.1f32).ln()) / 6.0,
         );
     }
 
