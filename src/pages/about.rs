@@ -17,8 +17,9 @@ pub fn AboutPage() -> impl IntoView {
             </ul>
             <h2>"Data credits"</h2>
             <p>
-                "The spiral is generated in the page from a seed; it is the two-arm spiral used by "
-                "TensorFlow Playground and by the benchmark workloads Kindling is measured on."
+                "The synthetic sets (spiral, circles, XOR, moons, Gaussian blobs) are generated in "
+                "the page from a seed, after the shapes popularised by TensorFlow Playground and "
+                "scikit-learn; the spiral is point for point the one of Kindling's benchmark workloads."
             </p>
         </section>
     }

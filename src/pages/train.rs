@@ -15,6 +15,8 @@ use crate::state::training::Training;
 /// person's fingers. It becomes a [`TrainSpec`] only when Train is pressed.
 #[derive(Clone, Copy)]
 struct TrainForm {
+    dataset: RwSignal<String>,
+    blob_classes: RwSignal<String>,
     sample_count: RwSignal<String>,
     noise: RwSignal<String>,
     hidden_layers: RwSignal<String>,
@@ -33,7 +35,13 @@ impl TrainForm {
             .iter()
             .map(usize::to_string)
             .collect::<Vec<_>>();
+        let blob_classes = match data.kind {
+            SyntheticKind::Blobs { classes } => classes,
+            _ => 3,
+        };
         Self {
+            dataset: RwSignal::new(dataset_key(data.kind).to_owned()),
+            blob_classes: RwSignal::new(blob_classes.to_string()),
             sample_count: RwSignal::new(data.sample_count.to_string()),
             noise: RwSignal::new(data.noise.to_string()),
             hidden_layers: RwSignal::new(layers.join(", ")),
@@ -48,9 +56,18 @@ impl TrainForm {
         let sample_count = parse_field::<usize>("Points", &self.sample_count.get())?;
         let noise = parse_field::<f64>("Noise", &self.noise.get())?;
         let seed = parse_field::<u64>("Seed", &self.seed.get())?;
+        let kind = match self.dataset.get().as_str() {
+            "circles" => SyntheticKind::Circles,
+            "xor" => SyntheticKind::Xor,
+            "moons" => SyntheticKind::Moons,
+            "blobs" => SyntheticKind::Blobs {
+                classes: parse_field("Classes", &self.blob_classes.get())?,
+            },
+            _ => SyntheticKind::Spiral,
+        };
         let spec = TrainSpec {
             dataset: DatasetSpec::Synthetic(SyntheticSpec {
-                kind: SyntheticKind::Spiral,
+                kind,
                 sample_count,
                 noise,
                 // The data's seed follows the run's, so one number reproduces the whole run.
@@ -69,6 +86,17 @@ impl TrainForm {
         };
         spec.validate().map_err(|error| error.to_string())?;
         Ok(spec)
+    }
+}
+
+/// The `<select>` value of each generator.
+fn dataset_key(kind: SyntheticKind) -> &'static str {
+    match kind {
+        SyntheticKind::Spiral => "spiral",
+        SyntheticKind::Circles => "circles",
+        SyntheticKind::Xor => "xor",
+        SyntheticKind::Moons => "moons",
+        SyntheticKind::Blobs { .. } => "blobs",
     }
 }
 
@@ -117,10 +145,19 @@ pub fn TrainPage() -> impl IntoView {
                         <legend>"Data"</legend>
                         <div class="field">
                             <label for="field-dataset">"Dataset"</label>
-                            <select id="field-dataset" name="dataset">
-                                <option value="spiral" selected>"Spiral (2 classes, 2-D)"</option>
+                            <select id="field-dataset" name="dataset"
+                                prop:value=move || form.dataset.get()
+                                on:change=move |ev| form.dataset.set(event_target_value(&ev))>
+                                <option value="spiral">"Spiral (2 classes)"</option>
+                                <option value="circles">"Circles (2 classes)"</option>
+                                <option value="xor">"XOR (2 classes)"</option>
+                                <option value="moons">"Moons (2 classes)"</option>
+                                <option value="blobs">"Gaussian blobs (2 to 10 classes)"</option>
                             </select>
                         </div>
+                        <Show when=move || form.dataset.get() == "blobs">
+                            <TextField label="Classes" name="blob-classes" value=form.blob_classes />
+                        </Show>
                         <TextField label="Points" name="sample-count" value=form.sample_count />
                         <TextField label="Noise" name="noise" value=form.noise />
                     </fieldset>

@@ -85,6 +85,22 @@ test('the page answers clicks while training, and Pause, Resume and Stop work', 
   assert.deepEqual(page.errors, []);
 });
 
+test('each synthetic dataset can be chosen, blobs with their number of classes', async () => {
+  const page = await app.newPage();
+  const train = await new TrainPage(page, app.url).open();
+  assert.equal(await train.field('Classes').count(), 0, 'Classes shows for blobs only');
+  await train.field('Dataset').selectOption('blobs');
+  await train.set('Classes', 4);
+  await train.set('Epochs', 30);
+  await train.button('Train').click();
+  assert.ok((await train.finalAccuracy()) >= 0.9);
+  await train.field('Dataset').selectOption('moons');
+  assert.equal(await train.field('Classes').count(), 0);
+  await train.button('Train').click();
+  await page.locator('.status.running, .status.starting').first().waitFor();
+  assert.ok((await train.finalAccuracy()) >= 0.9);
+});
+
 test('settings the trainer cannot use are explained before anything starts', async () => {
   const page = await app.newPage();
   const train = await new TrainPage(page, app.url).open();

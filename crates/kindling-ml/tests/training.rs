@@ -3,8 +3,9 @@
 
 use std::cell::Cell;
 
+use kindling_core::data::synthetic::{SyntheticKind, SyntheticSpec};
 use kindling_core::metrics::EpochMetrics;
-use kindling_core::spec::{Backend, Optimizer, TrainSpec};
+use kindling_core::spec::{Backend, DatasetSpec, Optimizer, TrainSpec};
 use kindling_ml::{TrainError, Trainer};
 
 const BACKENDS: [Backend; 2] = [Backend::NdArray, Backend::Flex];
@@ -57,6 +58,30 @@ fn default_spec_learns_the_spiral() {
             final_metrics.train_accuracy
         );
         assert_eq!(trainer.fraction_done(), 1.0);
+    }
+}
+
+#[test]
+fn every_synthetic_set_is_learned() {
+    let kinds = [
+        SyntheticKind::Circles,
+        SyntheticKind::Xor,
+        SyntheticKind::Moons,
+        SyntheticKind::Blobs { classes: 5 },
+    ];
+    for kind in kinds {
+        let spec = TrainSpec {
+            dataset: DatasetSpec::Synthetic(SyntheticSpec {
+                kind,
+                noise: 0.05,
+                ..Default::default()
+            }),
+            epochs: 40,
+            ..TrainSpec::default()
+        };
+        let (trainer, _) = train_to_end(&spec, 1000.0);
+        let accuracy = trainer.evaluate().train_accuracy;
+        assert!(accuracy >= 0.95, "{kind:?}: accuracy {accuracy}");
     }
 }
 

@@ -23,12 +23,34 @@ pub struct SyntheticSpec {
 pub enum SyntheticKind {
     /// Two interleaved spiral arms, one per class: the classic "needs a hidden layer" set.
     Spiral,
+    /// A ring around a disc: separable, but not by a line.
+    Circles,
+    /// Four quadrants, opposite ones alike: the problem a single neuron cannot learn.
+    Xor,
+    /// Two interleaving half circles.
+    Moons,
+    /// Gaussian clusters, one per class, evenly spaced on a circle: linearly separable.
+    Blobs { classes: u32 },
+}
+
+impl SyntheticKind {
+    /// A short name for menus and run names.
+    pub fn label(self) -> String {
+        match self {
+            SyntheticKind::Spiral => "spiral".into(),
+            SyntheticKind::Circles => "circles".into(),
+            SyntheticKind::Xor => "xor".into(),
+            SyntheticKind::Moons => "moons".into(),
+            SyntheticKind::Blobs { classes } => format!("{classes} blobs"),
+        }
+    }
 }
 
 /// Limits that keep a tab responsive and a plot readable.
 pub const MIN_SAMPLES: usize = 10;
 pub const MAX_SAMPLES: usize = 100_000;
 pub const MAX_NOISE: f64 = 2.0;
+pub const MAX_BLOB_CLASSES: u32 = 10;
 
 #[derive(Debug, Error, PartialEq)]
 pub enum SyntheticError {
@@ -36,6 +58,8 @@ pub enum SyntheticError {
     SampleCount(usize),
     #[error("the noise must be between 0 and {MAX_NOISE}, not {0}")]
     Noise(f64),
+    #[error("blobs need between 2 and {MAX_BLOB_CLASSES} classes, not {0}")]
+    BlobClasses(u32),
 }
 
 impl Default for SyntheticSpec {
@@ -59,15 +83,141 @@ impl SyntheticSpec {
         if !(0.0..=MAX_NOISE).contains(&self.noise) {
             return Err(SyntheticError::Noise(self.noise));
         }
+        if let SyntheticKind::Blobs { classes } = self.kind
+            && !(2..=MAX_BLOB_CLASSES).contains(&classes)
+        {
+            return Err(SyntheticError::BlobClasses(classes));
+        }
         Ok(())
     }
 
     pub fn generate(&self) -> Result<Dataset, SyntheticError> {
         self.validate()?;
+        let (count, noise, seed) = (self.sample_count, self.noise, self.seed);
         Ok(match self.kind {
-            SyntheticKind::Spiral => spiral(self.sample_count, self.noise, self.seed),
+            SyntheticKind::Spiral => spiral(count, noise, seed),
+            SyntheticKind::Circles => circles(count, noise, seed),
+            SyntheticKind::Xor => xor(count, noise, seed),
+            SyntheticKind::Moons => moons(count, noise, seed),
+            SyntheticKind::Blobs { classes } => blobs(count, classes, noise, seed),
         })
     }
+}
+
+/// Collects generated points into a dataset named after its knobs.
+fn two_d(
+    kind: SyntheticKind,
+    noise: f64,
+    class_names: &[&str],
+    points: impl Iterator<Item = ([f64; 2], u32)>,
+) -> Dataset {
+    let mut features = Vec::new();
+    let mut labels = Vec::new();
+    for ([x, y], label) in points {
+        features.extend([x as f32, y as f32]);
+        labels.push(label);
+    }
+    Dataset {
+        name: format!(
+            "{} ({} points, noise {noise:.2})",
+            kind.label(),
+            labels.len()
+        ),
+        feature_names: vec!["x".into(), "y".into()],
+        features,
+        target: Target::Classes {
+            labels,
+            class_names: class_names.iter().map(|&name| name.to_owned()).collect(),
+        },
+    }
+}
+
+/// Splits `count` rows over `classes` as evenly as possible, earlier classes first.
+fn class_of_row(row: usize, count: usize, classes: u32) -> u32 {
+    (row * classes as usize / count) as u32
+}
+
+fn circles(count: usize, noise: f64, seed: u32) -> Dataset {
+    let mut rng = Mulberry32::new(seed);
+    let points = (0..count).map(move |row| {
+        let label = class_of_row(row, count, 2);
+        let radius = if label == 0 { 1.0 } else { 0.5 };
+        let angle = 2.0 * PI * rng.next_f64();
+        let x = radius * angle.cos() + noise * rng.next_gaussian();
+        let y = radius * angle.sin() + noise * rng.next_gaussian();
+        ([x, y], label)
+    });
+    two_d(
+        SyntheticKind::Circles,
+        noise,
+        &["outer ring", "inner disc"],
+        points,
+    )
+}
+
+fn xor(count: usize, noise: f64, seed: u32) -> Dataset {
+    let mut rng = Mulberry32::new(seed);
+    let points = (0..count).map(move |_| {
+        let x = 2.0 * rng.next_f64() - 1.0;
+        let y = 2.0 * rng.next_f64() - 1.0;
+        let label = u32::from(x * y < 0.0);
+        (
+            [
+                x + noise * rng.next_gaussian(),
+                y + noise * rng.next_gaussian(),
+            ],
+            label,
+        )
+    });
+    two_d(
+        SyntheticKind::Xor,
+        noise,
+        &["same signs", "opposite signs"],
+        points,
+    )
+}
+
+/// scikit-learn's make_moons shape: an upper arc and a lower arc shifted into its opening.
+fn moons(count: usize, noise: f64, seed: u32) -> Dataset {
+    let mut rng = Mulberry32::new(seed);
+    let points = (0..count).map(move |row| {
+        let label = class_of_row(row, count, 2);
+        let t = PI * rng.next_f64();
+        let (x, y) = if label == 0 {
+            (t.cos(), t.sin())
+        } else {
+            (1.0 - t.cos(), 0.5 - t.sin())
+        };
+        (
+            [
+                x + noise * rng.next_gaussian(),
+                y + noise * rng.next_gaussian(),
+            ],
+            label,
+        )
+    });
+    two_d(
+        SyntheticKind::Moons,
+        noise,
+        &["upper moon", "lower moon"],
+        points,
+    )
+}
+
+/// Clusters with spread 0.15 + noise around centres on a circle of radius 1.
+fn blobs(count: usize, classes: u32, noise: f64, seed: u32) -> Dataset {
+    let mut rng = Mulberry32::new(seed);
+    let spread = 0.15 + noise;
+    let points = (0..count).map(move |row| {
+        let label = class_of_row(row, count, classes);
+        let angle = 2.0 * PI * f64::from(label) / f64::from(classes);
+        let x = angle.cos() + spread * rng.next_gaussian();
+        let y = angle.sin() + spread * rng.next_gaussian();
+        ([x, y], label)
+    });
+    let names: Vec<String> = (1..=classes).map(|c| format!("blob {c}")).collect();
+    let names: Vec<&str> = names.iter().map(String::as_str).collect();
+    two_d(SyntheticKind::Blobs { classes }, noise, &names, points)
 }
 
 /// Two spiral arms. For `noise = 0.2` and an even count this is point for point the spiral of
@@ -136,6 +286,65 @@ mod tests {
         assert_eq!(data.row(1), [-0.000_071_496_09, 0.001_998_721_6]);
         assert_eq!(data.row(600), [-0.199_180_6, 0.018_085_6]);
         assert_eq!(data.row(999), [0.132_292_85, 0.989_192_9]);
+    }
+
+    #[test]
+    fn every_generator_is_deterministic_balanced_and_labelled_by_its_shape() {
+        let kinds = [
+            SyntheticKind::Circles,
+            SyntheticKind::Xor,
+            SyntheticKind::Moons,
+            SyntheticKind::Blobs { classes: 4 },
+        ];
+        for kind in kinds {
+            let spec = SyntheticSpec {
+                kind,
+                sample_count: 400,
+                noise: 0.0,
+                seed: 3,
+            };
+            let data = spec.generate().unwrap();
+            assert_eq!(data, spec.generate().unwrap(), "{kind:?}");
+            assert_eq!(data.row_count(), 400);
+            let Target::Classes {
+                labels,
+                class_names,
+            } = &data.target;
+            for class in 0..class_names.len() as u32 {
+                let share = labels.iter().filter(|&&l| l == class).count();
+                assert!(
+                    share >= 400 / class_names.len() / 2,
+                    "{kind:?} class {class}: {share}"
+                );
+            }
+            // Without noise each point sits exactly where its class says.
+            for (row, &label) in labels.iter().enumerate() {
+                let [x, y] = [f64::from(data.row(row)[0]), f64::from(data.row(row)[1])];
+                let radius = (x * x + y * y).sqrt();
+                let fits = match kind {
+                    SyntheticKind::Circles => (radius - [1.0, 0.5][label as usize]).abs() < 1e-5,
+                    SyntheticKind::Xor => (x * y < 0.0) == (label == 1),
+                    SyntheticKind::Moons => {
+                        let centre = [(0.0, 0.0), (1.0, 0.5)][label as usize];
+                        ((x - centre.0).hypot(y - centre.1) - 1.0).abs() < 1e-5
+                    }
+                    _ => true,
+                };
+                assert!(fits, "{kind:?} row {row} at ({x}, {y}) labelled {label}");
+            }
+        }
+    }
+
+    #[test]
+    fn blobs_need_two_to_ten_classes() {
+        let spec = SyntheticSpec {
+            kind: SyntheticKind::Blobs { classes: 1 },
+            ..Default::default()
+        };
+        assert_eq!(
+            spec.generate().unwrap_err().to_string(),
+            "blobs need between 2 and 10 classes, not 1"
+        );
     }
 
     #[test]
