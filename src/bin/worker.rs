@@ -155,7 +155,7 @@ mod trainer {
         post(&FromWorker::Finished {
             run_id,
             outcome,
-            metrics: trainer.evaluate(),
+            report: trainer.evaluate(),
         });
     }
 

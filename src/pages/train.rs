@@ -296,16 +296,22 @@ fn status_view(status: &RunStatus) -> AnyView {
         }
         RunStatus::Running => view! { <p class="status running">"Training…"</p> }.into_any(),
         RunStatus::Paused => view! { <p class="status paused">"Paused"</p> }.into_any(),
-        RunStatus::Finished { outcome, metrics } => {
+        RunStatus::Finished { outcome, report } => {
             let verb = match outcome {
                 RunOutcome::Completed => "Finished",
                 RunOutcome::Stopped => "Stopped early",
             };
+            let auc = report
+                .roc_auc
+                .map(|auc| format!(", ROC-AUC {auc:.3}"))
+                .unwrap_or_default();
             view! {
                 <p class="status finished">
                     {verb} ". Final training accuracy: "
-                    <strong class="final-accuracy">{format!("{:.1}%", metrics.train_accuracy * 100.0)}</strong>
-                    {format!(" (loss {:.4})", metrics.train_loss)}
+                    <strong class="final-accuracy">{format!("{:.1}%", report.accuracy * 100.0)}</strong>
+                </p>
+                <p class="report-summary">
+                    {format!("Log loss {:.4}, macro F1 {:.3}{auc}", report.log_loss, report.macro_f1)}
                 </p>
             }
             .into_any()

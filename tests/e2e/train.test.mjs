@@ -32,6 +32,10 @@ test('the default spiral trains in the worker to at least 95% training accuracy'
   t.diagnostic(`final training accuracy ${accuracy}`);
   assert.ok(accuracy >= 0.95, `accuracy ${accuracy}`);
   assert.match(await train.status().textContent(), /^Finished/);
+  const summary = await page.locator('.report-summary').textContent();
+  const auc = Number.parseFloat(summary.match(/ROC-AUC ([\d.]+)/)[1]);
+  assert.ok(auc >= accuracy - 0.05 && auc <= 1, summary);
+  assert.match(summary, /^Log loss [\d.]+, macro F1 0\.9\d\d/);
   assert.equal(await train.epochsDone(), 100);
   const points = await page.locator('.line-chart polyline').getAttribute('points');
   assert.equal(points.trim().split(' ').length, 100, 'one loss point per epoch');

@@ -14,10 +14,3 @@ pub struct EpochMetrics {
     /// Wall time since training started, after this epoch.
     pub elapsed_ms: f64,
 }
-
-/// The verdict on the finished model, measured after the last step in evaluation mode.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct FinalMetrics {
-    pub train_loss: f64,
-    pub train_accuracy: f64,
-}

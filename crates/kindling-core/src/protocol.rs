@@ -4,7 +4,8 @@
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
-use crate::metrics::{EpochMetrics, FinalMetrics};
+use crate::evaluation::ClassificationReport;
+use crate::metrics::EpochMetrics;
 use crate::spec::TrainSpec;
 
 /// From the UI to the worker.
@@ -41,7 +42,8 @@ pub enum FromWorker {
     Finished {
         run_id: String,
         outcome: RunOutcome,
-        metrics: FinalMetrics,
+        /// The finished model evaluated on the training set, in evaluation mode.
+        report: ClassificationReport,
     },
     /// The run could not go on; `reason` is written for a person.
     Failed {

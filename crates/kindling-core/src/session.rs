@@ -3,7 +3,8 @@
 //! Keeping the fold here (not in a component) means every message's effect is tested natively,
 //! and the page only renders a [`RunProgress`].
 
-use crate::metrics::{EpochMetrics, FinalMetrics};
+use crate::evaluation::ClassificationReport;
+use crate::metrics::EpochMetrics;
 use crate::protocol::{FromWorker, RunOutcome};
 
 #[derive(Debug, Clone, PartialEq)]
@@ -14,7 +15,7 @@ pub enum RunStatus {
     Paused,
     Finished {
         outcome: RunOutcome,
-        metrics: FinalMetrics,
+        report: ClassificationReport,
     },
     /// The run could not go on; the reason is written for a person.
     Failed {
@@ -82,12 +83,12 @@ impl RunProgress {
             FromWorker::Finished {
                 run_id,
                 outcome,
-                metrics,
+                report,
             } if run_id == self.run_id => {
                 if outcome == RunOutcome::Completed {
                     self.fraction_done = 1.0;
                 }
-                self.status = RunStatus::Finished { outcome, metrics };
+                self.status = RunStatus::Finished { outcome, report };
             }
             FromWorker::Failed { run_id, reason } if run_id == self.run_id => {
                 self.status = RunStatus::Failed { reason };
@@ -167,14 +168,11 @@ mod tests {
         assert_eq!(run.status, RunStatus::Paused);
         run.apply(FromWorker::Resumed { run_id: "a".into() });
         assert_eq!(run.status, RunStatus::Running);
-        let metrics = FinalMetrics {
-            train_loss: 0.1,
-            train_accuracy: 0.99,
-        };
+        let report = crate::evaluation::classification_report(&[0, 1], &[0.9, 0.1, 0.2, 0.8], 2);
         run.apply(FromWorker::Finished {
             run_id: "a".into(),
             outcome: RunOutcome::Completed,
-            metrics: metrics.clone(),
+            report: report.clone(),
         });
         assert_eq!(run.fraction_done, 1.0);
         assert!(!run.status.is_active());
@@ -182,7 +180,7 @@ mod tests {
             run.status,
             RunStatus::Finished {
                 outcome: RunOutcome::Completed,
-                metrics
+                report
             }
         );
     }

@@ -4,7 +4,8 @@ use burn::optim::{AdamConfig, GradientsParams, ModuleOptimizer, SgdConfig};
 use burn::prelude::*;
 use burn::tensor::TensorData;
 use kindling_core::data::{Dataset, Target};
-use kindling_core::metrics::{EpochMetrics, FinalMetrics};
+use kindling_core::evaluation::{ClassificationReport, classification_report};
+use kindling_core::metrics::EpochMetrics;
 use kindling_core::rng::Mulberry32;
 use kindling_core::spec::{Optimizer, SpecError, TrainSpec};
 use thiserror::Error;
@@ -46,6 +47,9 @@ pub struct Trainer {
     loss: CrossEntropyLoss,
     features: Tensor<2>,
     labels: Tensor<1, Int>,
+    /// The same labels on the host, for evaluation.
+    host_labels: Vec<u32>,
+    class_count: usize,
     row_count: usize,
     shuffle_rng: Mulberry32,
     order: Vec<i32>,
@@ -77,9 +81,12 @@ impl Trainer {
             TensorData::new(data.features.clone(), [row_count, data.feature_count()]),
             &device,
         );
-        let Target::Classes { labels, .. } = &data.target;
+        let Target::Classes {
+            labels: host_labels,
+            ..
+        } = &data.target;
         let labels = Tensor::<1, Int>::from_data(
-            TensorData::new(labels.iter().map(|&l| l as i32).collect(), [row_count]),
+            TensorData::new(host_labels.iter().map(|&l| l as i32).collect(), [row_count]),
             &device,
         );
         Ok(Self {
@@ -89,6 +96,8 @@ impl Trainer {
             loss: CrossEntropyLossConfig::new().init(&device),
             features,
             labels,
+            host_labels: host_labels.clone(),
+            class_count: data.class_count(),
             row_count,
             // The shuffle stream is separate from initialisation, as in the reference harness.
             shuffle_rng: Mulberry32::new((spec.seed as u32).wrapping_add(1)),
@@ -137,23 +146,14 @@ impl Trainer {
         (epochs / self.spec.epochs as f64).min(1.0)
     }
 
-    /// Loss and accuracy of the current model over the whole training set, in evaluation mode.
-    pub fn evaluate(&self) -> FinalMetrics {
-        let model = self.model().valid();
-        let features = self.features.clone().inner();
-        let labels = self.labels.clone().inner();
-        let logits = model.forward(features);
-        let loss = self.loss.forward(logits.clone(), labels.clone());
-        let correct = logits
-            .argmax(1)
-            .flatten::<1>(0, 1)
-            .equal(labels)
-            .int()
-            .sum();
-        FinalMetrics {
-            train_loss: loss.into_scalar::<f32>() as f64,
-            train_accuracy: correct.into_scalar::<i64>() as f64 / self.row_count as f64,
-        }
+    /// The current model's report over the whole training set, in evaluation mode.
+    pub fn evaluate(&self) -> ClassificationReport {
+        let logits = self.model().valid().forward(self.features.clone().inner());
+        let probabilities = burn::tensor::activation::softmax(logits, 1)
+            .into_data()
+            .into_vec::<f32>()
+            .expect("softmax of float logits is f32");
+        classification_report(&self.host_labels, &probabilities, self.class_count)
     }
 
     fn model(&self) -> &Mlp {

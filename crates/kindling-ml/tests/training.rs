@@ -53,9 +53,9 @@ fn default_spec_learns_the_spiral() {
         assert!(history.last().unwrap().train_loss < history[0].train_loss / 4.0);
         let final_metrics = trainer.evaluate();
         assert!(
-            final_metrics.train_accuracy >= 0.95,
+            final_metrics.accuracy >= 0.95,
             "{backend:?}: accuracy {}",
-            final_metrics.train_accuracy
+            final_metrics.accuracy
         );
         assert_eq!(trainer.fraction_done(), 1.0);
     }
@@ -80,7 +80,7 @@ fn every_synthetic_set_is_learned() {
             ..TrainSpec::default()
         };
         let (trainer, _) = train_to_end(&spec, 1000.0);
-        let accuracy = trainer.evaluate().train_accuracy;
+        let accuracy = trainer.evaluate().accuracy;
         assert!(accuracy >= 0.95, "{kind:?}: accuracy {accuracy}");
     }
 }
@@ -162,7 +162,7 @@ fn sgd_with_momentum_learns_too() {
         ..TrainSpec::default()
     };
     let (trainer, _) = train_to_end(&spec, 1000.0);
-    let accuracy = trainer.evaluate().train_accuracy;
+    let accuracy = trainer.evaluate().accuracy;
     assert!(accuracy >= 0.9, "accuracy {accuracy}");
 }
 
