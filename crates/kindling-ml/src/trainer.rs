@@ -151,7 +151,7 @@ impl Trainer {
         let logits = self.model().valid().forward(self.features.clone().inner());
         let probabilities = burn::tensor::activation::softmax(logits, 1)
             .into_data()
-            .into_vec::<f32>()
+            .try_into_vec::<f32>()
             .expect("softmax of float logits is f32");
         classification_report(&self.host_labels, &probabilities, self.class_count)
     }
