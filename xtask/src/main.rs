@@ -14,7 +14,8 @@ usage: cargo xtask <command>
   test    install what is missing (Chromium too), then run every test layer:
           native (cargo test), browser (wasm-bindgen-test in Chromium), end-to-end (Playwright)
   check   what CI does, cheapest first: fmt, clippy (native and wasm32), then `test`
-  dist    install what is missing and build the release app into dist/";
+  dist    install what is missing and build the release app into dist/
+  bench   native training throughput per backend on the benchmark workloads (release build)";
 
 fn main() -> ExitCode {
     let command = std::env::args().nth(1).unwrap_or_default();
@@ -23,6 +24,17 @@ fn main() -> ExitCode {
         "test" => test(),
         "check" => check(),
         "dist" => dist(),
+        "bench" => process::run(
+            "cargo",
+            &[
+                "run",
+                "--release",
+                "-p",
+                "kindling-ml",
+                "--example",
+                "bench",
+            ],
+        ),
         _ => {
             eprintln!("{USAGE}");
             return ExitCode::from(2);
