@@ -239,7 +239,8 @@ fn RunView(
         run.with(|run| run.as_ref().map(progress_label).unwrap_or_default())
     });
     let status = Memo::new(move |_| run.with(|run| run.as_ref().map(|r| r.status.clone())));
-    let series = move || {
+    // A memo, not a derived signal: the chart reads the series three times per update.
+    let series = Memo::new(move |_| {
         let (label, class, value): (_, _, fn(&EpochMetrics) -> f64) = match chart_metric.get() {
             ChartMetric::Loss => ("training loss", "series-loss", |m| m.train_loss),
             ChartMetric::Accuracy => ("training accuracy", "series-accuracy", |m| m.train_accuracy),
@@ -255,7 +256,7 @@ fn RunView(
             class,
             points,
         }]
-    };
+    });
     let y_label = move || match chart_metric.get() {
         ChartMetric::Loss => "loss".to_string(),
         ChartMetric::Accuracy => "accuracy".to_string(),
@@ -276,7 +277,7 @@ fn RunView(
             {tab(ChartMetric::Loss, "Loss")}
             {tab(ChartMetric::Accuracy, "Accuracy")}
         </div>
-        <LineChart series=Signal::derive(series) x_label="epoch" y_label=Signal::derive(y_label) />
+        <LineChart series x_label="epoch" y_label=Signal::derive(y_label) />
     }
 }
 
