@@ -19,6 +19,7 @@ mod trainer {
     use std::cell::Cell;
     use std::rc::Rc;
 
+    use kindling_core::data::Dataset;
     use kindling_core::protocol::{FromWorker, RunOutcome, ToWorker};
     use kindling_core::spec::TrainSpec;
     use kindling_ml::Trainer;
@@ -81,7 +82,7 @@ mod trainer {
 
     fn handle(message: ToWorker, control: &Rc<Control>) {
         match message {
-            ToWorker::Train { run_id, spec } => {
+            ToWorker::Train { run_id, spec, data } => {
                 if control.busy.replace(true) {
                     post(&FromWorker::Failed {
                         run_id,
@@ -93,7 +94,7 @@ mod trainer {
                 control.stop.set(false);
                 let control = Rc::clone(control);
                 wasm_bindgen_futures::spawn_local(async move {
-                    train(run_id, spec, &control).await;
+                    train(run_id, spec, data, &control).await;
                     control.busy.set(false);
                 });
             }
@@ -103,16 +104,17 @@ mod trainer {
         }
     }
 
-    async fn train(run_id: String, spec: TrainSpec, control: &Control) {
-        let trainer = spec
-            .dataset
-            .load()
-            .map_err(|error| error.to_string())
-            .and_then(|data| Trainer::new(&spec, &data).map_err(|error| error.to_string()));
-        let mut trainer = match trainer {
+    async fn train(run_id: String, spec: Box<TrainSpec>, data: Dataset, control: &Control) {
+        let mut trainer = match Trainer::new(&spec, &data) {
             Ok(trainer) => trainer,
-            Err(reason) => return post(&FromWorker::Failed { run_id, reason }),
+            Err(error) => {
+                return post(&FromWorker::Failed {
+                    run_id,
+                    reason: error.to_string(),
+                });
+            }
         };
+        drop(data);
         let performance = scope()
             .performance()
             .expect("workers have a performance clock");
@@ -148,14 +150,18 @@ mod trainer {
                 fraction_done: trainer.fraction_done(),
             });
             if slice.done {
-                break RunOutcome::Completed;
+                break if trainer.stopped_early() {
+                    RunOutcome::EarlyStopped
+                } else {
+                    RunOutcome::Completed
+                };
             }
             yield_to_event_loop().await;
         };
         post(&FromWorker::Finished {
             run_id,
             outcome,
-            report: trainer.evaluate(),
+            evaluation: Box::new(trainer.evaluate()),
         });
     }
 

@@ -1,6 +1,7 @@
 //! The Train page: settings on the left, the run's live progress on the right.
 
 use kindling_core::data::synthetic::{SyntheticKind, SyntheticSpec};
+use kindling_core::evaluation::Report;
 use kindling_core::metrics::EpochMetrics;
 use kindling_core::protocol::RunOutcome;
 use kindling_core::session::{RunProgress, RunStatus};
@@ -28,13 +29,15 @@ struct TrainForm {
 
 impl TrainForm {
     fn from_spec(spec: &TrainSpec) -> Self {
-        let DatasetSpec::Synthetic(data) = &spec.dataset;
-        let layers = spec
-            .model
-            .hidden_layers
-            .iter()
-            .map(usize::to_string)
-            .collect::<Vec<_>>();
+        let DatasetSpec::Synthetic(data) = &spec.dataset else {
+            unreachable!("the form starts from the default spec, a synthetic set");
+        };
+        let layers = match &spec.model {
+            ModelSpec::Mlp { hidden_layers, .. } => {
+                hidden_layers.iter().map(usize::to_string).collect()
+            }
+            ModelSpec::Linear | ModelSpec::Cnn { .. } => Vec::new(),
+        };
         let blob_classes = match data.kind {
             SyntheticKind::Blobs { classes } => classes,
             _ => 3,
@@ -60,6 +63,8 @@ impl TrainForm {
             "circles" => SyntheticKind::Circles,
             "xor" => SyntheticKind::Xor,
             "moons" => SyntheticKind::Moons,
+            "sine" => SyntheticKind::Sine,
+            "plane" => SyntheticKind::Plane,
             "blobs" => SyntheticKind::Blobs {
                 classes: parse_field("Classes", &self.blob_classes.get())?,
             },
@@ -73,10 +78,10 @@ impl TrainForm {
                 // The data's seed follows the run's, so one number reproduces the whole run.
                 seed: seed as u32,
             }),
-            model: ModelSpec {
-                hidden_layers: parse_hidden_layers(&self.hidden_layers.get())
+            model: ModelSpec::mlp(
+                parse_hidden_layers(&self.hidden_layers.get())
                     .map_err(|error| format!("Hidden layers: {error}"))?,
-            },
+            ),
             optimizer: Optimizer::Adam,
             learning_rate: parse_field("Learning rate", &self.learning_rate.get())?,
             batch_size: parse_field("Batch size", &self.batch_size.get())?,
@@ -97,6 +102,8 @@ fn dataset_key(kind: SyntheticKind) -> &'static str {
         SyntheticKind::Xor => "xor",
         SyntheticKind::Moons => "moons",
         SyntheticKind::Blobs { .. } => "blobs",
+        SyntheticKind::Sine => "sine",
+        SyntheticKind::Plane => "plane",
     }
 }
 
@@ -132,7 +139,13 @@ pub fn TrainPage() -> impl IntoView {
     });
 
     let on_train = move |_| {
-        let started = form.to_spec().and_then(|spec| training.start(spec));
+        let started = form.to_spec().and_then(|spec| {
+            let DatasetSpec::Synthetic(synthetic) = &spec.dataset else {
+                unreachable!("the form only makes synthetic sets");
+            };
+            let data = synthetic.generate().map_err(|error| error.to_string())?;
+            training.start(spec, data)
+        });
         form_error.set(started.err());
     };
 
@@ -153,6 +166,8 @@ pub fn TrainPage() -> impl IntoView {
                                 <option value="xor">"XOR (2 classes)"</option>
                                 <option value="moons">"Moons (2 classes)"</option>
                                 <option value="blobs">"Gaussian blobs (2 to 10 classes)"</option>
+                                <option value="sine">"Sine wave (regression)"</option>
+                                <option value="plane">"Plane (regression)"</option>
                             </select>
                         </div>
                         <Show when=move || form.dataset.get() == "blobs">
@@ -241,21 +256,34 @@ fn RunView(
     let status = Memo::new(move |_| run.with(|run| run.as_ref().map(|r| r.status.clone())));
     // A memo, not a derived signal: the chart reads the series three times per update.
     let series = Memo::new(move |_| {
-        let (label, class, value): (_, _, fn(&EpochMetrics) -> f64) = match chart_metric.get() {
-            ChartMetric::Loss => ("training loss", "series-loss", |m| m.train_loss),
-            ChartMetric::Accuracy => ("training accuracy", "series-accuracy", |m| m.train_accuracy),
+        type Value = fn(&EpochMetrics) -> Option<f64>;
+        let lines: [(&str, &'static str, Value); 2] = match chart_metric.get() {
+            ChartMetric::Loss => [
+                ("training loss", "series-loss", |m| Some(m.train_loss)),
+                ("validation loss", "series-val-loss", |m| m.val_loss),
+            ],
+            ChartMetric::Accuracy => [
+                ("training accuracy", "series-accuracy", |m| m.train_accuracy),
+                ("validation accuracy or R²", "series-val-accuracy", |m| {
+                    m.val_score()
+                }),
+            ],
         };
-        let points = run.with(|run| {
-            run.iter()
-                .flat_map(|r| r.history.iter())
-                .map(|m| (m.epoch as f64, value(m)))
+        run.with(|run| {
+            let history = run.as_ref().map_or(&[][..], |r| &r.history[..]);
+            lines
+                .into_iter()
+                .map(|(label, class, value)| Series {
+                    label: label.into(),
+                    class,
+                    points: history
+                        .iter()
+                        .filter_map(|m| Some((m.epoch as f64, value(m)?)))
+                        .collect(),
+                })
+                .filter(|series| !series.points.is_empty())
                 .collect()
-        });
-        vec![Series {
-            label: label.into(),
-            class,
-            points,
-        }]
+        })
     });
     let y_label = move || match chart_metric.get() {
         ChartMetric::Loss => "loss".to_string(),
@@ -297,23 +325,50 @@ fn status_view(status: &RunStatus) -> AnyView {
         }
         RunStatus::Running => view! { <p class="status running">"Training…"</p> }.into_any(),
         RunStatus::Paused => view! { <p class="status paused">"Paused"</p> }.into_any(),
-        RunStatus::Finished { outcome, report } => {
+        RunStatus::Finished {
+            outcome,
+            evaluation,
+        } => {
             let verb = match outcome {
-                RunOutcome::Completed => "Finished",
-                RunOutcome::Stopped => "Stopped early",
+                RunOutcome::Completed => "Finished".to_owned(),
+                RunOutcome::Stopped => "Stopped early".to_owned(),
+                RunOutcome::EarlyStopped => format!(
+                    "Finished by early stopping, keeping epoch {}",
+                    evaluation.best_epoch
+                ),
             };
-            let auc = report
-                .roc_auc
-                .map(|auc| format!(", ROC-AUC {auc:.3}"))
-                .unwrap_or_default();
+            let Some(report) = evaluation.test.as_ref().or(evaluation.validation.as_ref()) else {
+                return view! { <p class="status finished">{verb} "."</p> }.into_any();
+            };
+            let split = if evaluation.test.is_some() {
+                "Test"
+            } else {
+                "Validation"
+            };
+            let (headline, summary) = match report {
+                Report::Classification(report) => (
+                    format!("{:.1}%", report.accuracy * 100.0),
+                    format!(
+                        "Log loss {:.4}, macro F1 {:.3}{}",
+                        report.log_loss,
+                        report.macro_f1,
+                        report
+                            .roc_auc
+                            .map(|auc| format!(", ROC-AUC {auc:.3}"))
+                            .unwrap_or_default()
+                    ),
+                ),
+                Report::Regression(report) => (
+                    report.r2.map_or("—".to_owned(), |r2| format!("{r2:.3}")),
+                    format!("RMSE {:.4}, MAE {:.4}", report.rmse, report.mae),
+                ),
+            };
             view! {
                 <p class="status finished">
-                    {verb} ". Final training accuracy: "
-                    <strong class="final-accuracy">{format!("{:.1}%", report.accuracy * 100.0)}</strong>
+                    {verb} ". " {split} " " {report.headline_name()} ": "
+                    <strong class="final-accuracy">{headline}</strong>
                 </p>
-                <p class="report-summary">
-                    {format!("Log loss {:.4}, macro F1 {:.3}{auc}", report.log_loss, report.macro_f1)}
-                </p>
+                <p class="report-summary">{summary}</p>
             }
             .into_any()
         }

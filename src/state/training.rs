@@ -3,6 +3,7 @@
 
 use std::rc::Rc;
 
+use kindling_core::data::Dataset;
 use kindling_core::protocol::{FromWorker, ToWorker};
 use kindling_core::session::RunProgress;
 use kindling_core::spec::TrainSpec;
@@ -51,8 +52,8 @@ impl Training {
             .with(|run| run.as_ref().is_some_and(|run| run.status.is_active()))
     }
 
-    /// Starts a run with `spec`, loading the trainer on first use.
-    pub fn start(&self, spec: TrainSpec) -> Result<(), String> {
+    /// Starts a run of `spec` on `data`, loading the trainer on first use.
+    pub fn start(&self, spec: TrainSpec, data: Dataset) -> Result<(), String> {
         spec.validate().map_err(|error| error.to_string())?;
         if self.is_active() {
             return Err("a run is already in progress; stop it first".into());
@@ -61,7 +62,11 @@ impl Training {
         let run_id = format!("run-{}", (self.now_ms.get_value())() as u64);
         self.run
             .set(Some(RunProgress::new(run_id.clone(), spec.epochs)));
-        self.send(&ToWorker::Train { run_id, spec });
+        self.send(&ToWorker::Train {
+            run_id,
+            spec: Box::new(spec),
+            data,
+        });
         Ok(())
     }
 

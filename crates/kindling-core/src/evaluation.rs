@@ -37,6 +37,40 @@ pub struct RegressionReport {
     pub r2: Option<f64>,
 }
 
+/// A model's scores on one split, for the task it was trained on.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum Report {
+    Classification(ClassificationReport),
+    Regression(RegressionReport),
+}
+
+impl Report {
+    /// The one number a person compares runs by: accuracy, or R² for a number.
+    pub fn headline(&self) -> Option<f64> {
+        match self {
+            Report::Classification(report) => Some(report.accuracy),
+            Report::Regression(report) => report.r2,
+        }
+    }
+
+    pub fn headline_name(&self) -> &'static str {
+        match self {
+            Report::Classification(_) => "accuracy",
+            Report::Regression(_) => "R²",
+        }
+    }
+}
+
+/// How a finished run's model scores on the data it did not train on.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Evaluation {
+    /// The epoch whose weights the model kept (the best one under early stopping).
+    pub best_epoch: usize,
+    pub validation: Option<Report>,
+    /// The held-out estimate; `None` when the split kept no test rows.
+    pub test: Option<Report>,
+}
+
 /// Probabilities are clipped to this before taking logs, as scikit-learn does.
 const PROBABILITY_FLOOR: f64 = 1e-15;
 

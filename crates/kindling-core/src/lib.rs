@@ -10,6 +10,7 @@ pub mod metrics;
 pub mod protocol;
 pub mod rng;
 pub mod session;
+pub mod signature;
 pub mod spec;
 
 /// The app version, shown in the footer and recorded with every run so a result can be traced

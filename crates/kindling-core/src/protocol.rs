@@ -4,16 +4,19 @@
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
-use crate::evaluation::ClassificationReport;
+use crate::data::Dataset;
+use crate::evaluation::Evaluation;
 use crate::metrics::EpochMetrics;
 use crate::spec::TrainSpec;
 
 /// From the UI to the worker.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum ToWorker {
+    /// Train on `data` (the UI loads or imports it; the worker never fetches anything).
     Train {
         run_id: String,
-        spec: TrainSpec,
+        spec: Box<TrainSpec>,
+        data: Dataset,
     },
     Pause,
     Resume,
@@ -42,8 +45,8 @@ pub enum FromWorker {
     Finished {
         run_id: String,
         outcome: RunOutcome,
-        /// The finished model evaluated on the training set, in evaluation mode.
-        report: ClassificationReport,
+        /// The kept model on the validation and test splits, in evaluation mode.
+        evaluation: Box<Evaluation>,
     },
     /// The run could not go on; `reason` is written for a person.
     Failed {
@@ -63,6 +66,8 @@ pub enum RunOutcome {
     Completed,
     /// The person pressed Stop.
     Stopped,
+    /// The validation metric stopped improving; the best epoch's weights were kept.
+    EarlyStopped,
 }
 
 #[derive(Debug, Error)]
@@ -94,15 +99,22 @@ mod tests {
     fn messages_round_trip_through_json() {
         let train = ToWorker::Train {
             run_id: "run-1".into(),
-            spec: TrainSpec::default(),
+            spec: Box::default(),
+            data: crate::data::synthetic::SyntheticSpec::default()
+                .generate()
+                .unwrap(),
         };
         assert_eq!(ToWorker::from_json(&train.to_json()).unwrap(), train);
         let progress = FromWorker::Progress {
             run_id: "run-1".into(),
             epochs: vec![EpochMetrics {
                 epoch: 1,
+                learning_rate: 0.01,
                 train_loss: 0.5,
-                train_accuracy: 0.75,
+                train_accuracy: Some(0.75),
+                val_loss: Some(0.6),
+                val_accuracy: Some(0.7),
+                val_r2: None,
                 elapsed_ms: 12.5,
             }],
             fraction_done: 0.01,

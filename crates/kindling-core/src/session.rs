@@ -3,7 +3,7 @@
 //! Keeping the fold here (not in a component) means every message's effect is tested natively,
 //! and the page only renders a [`RunProgress`].
 
-use crate::evaluation::ClassificationReport;
+use crate::evaluation::Evaluation;
 use crate::metrics::EpochMetrics;
 use crate::protocol::{FromWorker, RunOutcome};
 
@@ -15,7 +15,7 @@ pub enum RunStatus {
     Paused,
     Finished {
         outcome: RunOutcome,
-        report: ClassificationReport,
+        evaluation: Evaluation,
     },
     /// The run could not go on; the reason is written for a person.
     Failed {
@@ -83,12 +83,15 @@ impl RunProgress {
             FromWorker::Finished {
                 run_id,
                 outcome,
-                report,
+                evaluation,
             } if run_id == self.run_id => {
-                if outcome == RunOutcome::Completed {
+                if outcome != RunOutcome::Stopped {
                     self.fraction_done = 1.0;
                 }
-                self.status = RunStatus::Finished { outcome, report };
+                self.status = RunStatus::Finished {
+                    outcome,
+                    evaluation: *evaluation,
+                };
             }
             FromWorker::Failed { run_id, reason } if run_id == self.run_id => {
                 self.status = RunStatus::Failed { reason };
@@ -121,8 +124,12 @@ mod tests {
     fn epoch(epoch: usize) -> EpochMetrics {
         EpochMetrics {
             epoch,
+            learning_rate: 0.01,
             train_loss: 1.0 / epoch as f64,
-            train_accuracy: 0.5,
+            train_accuracy: Some(0.5),
+            val_loss: None,
+            val_accuracy: None,
+            val_r2: None,
             elapsed_ms: 10.0 * epoch as f64,
         }
     }
@@ -169,10 +176,15 @@ mod tests {
         run.apply(FromWorker::Resumed { run_id: "a".into() });
         assert_eq!(run.status, RunStatus::Running);
         let report = crate::evaluation::classification_report(&[0, 1], &[0.9, 0.1, 0.2, 0.8], 2);
+        let evaluation = Evaluation {
+            best_epoch: 10,
+            validation: None,
+            test: Some(crate::evaluation::Report::Classification(report)),
+        };
         run.apply(FromWorker::Finished {
             run_id: "a".into(),
             outcome: RunOutcome::Completed,
-            report: report.clone(),
+            evaluation: Box::new(evaluation.clone()),
         });
         assert_eq!(run.fraction_done, 1.0);
         assert!(!run.status.is_active());
@@ -180,7 +192,7 @@ mod tests {
             run.status,
             RunStatus::Finished {
                 outcome: RunOutcome::Completed,
-                report
+                evaluation
             }
         );
     }

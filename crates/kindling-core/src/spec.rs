@@ -4,34 +4,116 @@
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
-use crate::data::Dataset;
+use crate::data::bundled::BundledDataset;
+use crate::data::prepare::{SplitError, SplitSpec};
 use crate::data::synthetic::{SyntheticError, SyntheticSpec};
 
-/// Where a run's data comes from; the worker builds the dataset itself from this.
+/// Where a run's data came from, recorded with the run. The data itself travels beside the
+/// spec (the UI loads or imports it), and its content hash says exactly which rows were used.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum DatasetSpec {
     Synthetic(SyntheticSpec),
+    Bundled(BundledDataset),
+    /// A CSV the person imported, by the name they gave it.
+    Imported {
+        name: String,
+    },
 }
 
 impl DatasetSpec {
-    pub fn load(&self) -> Result<Dataset, SyntheticError> {
-        match self {
-            DatasetSpec::Synthetic(spec) => spec.generate(),
-        }
-    }
-
     pub fn validate(&self) -> Result<(), SyntheticError> {
         match self {
             DatasetSpec::Synthetic(spec) => spec.validate(),
+            DatasetSpec::Bundled(_) | DatasetSpec::Imported { .. } => Ok(()),
         }
     }
 }
 
-/// A multi-layer perceptron: the input layer comes from the data, the output from its classes.
+/// The model's architecture. Input and output sizes come from the data.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct ModelSpec {
-    /// Units of each hidden layer, input side first.
-    pub hidden_layers: Vec<usize>,
+pub enum ModelSpec {
+    /// Fully connected hidden layers between input and output.
+    Mlp {
+        /// Units of each hidden layer, input side first.
+        hidden_layers: Vec<usize>,
+        activation: Activation,
+        /// Probability of zeroing a hidden unit while training (0 for none).
+        dropout: f64,
+    },
+    /// No hidden layer: logistic (softmax) regression for classes, linear regression for a
+    /// number. The baseline every other model should beat.
+    Linear,
+    /// For image data: a 3x3 convolution (valid padding) and ReLU, an optional 2x2 max-pool, an
+    /// optional dense hidden layer, then the output.
+    Cnn {
+        filters: usize,
+        pool: bool,
+        /// Units of the dense layer after the convolution (0 for none).
+        dense_units: usize,
+    },
+}
+
+impl ModelSpec {
+    /// The default multi-layer perceptron: two ReLU layers of 64.
+    pub fn mlp(hidden_layers: Vec<usize>) -> Self {
+        ModelSpec::Mlp {
+            hidden_layers,
+            activation: Activation::Relu,
+            dropout: 0.0,
+        }
+    }
+
+    /// The default CNN for small images such as 8x8 digits.
+    pub fn small_cnn() -> Self {
+        ModelSpec::Cnn {
+            filters: 16,
+            pool: true,
+            dense_units: 64,
+        }
+    }
+
+    pub fn label(&self) -> String {
+        match self {
+            ModelSpec::Mlp {
+                hidden_layers,
+                activation,
+                ..
+            } if !hidden_layers.is_empty() => {
+                let layers: Vec<String> = hidden_layers.iter().map(ToString::to_string).collect();
+                format!("MLP {} {}", layers.join("-"), activation.label())
+            }
+            ModelSpec::Mlp { .. } | ModelSpec::Linear => "linear".into(),
+            ModelSpec::Cnn { filters, .. } => format!("CNN {filters} filters"),
+        }
+    }
+}
+
+/// The non-linearity between hidden layers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub enum Activation {
+    #[default]
+    Relu,
+    Tanh,
+    Sigmoid,
+    Gelu,
+}
+
+impl Activation {
+    pub const ALL: [Activation; 4] = [
+        Activation::Relu,
+        Activation::Tanh,
+        Activation::Sigmoid,
+        Activation::Gelu,
+    ];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Activation::Relu => "relu",
+            Activation::Tanh => "tanh",
+            Activation::Sigmoid => "sigmoid",
+            Activation::Gelu => "gelu",
+        }
+    }
 }
 
 /// The CPU backend Burn trains on. Both are pure Rust and run in the browser.
@@ -45,21 +127,78 @@ pub enum Backend {
 /// How the weights move along the gradient.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub enum Optimizer {
-    /// Adaptive steps; forgiving of the learning rate, the usual first choice.
+    /// Adaptive steps; forgiving of the learning rate, the usual first choice. Weight decay is
+    /// added to the gradient (L2).
     Adam,
+    /// Adam with weight decay applied to the weights directly (decoupled), as Loshchilov and
+    /// Hutter propose.
+    AdamW,
     /// Plain gradient descent with momentum (0 for none).
     Sgd { momentum: f64 },
+}
+
+/// How the learning rate changes over the epochs.
+#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
+pub enum Schedule {
+    #[default]
+    Constant,
+    /// Multiply the rate by `factor` every `every_epochs` epochs.
+    Step { every_epochs: usize, factor: f64 },
+    /// Follow half a cosine from the full rate down to zero over the run.
+    Cosine,
+}
+
+impl Schedule {
+    /// The learning rate for a 1-based epoch of a run of `epochs`.
+    pub fn learning_rate(self, base: f64, epoch: usize, epochs: usize) -> f64 {
+        match self {
+            Schedule::Constant => base,
+            Schedule::Step {
+                every_epochs,
+                factor,
+            } => base * factor.powi(((epoch - 1) / every_epochs.max(1)) as i32),
+            Schedule::Cosine => {
+                let progress = (epoch - 1) as f64 / epochs.max(1) as f64;
+                base * 0.5 * (1.0 + (std::f64::consts::PI * progress).cos())
+            }
+        }
+    }
+}
+
+/// What early stopping watches on the validation split.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub enum StopMetric {
+    /// Lower is better.
+    #[default]
+    ValidationLoss,
+    /// Accuracy for classes, R² for a number: higher is better.
+    ValidationScore,
+}
+
+/// Stop when the validation metric has not improved for `patience` epochs, and keep the
+/// weights of the best epoch.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct EarlyStopping {
+    pub metric: StopMetric,
+    pub patience: usize,
+    /// The smallest change that counts as an improvement.
+    pub min_delta: f64,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TrainSpec {
     pub dataset: DatasetSpec,
+    pub split: SplitSpec,
     pub model: ModelSpec,
     pub optimizer: Optimizer,
     pub learning_rate: f64,
+    pub schedule: Schedule,
+    /// L2 penalty (Adam, SGD) or decoupled decay (AdamW); 0 for none.
+    pub weight_decay: f64,
     pub batch_size: usize,
     pub epochs: usize,
-    /// Seeds weight initialisation and shuffling: the same spec gives the same run.
+    pub early_stopping: Option<EarlyStopping>,
+    /// Seeds weight initialisation, dropout and shuffling: the same spec gives the same run.
     pub seed: u64,
     pub backend: Backend,
 }
@@ -69,6 +208,8 @@ pub const MAX_LAYER_UNITS: usize = 1024;
 pub const MAX_BATCH_SIZE: usize = 4096;
 pub const MAX_EPOCHS: usize = 100_000;
 pub const MAX_LEARNING_RATE: f64 = 1000.0;
+pub const MAX_FILTERS: usize = 256;
+pub const MAX_DROPOUT: f64 = 0.9;
 
 /// A setting outside what the trainer accepts, said so the person can fix it.
 #[derive(Debug, Error, PartialEq)]
@@ -89,8 +230,28 @@ pub enum SpecError {
     BatchSize(usize),
     #[error("the number of epochs must be between 1 and {MAX_EPOCHS}, not {0}")]
     Epochs(usize),
+    #[error("dropout must be between 0 and 0.9, not {0}")]
+    Dropout(f64),
+    #[error("a CNN needs between 1 and {MAX_FILTERS} filters, not {0}")]
+    Filters(usize),
+    #[error("the dense layer needs at most {MAX_LAYER_UNITS} units, not {0}")]
+    DenseUnits(usize),
+    #[error("weight decay must be between 0 and 1, not {0}")]
+    WeightDecay(f64),
+    #[error(
+        "a step schedule needs a step of at least one epoch and a factor between 0 and 1, not every {every_epochs} epochs by {factor}"
+    )]
+    StepSchedule { every_epochs: usize, factor: f64 },
+    #[error(
+        "early stopping needs a patience of at least one epoch and a minimum change of 0 or more"
+    )]
+    EarlyStopping,
+    #[error("early stopping watches the validation split: give it a share above 0")]
+    EarlyStoppingWithoutValidation,
     #[error("the data cannot be made: {0}")]
     Dataset(#[from] SyntheticError),
+    #[error(transparent)]
+    Split(#[from] SplitError),
 }
 
 impl Default for TrainSpec {
@@ -98,13 +259,15 @@ impl Default for TrainSpec {
     fn default() -> Self {
         Self {
             dataset: DatasetSpec::Synthetic(SyntheticSpec::default()),
-            model: ModelSpec {
-                hidden_layers: vec![64, 64],
-            },
+            split: SplitSpec::default(),
+            model: ModelSpec::mlp(vec![64, 64]),
             optimizer: Optimizer::Adam,
             learning_rate: 0.01,
+            schedule: Schedule::Constant,
+            weight_decay: 0.0,
             batch_size: 64,
             epochs: 100,
+            early_stopping: None,
             seed: 42,
             backend: Backend::default(),
         }
@@ -114,7 +277,54 @@ impl Default for TrainSpec {
 impl TrainSpec {
     /// Checks every setting, so the worker is only ever given a spec it can train.
     pub fn validate(&self) -> Result<(), SpecError> {
-        check_hidden_layers(&self.model.hidden_layers)?;
+        match &self.model {
+            ModelSpec::Mlp {
+                hidden_layers,
+                dropout,
+                ..
+            } => {
+                check_hidden_layers(hidden_layers)?;
+                if !(0.0..=MAX_DROPOUT).contains(dropout) {
+                    return Err(SpecError::Dropout(*dropout));
+                }
+            }
+            ModelSpec::Linear => {}
+            ModelSpec::Cnn {
+                filters,
+                dense_units,
+                ..
+            } => {
+                if !(1..=MAX_FILTERS).contains(filters) {
+                    return Err(SpecError::Filters(*filters));
+                }
+                if *dense_units > MAX_LAYER_UNITS {
+                    return Err(SpecError::DenseUnits(*dense_units));
+                }
+            }
+        }
+        if !(0.0..=1.0).contains(&self.weight_decay) {
+            return Err(SpecError::WeightDecay(self.weight_decay));
+        }
+        if let Schedule::Step {
+            every_epochs,
+            factor,
+        } = self.schedule
+            && !(every_epochs >= 1 && factor > 0.0 && factor <= 1.0)
+        {
+            return Err(SpecError::StepSchedule {
+                every_epochs,
+                factor,
+            });
+        }
+        if let Some(stopping) = self.early_stopping {
+            if stopping.patience == 0 || stopping.min_delta.is_nan() || stopping.min_delta < 0.0 {
+                return Err(SpecError::EarlyStopping);
+            }
+            if self.split.validation_fraction <= 0.0 {
+                return Err(SpecError::EarlyStoppingWithoutValidation);
+            }
+        }
+        self.split.validate()?;
         let lr = self.learning_rate;
         if !(lr > 0.0 && lr <= MAX_LEARNING_RATE) {
             return Err(SpecError::LearningRate(lr));
@@ -186,6 +396,21 @@ mod tests {
     }
 
     #[test]
+    fn schedules_follow_their_formula() {
+        assert_eq!(Schedule::Constant.learning_rate(0.1, 50, 100), 0.1);
+        let step = Schedule::Step {
+            every_epochs: 10,
+            factor: 0.5,
+        };
+        assert_eq!(step.learning_rate(0.1, 10, 100), 0.1);
+        assert_eq!(step.learning_rate(0.1, 11, 100), 0.05);
+        assert_eq!(step.learning_rate(0.1, 21, 100), 0.025);
+        assert_eq!(Schedule::Cosine.learning_rate(0.1, 1, 100), 0.1);
+        assert!((Schedule::Cosine.learning_rate(0.1, 51, 100) - 0.05).abs() < 1e-12);
+        assert!(Schedule::Cosine.learning_rate(0.1, 100, 100) < 0.0001);
+    }
+
+    #[test]
     fn out_of_range_settings_are_refused() {
         let base = TrainSpec::default();
         let cases = [
@@ -210,8 +435,52 @@ mod tests {
                 ..base.clone()
             },
             TrainSpec {
-                model: ModelSpec {
-                    hidden_layers: vec![2000],
+                model: ModelSpec::mlp(vec![2000]),
+                ..base.clone()
+            },
+            TrainSpec {
+                model: ModelSpec::Mlp {
+                    hidden_layers: vec![8],
+                    activation: Activation::Tanh,
+                    dropout: 1.0,
+                },
+                ..base.clone()
+            },
+            TrainSpec {
+                model: ModelSpec::Cnn {
+                    filters: 0,
+                    pool: true,
+                    dense_units: 8,
+                },
+                ..base.clone()
+            },
+            TrainSpec {
+                weight_decay: -0.1,
+                ..base.clone()
+            },
+            TrainSpec {
+                schedule: Schedule::Step {
+                    every_epochs: 0,
+                    factor: 0.5,
+                },
+                ..base.clone()
+            },
+            TrainSpec {
+                early_stopping: Some(EarlyStopping {
+                    metric: StopMetric::ValidationLoss,
+                    patience: 5,
+                    min_delta: 0.0,
+                }),
+                split: SplitSpec {
+                    validation_fraction: 0.0,
+                    ..SplitSpec::default()
+                },
+                ..base.clone()
+            },
+            TrainSpec {
+                split: SplitSpec {
+                    test_fraction: 0.9,
+                    ..SplitSpec::default()
                 },
                 ..base.clone()
             },

@@ -6,8 +6,9 @@
 
 use std::time::Instant;
 
+use kindling_core::data::prepare::SplitSpec;
 use kindling_core::data::synthetic::SyntheticSpec;
-use kindling_core::data::{Dataset, Target};
+use kindling_core::data::{Dataset, ImageShape, Target};
 use kindling_core::rng::Mulberry32;
 use kindling_core::spec::{Backend, ModelSpec, Optimizer, TrainSpec};
 use kindling_ml::Trainer;
@@ -22,28 +23,51 @@ struct Workload {
 }
 
 fn workloads() -> Vec<Workload> {
-    let spec = |hidden: Vec<usize>, learning_rate, batch_size, epochs| TrainSpec {
-        model: ModelSpec {
-            hidden_layers: hidden,
-        },
+    let spec = |model, learning_rate, batch_size, epochs| TrainSpec {
+        model,
         optimizer: Optimizer::Adam,
         learning_rate,
         batch_size,
         epochs,
+        // Every row trains, as in the harness: no validation or test rows held out.
+        split: SplitSpec {
+            validation_fraction: 0.0,
+            test_fraction: 0.0,
+            seed: SEED,
+        },
         ..TrainSpec::default()
     };
+    let mut digits = uniform(1_797, 64, 10);
+    digits.image_shape = Some(ImageShape {
+        height: 8,
+        width: 8,
+    });
     vec![
         Workload {
             id: "W1 spiral-mlp",
             data: SyntheticSpec::default()
                 .generate()
                 .expect("the default spiral is valid"),
-            spec: spec(vec![64, 64], 0.01, 64, 20),
+            spec: spec(ModelSpec::mlp(vec![64, 64]), 0.01, 64, 20),
         },
         Workload {
             id: "W2 mnist-mlp",
             data: uniform(10_000, 784, 10),
-            spec: spec(vec![128], 0.001, 128, 3),
+            spec: spec(ModelSpec::mlp(vec![128]), 0.001, 128, 3),
+        },
+        Workload {
+            id: "W3 digits-cnn",
+            data: digits,
+            spec: spec(
+                ModelSpec::Cnn {
+                    filters: 8,
+                    pool: false,
+                    dense_units: 0,
+                },
+                0.001,
+                32,
+                5,
+            ),
         },
     ]
 }
@@ -62,9 +86,11 @@ fn uniform(rows: usize, width: usize, classes: u32) -> Dataset {
         feature_names: (0..width).map(|i| format!("x{i}")).collect(),
         features,
         target: Target::Classes {
+            name: "label".into(),
             labels,
             class_names: (0..classes).map(|c| c.to_string()).collect(),
         },
+        image_shape: None,
     }
 }
 

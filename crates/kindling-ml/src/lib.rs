@@ -1,13 +1,16 @@
 //! Kindling's trainer: models built from a [`kindling_core::spec::TrainSpec`], trained by a loop
-//! that runs in slices so the worker can listen to Pause/Stop between them.
+//! that runs in slices so the worker can listen to Pause/Stop between them, and the trained
+//! model that predicts, evaluates and saves its weights.
 //!
 //! It depends on Burn and on kindling-core, never on the web: the same code trains in the
 //! browser worker and in native tests and benchmarks.
 
 mod device;
 mod model;
+mod trained;
 mod trainer;
 
-pub use device::device_for;
-pub use model::Mlp;
+pub use device::{autodiff_device, plain_device};
+pub use model::{BuildError, Cnn, Mlp, Network};
+pub use trained::{TrainedModel, WeightsError};
 pub use trainer::{Slice, TrainError, Trainer};

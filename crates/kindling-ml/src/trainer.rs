@@ -1,27 +1,37 @@
-use burn::nn::loss::{CrossEntropyLoss, CrossEntropyLossConfig};
+use burn::nn::loss::{CrossEntropyLoss, CrossEntropyLossConfig, MseLoss, Reduction};
+use burn::optim::decay::WeightDecayConfig;
 use burn::optim::momentum::MomentumConfig;
-use burn::optim::{AdamConfig, GradientsParams, ModuleOptimizer, SgdConfig};
+use burn::optim::{AdamConfig, AdamWConfig, GradientsParams, ModuleOptimizer, SgdConfig};
 use burn::prelude::*;
 use burn::tensor::TensorData;
-use kindling_core::data::{Dataset, Target};
-use kindling_core::evaluation::{ClassificationReport, classification_report};
+use kindling_core::data::prepare::{Preprocessing, Split, dataset_id};
+use kindling_core::data::{Dataset, Target, Task};
+use kindling_core::evaluation::Evaluation;
 use kindling_core::metrics::EpochMetrics;
 use kindling_core::rng::Mulberry32;
-use kindling_core::spec::{Optimizer, SpecError, TrainSpec};
+use kindling_core::signature::ModelSignature;
+use kindling_core::spec::{ModelSpec, Optimizer, SpecError, StopMetric, TrainSpec};
 use thiserror::Error;
 
-use crate::device::device_for;
-use crate::model::Mlp;
+use crate::device::{autodiff_device, with_seed};
+use crate::model::{BuildError, Network};
+use crate::trained::{TrainedModel, host_scores};
 
 /// Why a run cannot start or cannot go on, in words for the person who started it.
 #[derive(Debug, Error, PartialEq)]
 pub enum TrainError {
     #[error(transparent)]
     Spec(#[from] SpecError),
+    #[error(transparent)]
+    Build(#[from] BuildError),
     #[error("the dataset has no rows to train on")]
     EmptyDataset,
     #[error("the dataset needs at least two classes to train a classifier")]
     SingleClass,
+    #[error(
+        "the split leaves no rows to train on: use a larger dataset or smaller validation and test shares"
+    )]
+    NoTrainingRows,
     #[error("the loss became {what} at epoch {epoch}: try a smaller learning rate")]
     Diverged { what: &'static str, epoch: usize },
 }
@@ -31,29 +41,54 @@ pub enum TrainError {
 pub struct Slice {
     /// The epochs that finished during this slice, in order.
     pub epochs: Vec<EpochMetrics>,
-    /// True when the last requested epoch has finished.
+    /// True when the run has finished: every epoch ran, or early stopping ended it.
     pub done: bool,
+}
+
+/// The training targets on the device, in the form the loss wants.
+enum DeviceTargets {
+    Classes(Tensor<1, Int>),
+    /// Standardised values, one column.
+    Values(Tensor<2>),
+}
+
+/// A split kept for scoring: its model inputs on the device, its targets on the host.
+struct ScoredSplit {
+    features: Tensor<2>,
+    /// Class labels as `f32`, or standardised values.
+    targets: Vec<f32>,
 }
 
 /// A training run that advances a few batches at a time.
 ///
 /// Between slices the caller is free to do anything (answer messages, pause, stop), and a
 /// paused run costs nothing. Loss and accuracy are summed on the device and read back once per
-/// epoch, so a step never waits for a read-back it does not need.
+/// epoch, so a step never waits for a read-back it does not need. The same spec, data and seed
+/// give bit-identical metrics on the same backend.
 pub struct Trainer {
     spec: TrainSpec,
-    model: Option<Mlp>,
+    task: Task,
+    signature: ModelSignature,
+    dataset_id: String,
+    /// Raw (unprocessed) rows of the held-out splits, for the final evaluation.
+    validation_data: Dataset,
+    test_data: Dataset,
+    model: Option<Network>,
+    /// The best epoch so far and its weights (evaluation mode), under early stopping.
+    best: Option<(usize, f64, Network)>,
+    epochs_without_improvement: usize,
+    stopped_early: bool,
     optimizer: ModuleOptimizer,
-    loss: CrossEntropyLoss,
+    cross_entropy: CrossEntropyLoss,
     features: Tensor<2>,
-    labels: Tensor<1, Int>,
-    /// The same labels on the host, for evaluation.
-    host_labels: Vec<u32>,
-    class_count: usize,
+    targets: DeviceTargets,
+    validation: Option<ScoredSplit>,
     row_count: usize,
     shuffle_rng: Mulberry32,
     order: Vec<i32>,
     cursor: usize,
+    /// Steps taken since the start: with the seed, it seeds each step's dropout masks.
+    steps_taken: u64,
     completed_epochs: usize,
     epoch_loss_sum: Tensor<1>,
     epoch_correct: Tensor<1, Int>,
@@ -63,46 +98,89 @@ pub struct Trainer {
 impl Trainer {
     pub fn new(spec: &TrainSpec, data: &Dataset) -> Result<Self, TrainError> {
         spec.validate()?;
-        let row_count = data.row_count();
-        if row_count == 0 {
+        if data.row_count() == 0 {
             return Err(TrainError::EmptyDataset);
         }
-        if data.class_count() < 2 {
+        let task = data.task();
+        if task == Task::Classification && data.class_count() < 2 {
             return Err(TrainError::SingleClass);
         }
-        let device = device_for(spec.backend, spec.seed);
-        let model = Mlp::new(
-            data.feature_count(),
-            &spec.model.hidden_layers,
-            data.class_count(),
-            &device,
-        );
+        let split = spec.split.split(data);
+        if split.train.is_empty() {
+            return Err(TrainError::NoTrainingRows);
+        }
+        let Split {
+            train,
+            validation,
+            test,
+        } = &split;
+        let preprocessing = Preprocessing::fit(data, train);
+        let signature =
+            ModelSignature::for_data(&spec.model, data, preprocessing.clone(), spec.backend);
+        let device = autodiff_device(spec.backend);
+        let model = with_seed(&device, spec.seed, || {
+            Network::new(
+                &spec.model,
+                data.feature_count(),
+                data.output_size(),
+                data.image_shape,
+                &device,
+            )
+        })?;
+
+        let train_data = data.select_rows(train);
+        let row_count = train_data.row_count();
         let features = Tensor::<2>::from_data(
-            TensorData::new(data.features.clone(), [row_count, data.feature_count()]),
+            TensorData::new(
+                preprocessing.transform(&train_data.features),
+                [row_count, data.feature_count()],
+            ),
             &device,
         );
-        let Target::Classes {
-            labels: host_labels,
-            ..
-        } = &data.target;
-        let labels = Tensor::<1, Int>::from_data(
-            TensorData::new(host_labels.iter().map(|&l| l as i32).collect(), [row_count]),
-            &device,
-        );
+        let targets = match &train_data.target {
+            Target::Classes { labels, .. } => DeviceTargets::Classes(Tensor::from_data(
+                TensorData::new(labels.iter().map(|&l| l as i32).collect(), [row_count]),
+                &device,
+            )),
+            Target::Values { .. } => DeviceTargets::Values(Tensor::from_data(
+                TensorData::new(model_targets(&preprocessing, &train_data), [row_count, 1]),
+                &device,
+            )),
+        };
+        let validation_data = data.select_rows(validation);
+        let scored_validation = (!validation.is_empty()).then(|| ScoredSplit {
+            features: Tensor::<2>::from_data(
+                TensorData::new(
+                    preprocessing.transform(&validation_data.features),
+                    [validation.len(), data.feature_count()],
+                ),
+                &device,
+            )
+            .inner(),
+            targets: model_targets(&preprocessing, &validation_data),
+        });
         Ok(Self {
             spec: spec.clone(),
+            task,
+            signature,
+            dataset_id: dataset_id(data),
+            validation_data,
+            test_data: data.select_rows(test),
             model: Some(model),
-            optimizer: optimizer_for(spec.optimizer),
-            loss: CrossEntropyLossConfig::new().init(&device),
+            best: None,
+            epochs_without_improvement: 0,
+            stopped_early: false,
+            optimizer: optimizer_for(spec.optimizer, spec.weight_decay),
+            cross_entropy: CrossEntropyLossConfig::new().init(&device),
             features,
-            labels,
-            host_labels: host_labels.clone(),
-            class_count: data.class_count(),
+            targets,
+            validation: scored_validation,
             row_count,
             // The shuffle stream is separate from initialisation, as in the reference harness.
             shuffle_rng: Mulberry32::new((spec.seed as u32).wrapping_add(1)),
             order: Vec::new(),
             cursor: 0,
+            steps_taken: 0,
             completed_epochs: 0,
             epoch_loss_sum: Tensor::zeros([1], &device),
             epoch_correct: Tensor::zeros([1], &device),
@@ -137,29 +215,67 @@ impl Trainer {
     }
 
     pub fn is_done(&self) -> bool {
-        self.completed_epochs >= self.spec.epochs
+        self.stopped_early || self.completed_epochs >= self.spec.epochs
+    }
+
+    /// True when early stopping ended the run before its last epoch.
+    pub fn stopped_early(&self) -> bool {
+        self.stopped_early
     }
 
     /// How much of the run has been trained, counting the current epoch's batches.
     pub fn fraction_done(&self) -> f64 {
+        if self.stopped_early {
+            return 1.0;
+        }
         let epochs = self.completed_epochs as f64 + self.cursor as f64 / self.row_count as f64;
         (epochs / self.spec.epochs as f64).min(1.0)
     }
 
-    /// The current model's report over the whole training set, in evaluation mode.
-    pub fn evaluate(&self) -> ClassificationReport {
-        let logits = self.model().valid().forward(self.features.clone().inner());
-        let probabilities = burn::tensor::activation::softmax(logits, 1)
-            .into_data()
-            .try_into_vec::<f32>()
-            .expect("softmax of float logits is f32");
-        classification_report(&self.host_labels, &probabilities, self.class_count)
+    /// The content hash of the data this run trains on.
+    pub fn dataset_id(&self) -> &str {
+        &self.dataset_id
     }
 
-    fn model(&self) -> &Mlp {
+    /// The model to keep: the best epoch's weights under early stopping, else the latest.
+    pub fn trained_model(&self) -> TrainedModel {
+        let network = match &self.best {
+            Some((_, _, network)) => network.clone(),
+            None => self.network().valid(),
+        };
+        TrainedModel::new(self.signature.clone(), network)
+    }
+
+    /// The kept model scored on the validation and test rows it never trained on.
+    pub fn evaluate(&self) -> Evaluation {
+        let model = self.trained_model();
+        let score = |data: &Dataset| (data.row_count() > 0).then(|| model.evaluate(data));
+        Evaluation {
+            best_epoch: self
+                .best
+                .as_ref()
+                .map_or(self.completed_epochs, |(epoch, _, _)| *epoch),
+            validation: score(&self.validation_data),
+            test: score(&self.test_data),
+        }
+    }
+
+    fn network(&self) -> &Network {
         self.model
             .as_ref()
             .expect("the model is only taken out during a step")
+    }
+
+    fn uses_dropout(&self) -> bool {
+        matches!(self.spec.model, ModelSpec::Mlp { dropout, .. } if dropout > 0.0)
+    }
+
+    fn learning_rate(&self) -> f64 {
+        self.spec.schedule.learning_rate(
+            self.spec.learning_rate,
+            self.completed_epochs + 1,
+            self.spec.epochs,
+        )
     }
 
     fn step(&mut self) {
@@ -175,22 +291,39 @@ impl Trainer {
             &device,
         );
         let inputs = self.features.clone().select(0, indices.clone());
-        let targets = self.labels.clone().select(0, indices);
+        let batch_len = batch_rows.len() as f32;
 
         let model = self
             .model
             .take()
             .expect("the model is present between steps");
-        let logits = model.forward(inputs);
-        let loss = self.loss.forward(logits.clone(), targets.clone());
-
-        let batch_len = batch_rows.len() as f32;
-        let predicted = logits.detach().argmax(1).flatten::<1>(0, 1);
-        self.epoch_correct = self.epoch_correct.clone() + predicted.equal(targets).int().sum();
+        let outputs = if self.uses_dropout() {
+            let step_seed =
+                self.spec.seed ^ (self.steps_taken + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+            with_seed(&device, step_seed, || model.forward(inputs))
+        } else {
+            model.forward(inputs)
+        };
+        self.steps_taken += 1;
+        let loss = match &self.targets {
+            DeviceTargets::Classes(labels) => {
+                let targets = labels.clone().select(0, indices);
+                let loss = self.cross_entropy.forward(outputs.clone(), targets.clone());
+                let predicted = outputs.detach().argmax(1).flatten::<1>(0, 1);
+                self.epoch_correct =
+                    self.epoch_correct.clone() + predicted.equal(targets).int().sum();
+                loss
+            }
+            DeviceTargets::Values(values) => {
+                let targets = values.clone().select(0, indices);
+                MseLoss::new().forward(outputs, targets, Reduction::Mean)
+            }
+        };
         self.epoch_loss_sum = self.epoch_loss_sum.clone() + loss.clone().detach() * batch_len;
 
+        let learning_rate = self.learning_rate();
         let grads = GradientsParams::from_grads(loss.backward(), &model);
-        self.model = Some(self.optimizer.step(self.spec.learning_rate, model, grads));
+        self.model = Some(self.optimizer.step(learning_rate, model, grads));
         self.cursor = end;
     }
 
@@ -208,27 +341,107 @@ impl Trainer {
             };
             return Err(TrainError::Diverged { what, epoch });
         }
+        let learning_rate = self.learning_rate();
         self.completed_epochs = epoch;
         self.cursor = 0;
-        Ok(EpochMetrics {
+
+        let classification = self.task == Task::Classification;
+        let mut metrics = EpochMetrics {
             epoch,
+            learning_rate,
             train_loss,
-            train_accuracy: correct.into_scalar::<i64>() as f64 / self.row_count as f64,
+            train_accuracy: classification
+                .then(|| correct.into_scalar::<i64>() as f64 / self.row_count as f64),
+            val_loss: None,
+            val_accuracy: None,
+            val_r2: None,
             elapsed_ms,
-        })
+        };
+        if let Some(validation) = &self.validation {
+            let network = self.network().valid();
+            let outputs = network
+                .forward(validation.features.clone())
+                .into_data()
+                .try_into_vec::<f32>()
+                .expect("network outputs are f32");
+            let scores = host_scores(self.task, &outputs, &validation.targets);
+            metrics.val_loss = Some(scores.loss);
+            if classification {
+                metrics.val_accuracy = Some(scores.score);
+            } else {
+                metrics.val_r2 = Some(scores.score);
+            }
+            self.watch_for_early_stopping(&metrics, network);
+        }
+        Ok(metrics)
+    }
+
+    /// Keeps the best epoch's weights and ends the run after `patience` epochs without
+    /// improvement. Without early stopping the latest weights are the model.
+    fn watch_for_early_stopping(&mut self, metrics: &EpochMetrics, network: Network) {
+        let Some(stopping) = self.spec.early_stopping else {
+            return;
+        };
+        let (value, improved) = match stopping.metric {
+            StopMetric::ValidationLoss => {
+                let value = metrics.val_loss.unwrap_or(f64::INFINITY);
+                let improved = self
+                    .best
+                    .as_ref()
+                    .is_none_or(|(_, best, _)| value < best - stopping.min_delta);
+                (value, improved)
+            }
+            StopMetric::ValidationScore => {
+                let value = metrics.val_score().unwrap_or(f64::NEG_INFINITY);
+                let improved = self
+                    .best
+                    .as_ref()
+                    .is_none_or(|(_, best, _)| value > best + stopping.min_delta);
+                (value, improved)
+            }
+        };
+        if improved {
+            self.best = Some((metrics.epoch, value, network));
+            self.epochs_without_improvement = 0;
+        } else {
+            self.epochs_without_improvement += 1;
+            self.stopped_early = self.epochs_without_improvement >= stopping.patience
+                && self.completed_epochs < self.spec.epochs;
+        }
     }
 }
 
-fn optimizer_for(optimizer: Optimizer) -> ModuleOptimizer {
+/// What the network is trained to output for each row: the class label, or the standardised
+/// value.
+fn model_targets(preprocessing: &Preprocessing, data: &Dataset) -> Vec<f32> {
+    match &data.target {
+        Target::Classes { labels, .. } => labels.iter().map(|&l| l as f32).collect(),
+        Target::Values { values, .. } => {
+            let scaling = preprocessing
+                .target
+                .expect("a regression target is always scaled");
+            values.iter().map(|&v| scaling.scale(v)).collect()
+        }
+    }
+}
+
+fn optimizer_for(optimizer: Optimizer, weight_decay: f64) -> ModuleOptimizer {
+    let l2 = (weight_decay > 0.0).then(|| WeightDecayConfig::new(weight_decay as f32));
     match optimizer {
-        Optimizer::Adam => AdamConfig::new().init(),
+        Optimizer::Adam => AdamConfig::new().with_weight_decay(l2).init(),
+        Optimizer::AdamW => AdamWConfig::new()
+            .with_weight_decay(weight_decay as f32)
+            .init(),
         Optimizer::Sgd { momentum } => {
             let momentum = (momentum > 0.0).then(|| {
                 MomentumConfig::new()
                     .with_momentum(momentum)
                     .with_dampening(0.0)
             });
-            SgdConfig::new().with_momentum(momentum).init()
+            SgdConfig::new()
+                .with_momentum(momentum)
+                .with_weight_decay(l2)
+                .init()
         }
     }
 }

@@ -6,7 +6,7 @@ use std::f64::consts::PI;
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
-use super::{Dataset, Target};
+use super::{Dataset, Target, Task};
 use crate::rng::Mulberry32;
 
 /// Which generator, and its knobs.
@@ -31,6 +31,10 @@ pub enum SyntheticKind {
     Moons,
     /// Gaussian clusters, one per class, evenly spaced on a circle: linearly separable.
     Blobs { classes: u32 },
+    /// Regression: y = sin(x) for x in [-π, π], plus noise. A line cannot fit it.
+    Sine,
+    /// Regression: z = 2x − 3y + 1 for (x, y) in [-1, 1]², plus noise. A line fits it exactly.
+    Plane,
 }
 
 impl SyntheticKind {
@@ -42,6 +46,15 @@ impl SyntheticKind {
             SyntheticKind::Xor => "xor".into(),
             SyntheticKind::Moons => "moons".into(),
             SyntheticKind::Blobs { classes } => format!("{classes} blobs"),
+            SyntheticKind::Sine => "sine wave".into(),
+            SyntheticKind::Plane => "plane".into(),
+        }
+    }
+
+    pub fn task(self) -> Task {
+        match self {
+            SyntheticKind::Sine | SyntheticKind::Plane => Task::Regression,
+            _ => Task::Classification,
         }
     }
 }
@@ -100,6 +113,8 @@ impl SyntheticSpec {
             SyntheticKind::Xor => xor(count, noise, seed),
             SyntheticKind::Moons => moons(count, noise, seed),
             SyntheticKind::Blobs { classes } => blobs(count, classes, noise, seed),
+            SyntheticKind::Sine => sine(count, noise, seed),
+            SyntheticKind::Plane => plane(count, noise, seed),
         })
     }
 }
@@ -118,17 +133,62 @@ fn two_d(
         labels.push(label);
     }
     Dataset {
-        name: format!(
-            "{} ({} points, noise {noise:.2})",
-            kind.label(),
-            labels.len()
-        ),
+        name: synthetic_name(kind, labels.len(), noise),
         feature_names: vec!["x".into(), "y".into()],
         features,
         target: Target::Classes {
+            name: "class".into(),
             labels,
             class_names: class_names.iter().map(|&name| name.to_owned()).collect(),
         },
+        image_shape: None,
+    }
+}
+
+fn synthetic_name(kind: SyntheticKind, count: usize, noise: f64) -> String {
+    format!("{} ({count} points, noise {noise:.2})", kind.label())
+}
+
+fn sine(count: usize, noise: f64, seed: u32) -> Dataset {
+    let mut rng = Mulberry32::new(seed);
+    let mut features = Vec::with_capacity(count);
+    let mut values = Vec::with_capacity(count);
+    for _ in 0..count {
+        let x = PI * (2.0 * rng.next_f64() - 1.0);
+        features.push(x as f32);
+        values.push((x.sin() + noise * rng.next_gaussian()) as f32);
+    }
+    Dataset {
+        name: synthetic_name(SyntheticKind::Sine, count, noise),
+        feature_names: vec!["x".into()],
+        features,
+        target: Target::Values {
+            name: "y".into(),
+            values,
+        },
+        image_shape: None,
+    }
+}
+
+fn plane(count: usize, noise: f64, seed: u32) -> Dataset {
+    let mut rng = Mulberry32::new(seed);
+    let mut features = Vec::with_capacity(count * 2);
+    let mut values = Vec::with_capacity(count);
+    for _ in 0..count {
+        let x = 2.0 * rng.next_f64() - 1.0;
+        let y = 2.0 * rng.next_f64() - 1.0;
+        features.extend([x as f32, y as f32]);
+        values.push((2.0 * x - 3.0 * y + 1.0 + noise * rng.next_gaussian()) as f32);
+    }
+    Dataset {
+        name: synthetic_name(SyntheticKind::Plane, count, noise),
+        feature_names: vec!["x".into(), "y".into()],
+        features,
+        target: Target::Values {
+            name: "z".into(),
+            values,
+        },
+        image_shape: None,
     }
 }
 
@@ -238,13 +298,15 @@ fn spiral(sample_count: usize, noise: f64, seed: u32) -> Dataset {
         }
     }
     Dataset {
-        name: format!("spiral ({sample_count} points, noise {noise:.2})"),
+        name: synthetic_name(SyntheticKind::Spiral, sample_count, noise),
         feature_names: vec!["x".into(), "y".into()],
         features,
         target: Target::Classes {
+            name: "class".into(),
             labels,
             class_names: vec!["arm A".into(), "arm B".into()],
         },
+        image_shape: None,
     }
 }
 
@@ -271,8 +333,7 @@ mod tests {
         .unwrap();
         assert_eq!(data.row_count(), 501);
         assert_eq!(data.features.len(), 1002);
-        let Target::Classes { labels, .. } = &data.target;
-        assert_eq!(labels.iter().filter(|&&l| l == 0).count(), 251);
+        assert_eq!(data.class_counts(), [251, 250]);
         for row in 0..data.row_count() {
             let [x, y] = data.row(row) else { panic!() };
             assert!((x * x + y * y).sqrt() <= 1.0 + 1e-6);
@@ -309,7 +370,11 @@ mod tests {
             let Target::Classes {
                 labels,
                 class_names,
-            } = &data.target;
+                ..
+            } = &data.target
+            else {
+                panic!("{kind:?} is a classification set");
+            };
             for class in 0..class_names.len() as u32 {
                 let share = labels.iter().filter(|&&l| l == class).count();
                 assert!(
@@ -333,6 +398,48 @@ mod tests {
                 assert!(fits, "{kind:?} row {row} at ({x}, {y}) labelled {label}");
             }
         }
+    }
+
+    #[test]
+    fn regression_sets_follow_their_formula_without_noise() {
+        for kind in [SyntheticKind::Sine, SyntheticKind::Plane] {
+            let spec = SyntheticSpec {
+                kind,
+                sample_count: 200,
+                noise: 0.0,
+                seed: 9,
+            };
+            let data = spec.generate().unwrap();
+            assert_eq!(data, spec.generate().unwrap());
+            assert_eq!(data.task(), Task::Regression);
+            let Target::Values { values, .. } = &data.target else {
+                panic!("{kind:?} is a regression set");
+            };
+            for (row, &value) in values.iter().enumerate() {
+                let x = f64::from(data.row(row)[0]);
+                let expected = match kind {
+                    SyntheticKind::Sine => x.sin(),
+                    _ => 2.0 * x - 3.0 * f64::from(data.row(row)[1]) + 1.0,
+                };
+                assert!(
+                    (f64::from(value) - expected).abs() < 1e-5,
+                    "{kind:?} row {row}"
+                );
+            }
+        }
+        let noisy = SyntheticSpec {
+            kind: SyntheticKind::Sine,
+            ..Default::default()
+        };
+        assert_ne!(
+            noisy.generate().unwrap(),
+            SyntheticSpec {
+                noise: 0.0,
+                ..noisy
+            }
+            .generate()
+            .unwrap()
+        );
     }
 
     #[test]

@@ -1,0 +1,263 @@
+use burn::prelude::*;
+use burn::store::{ModuleRecord, ModuleSnapshot, SafetensorsStore};
+use burn::tensor::{Bytes, TensorData};
+use kindling_core::data::{Dataset, Target, Task};
+use kindling_core::evaluation::{Report, classification_report, regression_report};
+use kindling_core::signature::{ModelSignature, Prediction};
+use thiserror::Error;
+
+use crate::device::{plain_device, with_seed};
+use crate::model::{BuildError, Network};
+
+/// Why stored weights could not be written or read back.
+#[derive(Debug, Error, PartialEq)]
+pub enum WeightsError {
+    #[error(transparent)]
+    Build(#[from] BuildError),
+    #[error("the weights could not be written: {0}")]
+    Write(String),
+    #[error("the weights do not fit this model: {0}")]
+    Read(String),
+}
+
+/// A trained model in evaluation mode with everything needed to use it: it takes raw rows
+/// (preprocessing is applied inside) and answers in the target's own classes or units.
+#[derive(Debug, Clone)]
+pub struct TrainedModel {
+    signature: ModelSignature,
+    network: Network,
+}
+
+impl TrainedModel {
+    pub(crate) fn new(signature: ModelSignature, network: Network) -> Self {
+        Self { signature, network }
+    }
+
+    pub fn signature(&self) -> &ModelSignature {
+        &self.signature
+    }
+
+    /// Answers for raw row-major inputs, `signature().input_size()` values per row.
+    pub fn predict(&self, raw_features: &[f32]) -> Vec<Prediction> {
+        let outputs = self.outputs(raw_features);
+        match self.signature.task() {
+            Task::Classification => {
+                let classes = self.signature.output_size();
+                outputs
+                    .chunks(classes)
+                    .map(|logits| {
+                        let probabilities = softmax(logits);
+                        Prediction::Class {
+                            label: argmax(&probabilities) as u32,
+                            probabilities,
+                        }
+                    })
+                    .collect()
+            }
+            Task::Regression => {
+                let scaling = self.target_scaling();
+                outputs
+                    .iter()
+                    .map(|&value| Prediction::Value(scaling.unscale(value)))
+                    .collect()
+            }
+        }
+    }
+
+    /// The model's scores on a dataset of raw rows with known targets.
+    pub fn evaluate(&self, data: &Dataset) -> Report {
+        let outputs = self.outputs(&data.features);
+        match &data.target {
+            Target::Classes {
+                labels,
+                class_names,
+                ..
+            } => {
+                let probabilities: Vec<f32> = outputs
+                    .chunks(class_names.len())
+                    .flat_map(softmax)
+                    .collect();
+                Report::Classification(classification_report(
+                    labels,
+                    &probabilities,
+                    class_names.len(),
+                ))
+            }
+            Target::Values { values, .. } => {
+                let scaling = self.target_scaling();
+                let predictions: Vec<f32> = outputs.iter().map(|&v| scaling.unscale(v)).collect();
+                Report::Regression(regression_report(values, &predictions))
+            }
+        }
+    }
+
+    /// Burn's own record bytes (burnpack): the exact reload.
+    pub fn record_bytes(&self) -> Result<Vec<u8>, WeightsError> {
+        let bytes = self
+            .network
+            .clone()
+            .into_record()
+            .into_bytes()
+            .map_err(|error| WeightsError::Write(error.to_string()))?;
+        Ok(bytes.to_vec())
+    }
+
+    pub fn from_record_bytes(
+        signature: ModelSignature,
+        bytes: &[u8],
+    ) -> Result<Self, WeightsError> {
+        let record = ModuleRecord::from_bytes(Bytes::from_bytes_vec(bytes.to_vec()))
+            .map_err(|error| WeightsError::Read(error.to_string()))?;
+        let network = empty_network(&signature)?
+            .try_load_record(record)
+            .map_err(|error| WeightsError::Read(error.to_string()))?;
+        Ok(Self::new(signature, network.valid()))
+    }
+
+    /// The weights as safetensors, named by their place in the network (e.g.
+    /// `Mlp.hidden.0.weight`); readable by Python's `safetensors` and numpy.
+    pub fn safetensors_bytes(&self) -> Result<Vec<u8>, WeightsError> {
+        let mut store = SafetensorsStore::from_bytes(None);
+        self.network
+            .save_into(&mut store)
+            .map_err(|error| WeightsError::Write(error.to_string()))?;
+        store
+            .get_bytes()
+            .map_err(|error| WeightsError::Write(error.to_string()))
+    }
+
+    pub fn from_safetensors(signature: ModelSignature, bytes: &[u8]) -> Result<Self, WeightsError> {
+        let mut network = empty_network(&signature)?;
+        let mut store = SafetensorsStore::from_bytes(Some(bytes.to_vec()));
+        let result = network
+            .load_from(&mut store)
+            .map_err(|error| WeightsError::Read(error.to_string()))?;
+        if !result.errors.is_empty() || !result.missing.is_empty() {
+            let missing: Vec<&str> = result
+                .missing
+                .iter()
+                .map(|(path, _)| path.as_str())
+                .collect();
+            return Err(WeightsError::Read(format!(
+                "{} tensors missing ({}), {} not loadable",
+                missing.len(),
+                missing.join(", "),
+                result.errors.len()
+            )));
+        }
+        Ok(Self::new(signature, network.valid()))
+    }
+
+    /// The network's raw outputs (logits or standardised values), row-major.
+    fn outputs(&self, raw_features: &[f32]) -> Vec<f32> {
+        let width = self.signature.input_size();
+        let rows = raw_features.len() / width.max(1);
+        if rows == 0 {
+            return Vec::new();
+        }
+        let device = self
+            .network
+            .devices()
+            .into_iter()
+            .next()
+            .unwrap_or_else(|| plain_device(self.signature.backend));
+        let inputs = Tensor::<2>::from_data(
+            TensorData::new(
+                self.signature.preprocessing.transform(raw_features),
+                [rows, width],
+            ),
+            &device,
+        );
+        self.network
+            .forward(inputs)
+            .into_data()
+            .try_into_vec::<f32>()
+            .expect("network outputs are f32")
+    }
+
+    fn target_scaling(&self) -> kindling_core::data::prepare::TargetScaling {
+        self.signature
+            .preprocessing
+            .target
+            .expect("a regression model always has a target scaling")
+    }
+}
+
+/// A network of the signature's shape, to load weights into. Its initial weights are drawn
+/// (and then replaced) under the random-stream lock, so loading never disturbs a run.
+fn empty_network(signature: &ModelSignature) -> Result<Network, BuildError> {
+    let device = plain_device(signature.backend);
+    with_seed(&device, 0, || {
+        Network::new(
+            &signature.model,
+            signature.input_size(),
+            signature.output_size(),
+            signature.image_shape,
+            &device,
+        )
+    })
+}
+
+/// A loss and a score computed on the host from network outputs and model targets (class
+/// labels as `f32`, or standardised values).
+pub(crate) struct HostScores {
+    pub loss: f64,
+    /// Accuracy, or R² (0 when the targets do not vary).
+    pub score: f64,
+}
+
+pub(crate) fn host_scores(task: Task, outputs: &[f32], targets: &[f32]) -> HostScores {
+    let count = targets.len().max(1) as f64;
+    match task {
+        Task::Classification => {
+            let classes = outputs.len() / targets.len().max(1);
+            let (mut loss, mut correct) = (0.0, 0usize);
+            for (logits, &label) in outputs.chunks(classes).zip(targets) {
+                let label = label as usize;
+                let max = logits.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+                let log_sum = logits
+                    .iter()
+                    .map(|&l| f64::from(l - max).exp())
+                    .sum::<f64>()
+                    .ln();
+                loss += log_sum - f64::from(logits[label] - max);
+                correct += usize::from(argmax(logits) == label);
+            }
+            HostScores {
+                loss: loss / count,
+                score: correct as f64 / count,
+            }
+        }
+        Task::Regression => {
+            let mean = targets.iter().map(|&t| f64::from(t)).sum::<f64>() / count;
+            let (mut residual, mut total) = (0.0, 0.0);
+            for (&output, &target) in outputs.iter().zip(targets) {
+                residual += (f64::from(output) - f64::from(target)).powi(2);
+                total += (f64::from(target) - mean).powi(2);
+            }
+            HostScores {
+                loss: residual / count,
+                score: if total > 0.0 {
+                    1.0 - residual / total
+                } else {
+                    0.0
+                },
+            }
+        }
+    }
+}
+
+fn softmax(logits: &[f32]) -> Vec<f32> {
+    let max = logits.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+    let exps: Vec<f64> = logits.iter().map(|&l| f64::from(l - max).exp()).collect();
+    let sum: f64 = exps.iter().sum();
+    exps.iter().map(|&e| (e / sum) as f32).collect()
+}
+
+/// The index of the largest value; the first one on a tie.
+fn argmax(values: &[f32]) -> usize {
+    values
+        .iter()
+        .enumerate()
+        .fold(0, |best, (i, &v)| if v > values[best] { i } else { best })
+}
