@@ -8,8 +8,8 @@ use std::rc::Rc;
 use kindling::platform::panic::{PANIC_BANNER_ID, show_fatal_error};
 use kindling::platform::worker::WorkerLink;
 use kindling::state::training::{TrainerEvent, TrainerLink};
+use kindling_core::data::synthetic::SyntheticSpec;
 use kindling_core::protocol::{FromWorker, ToWorker};
-use kindling_core::spec::TrainSpec;
 use wasm_bindgen::JsValue;
 use wasm_bindgen_test::*;
 
@@ -75,7 +75,8 @@ async fn messages_sent_before_the_trainer_is_ready_are_delivered_after() {
     let link = WorkerLink::spawn_script(&url, recorder.callback()).unwrap();
     let train = ToWorker::Train {
         run_id: "run-1".into(),
-        spec: TrainSpec::default(),
+        spec: Box::default(),
+        data: SyntheticSpec::default().generate().unwrap(),
     };
     link.send(&train).unwrap();
     link.send(&ToWorker::Stop).unwrap();

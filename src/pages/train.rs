@@ -1,5 +1,7 @@
 //! The Train page: settings on the left, the run's live progress on the right.
 
+use kindling_core::data::Dataset;
+use kindling_core::data::bundled::BundledDataset;
 use kindling_core::data::synthetic::{SyntheticKind, SyntheticSpec};
 use kindling_core::evaluation::Report;
 use kindling_core::metrics::EpochMetrics;
@@ -10,6 +12,7 @@ use leptos::prelude::*;
 
 use crate::components::line_chart::{LineChart, Series};
 use crate::components::progress_bar::ProgressBar;
+use crate::platform::fetch::fetch_bytes;
 use crate::state::training::Training;
 
 /// The form as typed: strings, so a half-typed number is not lost or "corrected" under the
@@ -17,6 +20,7 @@ use crate::state::training::Training;
 #[derive(Clone, Copy)]
 struct TrainForm {
     dataset: RwSignal<String>,
+    model: RwSignal<String>,
     blob_classes: RwSignal<String>,
     sample_count: RwSignal<String>,
     noise: RwSignal<String>,
@@ -44,6 +48,7 @@ impl TrainForm {
         };
         Self {
             dataset: RwSignal::new(dataset_key(data.kind).to_owned()),
+            model: RwSignal::new("mlp".to_owned()),
             blob_classes: RwSignal::new(blob_classes.to_string()),
             sample_count: RwSignal::new(data.sample_count.to_string()),
             noise: RwSignal::new(data.noise.to_string()),
@@ -56,32 +61,39 @@ impl TrainForm {
     }
 
     fn to_spec(self) -> Result<TrainSpec, String> {
-        let sample_count = parse_field::<usize>("Points", &self.sample_count.get())?;
-        let noise = parse_field::<f64>("Noise", &self.noise.get())?;
         let seed = parse_field::<u64>("Seed", &self.seed.get())?;
-        let kind = match self.dataset.get().as_str() {
-            "circles" => SyntheticKind::Circles,
-            "xor" => SyntheticKind::Xor,
-            "moons" => SyntheticKind::Moons,
-            "sine" => SyntheticKind::Sine,
-            "plane" => SyntheticKind::Plane,
-            "blobs" => SyntheticKind::Blobs {
-                classes: parse_field("Classes", &self.blob_classes.get())?,
-            },
-            _ => SyntheticKind::Spiral,
-        };
-        let spec = TrainSpec {
-            dataset: DatasetSpec::Synthetic(SyntheticSpec {
-                kind,
-                sample_count,
-                noise,
+        let key = self.dataset.get();
+        let dataset = match bundled_from_key(&key) {
+            Some(bundled) => DatasetSpec::Bundled(bundled),
+            None => DatasetSpec::Synthetic(SyntheticSpec {
+                kind: match key.as_str() {
+                    "circles" => SyntheticKind::Circles,
+                    "xor" => SyntheticKind::Xor,
+                    "moons" => SyntheticKind::Moons,
+                    "sine" => SyntheticKind::Sine,
+                    "plane" => SyntheticKind::Plane,
+                    "blobs" => SyntheticKind::Blobs {
+                        classes: parse_field("Classes", &self.blob_classes.get())?,
+                    },
+                    _ => SyntheticKind::Spiral,
+                },
+                sample_count: parse_field("Points", &self.sample_count.get())?,
+                noise: parse_field("Noise", &self.noise.get())?,
                 // The data's seed follows the run's, so one number reproduces the whole run.
                 seed: seed as u32,
             }),
-            model: ModelSpec::mlp(
+        };
+        let model = match self.model.get().as_str() {
+            "linear" => ModelSpec::Linear,
+            "cnn" => ModelSpec::small_cnn(),
+            _ => ModelSpec::mlp(
                 parse_hidden_layers(&self.hidden_layers.get())
                     .map_err(|error| format!("Hidden layers: {error}"))?,
             ),
+        };
+        let spec = TrainSpec {
+            dataset,
+            model,
             optimizer: Optimizer::Adam,
             learning_rate: parse_field("Learning rate", &self.learning_rate.get())?,
             batch_size: parse_field("Batch size", &self.batch_size.get())?,
@@ -91,6 +103,31 @@ impl TrainForm {
         };
         spec.validate().map_err(|error| error.to_string())?;
         Ok(spec)
+    }
+}
+
+/// The `<select>` value of a bundled dataset: its file name without `.csv`.
+fn bundled_key(bundled: BundledDataset) -> &'static str {
+    bundled.file_name().trim_end_matches(".csv")
+}
+
+fn bundled_from_key(key: &str) -> Option<BundledDataset> {
+    BundledDataset::ALL
+        .into_iter()
+        .find(|&bundled| bundled_key(bundled) == key)
+}
+
+/// The data a spec names: generated here, or fetched from the served CSV files and parsed.
+async fn load_data(spec: &DatasetSpec) -> Result<Dataset, String> {
+    match spec {
+        DatasetSpec::Synthetic(synthetic) => synthetic.generate().map_err(|e| e.to_string()),
+        DatasetSpec::Bundled(bundled) => {
+            let bytes = fetch_bytes(&format!("datasets/{}", bundled.file_name())).await?;
+            bundled
+                .parse(&bytes)
+                .map_err(|error| format!("{}: {error}", bundled.file_name()))
+        }
+        DatasetSpec::Imported { name } => Err(format!("the imported dataset {name} is not here")),
     }
 }
 
@@ -138,16 +175,24 @@ pub fn TrainPage() -> impl IntoView {
         })
     });
 
+    let loading = RwSignal::new(false);
     let on_train = move |_| {
-        let started = form.to_spec().and_then(|spec| {
-            let DatasetSpec::Synthetic(synthetic) = &spec.dataset else {
-                unreachable!("the form only makes synthetic sets");
+        let spec = match form.to_spec() {
+            Ok(spec) => spec,
+            Err(error) => return form_error.set(Some(error)),
+        };
+        form_error.set(None);
+        loading.set(true);
+        leptos::task::spawn_local(async move {
+            let started = match load_data(&spec.dataset).await {
+                Ok(data) => training.start(spec, data),
+                Err(error) => Err(error),
             };
-            let data = synthetic.generate().map_err(|error| error.to_string())?;
-            training.start(spec, data)
+            loading.set(false);
+            form_error.set(started.err());
         });
-        form_error.set(started.err());
     };
+    let is_synthetic = move || bundled_from_key(&form.dataset.get()).is_none();
 
     view! {
         <section class="page train">
@@ -168,18 +213,43 @@ pub fn TrainPage() -> impl IntoView {
                                 <option value="blobs">"Gaussian blobs (2 to 10 classes)"</option>
                                 <option value="sine">"Sine wave (regression)"</option>
                                 <option value="plane">"Plane (regression)"</option>
+                                <optgroup label="Real datasets">
+                                    {BundledDataset::ALL.map(|bundled| view! {
+                                        <option value=bundled_key(bundled)>{bundled.title()}</option>
+                                    })}
+                                </optgroup>
                             </select>
                         </div>
                         <Show when=move || form.dataset.get() == "blobs">
                             <TextField label="Classes" name="blob-classes" value=form.blob_classes />
                         </Show>
-                        <TextField label="Points" name="sample-count" value=form.sample_count />
-                        <TextField label="Noise" name="noise" value=form.noise />
+                        <Show
+                            when=is_synthetic
+                            fallback=move || bundled_from_key(&form.dataset.get()).map(|bundled| view! {
+                                <p class="dataset-about">{bundled.description()}</p>
+                                <p class="dataset-credit"><small>"Source: " {bundled.credit()}</small></p>
+                            })
+                        >
+                            <TextField label="Points" name="sample-count" value=form.sample_count />
+                            <TextField label="Noise" name="noise" value=form.noise />
+                        </Show>
                     </fieldset>
                     <fieldset>
                         <legend>"Model"</legend>
-                        <TextField label="Hidden layers" name="hidden-layers" value=form.hidden_layers
-                            hint="units per layer, e.g. 64, 64" />
+                        <div class="field">
+                            <label for="field-model">"Model"</label>
+                            <select id="field-model" name="model"
+                                prop:value=move || form.model.get()
+                                on:change=move |ev| form.model.set(event_target_value(&ev))>
+                                <option value="mlp">"Multi-layer perceptron"</option>
+                                <option value="linear">"Linear (logistic / linear regression)"</option>
+                                <option value="cnn">"Small CNN (image data: digits)"</option>
+                            </select>
+                        </div>
+                        <Show when=move || form.model.get() == "mlp">
+                            <TextField label="Hidden layers" name="hidden-layers" value=form.hidden_layers
+                                hint="units per layer, e.g. 64, 64" />
+                        </Show>
                     </fieldset>
                     <fieldset>
                         <legend>"Training"</legend>
@@ -189,7 +259,7 @@ pub fn TrainPage() -> impl IntoView {
                         <TextField label="Seed" name="seed" value=form.seed />
                     </fieldset>
                     <div class="actions">
-                        <button type="button" class="primary" on:click=on_train disabled=move || is_active.get()>
+                        <button type="button" class="primary" on:click=on_train disabled=move || is_active.get() || loading.get()>
                             "Train"
                         </button>
                         <button type="button" disabled=move || !is_active.get()

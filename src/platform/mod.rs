@@ -1,6 +1,7 @@
-//! The only module of the UI that touches `web-sys`: the worker client, the panic reporter and
-//! the clock. Everything above it sees plain Rust types and the traits in `state`.
+//! The only module of the UI that touches `web-sys`: the worker client, the panic reporter,
+//! the clock and fetching served files. Everything above it sees plain Rust types and the traits in `state`.
 
 pub mod clock;
+pub mod fetch;
 pub mod panic;
 pub mod worker;

@@ -106,6 +106,42 @@ test('each synthetic dataset can be chosen, blobs with their number of classes',
   assert.ok((await train.finalAccuracy()) >= 0.9);
 });
 
+test('the real datasets train in the browser with their credits: classes, a number, images', async (t) => {
+  const page = await app.newPage();
+  const train = await new TrainPage(page, app.url).open();
+  await train.field('Dataset').selectOption('iris');
+  assert.match(await page.locator('.dataset-credit').textContent(), /R\. A\. Fisher, 1936.*CC BY 4\.0/);
+  assert.equal(await train.field('Points').count(), 0, 'a real dataset has no point count');
+  await train.set('Epochs', 60);
+  await train.button('Train').click();
+  const iris = await train.finalAccuracy();
+  t.diagnostic(`iris test accuracy ${iris}`);
+  assert.ok(iris >= 0.9, `iris ${iris}`);
+  assert.match(await train.status().textContent(), /^Finished\. Test accuracy: /);
+
+  await train.field('Dataset').selectOption('diabetes');
+  await train.field('Model').selectOption('linear');
+  assert.equal(await train.field('Hidden layers').count(), 0, 'a linear model has no hidden layers');
+  await train.set('Epochs', 100);
+  await train.button('Train').click();
+  await page.getByText('Epoch 100 of 100').waitFor({ timeout: 60_000 });
+  const r2Text = await page.locator('.final-accuracy').textContent({ timeout: 60_000 });
+  t.diagnostic(`diabetes test R² ${r2Text}`);
+  assert.match(await train.status().textContent(), /Test R²: /);
+  assert.ok(Number.parseFloat(r2Text) >= 0.35, `diabetes R² ${r2Text}`);
+  assert.match(await page.locator('.report-summary').textContent(), /^RMSE [\d.]+, MAE [\d.]+$/);
+
+  await train.field('Dataset').selectOption('digits');
+  await train.field('Model').selectOption('cnn');
+  await train.set('Epochs', 10);
+  await train.button('Train').click();
+  await page.getByText('Epoch 10 of 10').waitFor({ timeout: 120_000 });
+  const digits = await train.finalAccuracy();
+  t.diagnostic(`digits CNN test accuracy ${digits}`);
+  assert.ok(digits >= 0.9, `digits ${digits}`);
+  assert.deepEqual(page.errors, []);
+});
+
 test('settings the trainer cannot use are explained before anything starts', async () => {
   const page = await app.newPage();
   const train = await new TrainPage(page, app.url).open();

@@ -1,0 +1,27 @@
+//! Reading files the app serves next to itself (the bundled datasets).
+
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::JsFuture;
+use web_sys::Response;
+
+/// The bytes at `url` (relative to the page), or why they could not be read.
+pub async fn fetch_bytes(url: &str) -> Result<Vec<u8>, String> {
+    let window = web_sys::window().ok_or("there is no window to load from")?;
+    let failed = |detail: String| format!("{url} could not be loaded: {detail}");
+    let response = JsFuture::from(window.fetch_with_str(url))
+        .await
+        .map_err(|error| failed(format!("{error:?}")))?;
+    let response: Response = response
+        .dyn_into()
+        .map_err(|_| failed("the answer was not a response".into()))?;
+    if !response.ok() {
+        return Err(failed(format!("HTTP {}", response.status())));
+    }
+    let buffer = response
+        .array_buffer()
+        .map_err(|error| failed(format!("{error:?}")))?;
+    let buffer = JsFuture::from(buffer)
+        .await
+        .map_err(|error| failed(format!("{error:?}")))?;
+    Ok(js_sys::Uint8Array::new(&buffer).to_vec())
+}
