@@ -7,7 +7,9 @@ use kindling_core::evaluation::Report;
 use kindling_core::metrics::EpochMetrics;
 use kindling_core::protocol::RunOutcome;
 use kindling_core::session::{RunProgress, RunStatus};
-use kindling_core::spec::{DatasetSpec, ModelSpec, Optimizer, TrainSpec, parse_hidden_layers};
+use kindling_core::spec::{
+    Backend, DatasetSpec, ModelSpec, Optimizer, TrainSpec, parse_hidden_layers,
+};
 use leptos::prelude::*;
 
 use crate::components::line_chart::{LineChart, Series};
@@ -93,6 +95,7 @@ impl TrainForm {
         };
         let spec = TrainSpec {
             dataset,
+            backend: Backend::fastest_for(&model),
             model,
             optimizer: Optimizer::Adam,
             learning_rate: parse_field("Learning rate", &self.learning_rate.get())?,
