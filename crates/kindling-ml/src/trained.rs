@@ -114,8 +114,8 @@ impl TrainedModel {
         Ok(Self::new(signature, network.valid()))
     }
 
-    /// The weights as safetensors, named by their place in the network (e.g.
-    /// `Mlp.hidden.0.weight`); readable by Python's `safetensors` and numpy.
+    /// The weights as safetensors, each tensor named by its path in the network; the format
+    /// Python's `safetensors` and numpy read.
     pub fn safetensors_bytes(&self) -> Result<Vec<u8>, WeightsError> {
         let mut store = SafetensorsStore::from_bytes(None);
         self.network
