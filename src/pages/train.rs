@@ -1,5 +1,8 @@
 //! The Train page: settings on the left, the run's live progress on the right.
 
+use std::cell::RefCell;
+use std::collections::HashMap;
+
 use kindling_core::data::Dataset;
 use kindling_core::data::bundled::BundledDataset;
 use kindling_core::data::synthetic::{SyntheticKind, SyntheticSpec};
@@ -120,15 +123,25 @@ fn bundled_from_key(key: &str) -> Option<BundledDataset> {
         .find(|&bundled| bundled_key(bundled) == key)
 }
 
+thread_local! {
+    /// Bundled datasets already fetched and parsed: a second run on one reads neither again.
+    static BUNDLED_LOADED: RefCell<HashMap<BundledDataset, Dataset>> = RefCell::default();
+}
+
 /// The data a spec names: generated here, or fetched from the served CSV files and parsed.
 async fn load_data(spec: &DatasetSpec) -> Result<Dataset, String> {
     match spec {
         DatasetSpec::Synthetic(synthetic) => synthetic.generate().map_err(|e| e.to_string()),
         DatasetSpec::Bundled(bundled) => {
+            if let Some(data) = BUNDLED_LOADED.with_borrow(|loaded| loaded.get(bundled).cloned()) {
+                return Ok(data);
+            }
             let bytes = fetch_bytes(&format!("datasets/{}", bundled.file_name())).await?;
-            bundled
+            let data = bundled
                 .parse(&bytes)
-                .map_err(|error| format!("{}: {error}", bundled.file_name()))
+                .map_err(|error| format!("{}: {error}", bundled.file_name()))?;
+            BUNDLED_LOADED.with_borrow_mut(|loaded| loaded.insert(*bundled, data.clone()));
+            Ok(data)
         }
         DatasetSpec::Imported { name } => Err(format!("the imported dataset {name} is not here")),
     }

@@ -66,29 +66,12 @@ impl TrainedModel {
 
     /// The model's scores on a dataset of raw rows with known targets.
     pub fn evaluate(&self, data: &Dataset) -> Report {
-        let outputs = self.outputs(&data.features);
-        match &data.target {
-            Target::Classes {
-                labels,
-                class_names,
-                ..
-            } => {
-                let probabilities: Vec<f32> = outputs
-                    .chunks(class_names.len())
-                    .flat_map(softmax)
-                    .collect();
-                Report::Classification(classification_report(
-                    labels,
-                    &probabilities,
-                    class_names.len(),
-                ))
-            }
-            Target::Values { values, .. } => {
-                let scaling = self.target_scaling();
-                let predictions: Vec<f32> = outputs.iter().map(|&v| scaling.unscale(v)).collect();
-                Report::Regression(regression_report(values, &predictions))
-            }
+        let mut outputs = self.outputs(&data.features);
+        if self.signature.task() == Task::Regression {
+            let scaling = self.target_scaling();
+            outputs.iter_mut().for_each(|v| *v = scaling.unscale(*v));
         }
+        report_for(&outputs, &data.target)
     }
 
     /// Burn's own record bytes (burnpack): the exact reload.
@@ -198,52 +181,26 @@ fn empty_network(signature: &ModelSignature) -> Result<Network, BuildError> {
     })
 }
 
-/// A loss and a score computed on the host from network outputs and model targets (class
-/// labels as `f32`, or standardised values).
-pub(crate) struct HostScores {
-    pub loss: f64,
-    /// Accuracy, or R² (0 when the targets do not vary).
-    pub score: f64,
-}
-
-pub(crate) fn host_scores(task: Task, outputs: &[f32], targets: &[f32]) -> HostScores {
-    let count = targets.len().max(1) as f64;
-    match task {
-        Task::Classification => {
-            let classes = outputs.len() / targets.len().max(1);
-            let (mut loss, mut correct) = (0.0, 0usize);
-            for (logits, &label) in outputs.chunks(classes).zip(targets) {
-                let label = label as usize;
-                let max = logits.iter().copied().fold(f32::NEG_INFINITY, f32::max);
-                let log_sum = logits
-                    .iter()
-                    .map(|&l| f64::from(l - max).exp())
-                    .sum::<f64>()
-                    .ln();
-                loss += log_sum - f64::from(logits[label] - max);
-                correct += usize::from(argmax(logits) == label);
-            }
-            HostScores {
-                loss: loss / count,
-                score: correct as f64 / count,
-            }
+/// Scores network outputs against a target: logits against class labels, or values against
+/// values in the same units. One place, so per-epoch validation and final evaluation agree.
+pub(crate) fn report_for(outputs: &[f32], target: &Target) -> Report {
+    match target {
+        Target::Classes {
+            labels,
+            class_names,
+            ..
+        } => {
+            let probabilities: Vec<f32> = outputs
+                .chunks(class_names.len())
+                .flat_map(softmax)
+                .collect();
+            Report::Classification(classification_report(
+                labels,
+                &probabilities,
+                class_names.len(),
+            ))
         }
-        Task::Regression => {
-            let mean = targets.iter().map(|&t| f64::from(t)).sum::<f64>() / count;
-            let (mut residual, mut total) = (0.0, 0.0);
-            for (&output, &target) in outputs.iter().zip(targets) {
-                residual += (f64::from(output) - f64::from(target)).powi(2);
-                total += (f64::from(target) - mean).powi(2);
-            }
-            HostScores {
-                loss: residual / count,
-                score: if total > 0.0 {
-                    1.0 - residual / total
-                } else {
-                    0.0
-                },
-            }
-        }
+        Target::Values { values, .. } => Report::Regression(regression_report(values, outputs)),
     }
 }
 

@@ -4,9 +4,9 @@ use burn::optim::momentum::MomentumConfig;
 use burn::optim::{AdamConfig, AdamWConfig, GradientsParams, ModuleOptimizer, SgdConfig};
 use burn::prelude::*;
 use burn::tensor::TensorData;
-use kindling_core::data::prepare::{Preprocessing, Split, dataset_id};
+use kindling_core::data::prepare::{Preprocessing, Split};
 use kindling_core::data::{Dataset, Target, Task};
-use kindling_core::evaluation::Evaluation;
+use kindling_core::evaluation::{Evaluation, Report};
 use kindling_core::metrics::EpochMetrics;
 use kindling_core::rng::Mulberry32;
 use kindling_core::signature::ModelSignature;
@@ -15,7 +15,7 @@ use thiserror::Error;
 
 use crate::device::{autodiff_device, with_seed};
 use crate::model::{BuildError, Network};
-use crate::trained::{TrainedModel, host_scores};
+use crate::trained::{TrainedModel, report_for};
 
 /// Why a run cannot start or cannot go on, in words for the person who started it.
 #[derive(Debug, Error, PartialEq)]
@@ -52,11 +52,11 @@ enum DeviceTargets {
     Values(Tensor<2>),
 }
 
-/// A split kept for scoring: its model inputs on the device, its targets on the host.
+/// A split kept for scoring: its model inputs on the device, its target on the host (values
+/// standardised, as the network outputs them).
 struct ScoredSplit {
     features: Tensor<2>,
-    /// Class labels as `f32`, or standardised values.
-    targets: Vec<f32>,
+    target: Target,
 }
 
 /// A training run that advances a few batches at a time.
@@ -69,7 +69,6 @@ pub struct Trainer {
     spec: TrainSpec,
     task: Task,
     signature: ModelSignature,
-    dataset_id: String,
     /// Raw (unprocessed) rows of the held-out splits, for the final evaluation.
     validation_data: Dataset,
     test_data: Dataset,
@@ -137,13 +136,13 @@ impl Trainer {
             ),
             &device,
         );
-        let targets = match &train_data.target {
+        let targets = match model_target(&preprocessing, &train_data) {
             Target::Classes { labels, .. } => DeviceTargets::Classes(Tensor::from_data(
                 TensorData::new(labels.iter().map(|&l| l as i32).collect(), [row_count]),
                 &device,
             )),
-            Target::Values { .. } => DeviceTargets::Values(Tensor::from_data(
-                TensorData::new(model_targets(&preprocessing, &train_data), [row_count, 1]),
+            Target::Values { values, .. } => DeviceTargets::Values(Tensor::from_data(
+                TensorData::new(values, [row_count, 1]),
                 &device,
             )),
         };
@@ -157,13 +156,12 @@ impl Trainer {
                 &device,
             )
             .inner(),
-            targets: model_targets(&preprocessing, &validation_data),
+            target: model_target(&preprocessing, &validation_data),
         });
         Ok(Self {
             spec: spec.clone(),
             task,
             signature,
-            dataset_id: dataset_id(data),
             validation_data,
             test_data: data.select_rows(test),
             model: Some(model),
@@ -230,11 +228,6 @@ impl Trainer {
         }
         let epochs = self.completed_epochs as f64 + self.cursor as f64 / self.row_count as f64;
         (epochs / self.spec.epochs as f64).min(1.0)
-    }
-
-    /// The content hash of the data this run trains on.
-    pub fn dataset_id(&self) -> &str {
-        &self.dataset_id
     }
 
     /// The model to keep: the best epoch's weights under early stopping, else the latest.
@@ -364,12 +357,15 @@ impl Trainer {
                 .into_data()
                 .try_into_vec::<f32>()
                 .expect("network outputs are f32");
-            let scores = host_scores(self.task, &outputs, &validation.targets);
-            metrics.val_loss = Some(scores.loss);
-            if classification {
-                metrics.val_accuracy = Some(scores.score);
-            } else {
-                metrics.val_r2 = Some(scores.score);
+            match report_for(&outputs, &validation.target) {
+                Report::Classification(report) => {
+                    metrics.val_loss = Some(report.log_loss);
+                    metrics.val_accuracy = Some(report.accuracy);
+                }
+                Report::Regression(report) => {
+                    metrics.val_loss = Some(report.mse);
+                    metrics.val_r2 = Some(report.r2.unwrap_or(0.0));
+                }
             }
             self.watch_for_early_stopping(&metrics, network);
         }
@@ -411,17 +407,14 @@ impl Trainer {
     }
 }
 
-/// What the network is trained to output for each row: the class label, or the standardised
-/// value.
-fn model_targets(preprocessing: &Preprocessing, data: &Dataset) -> Vec<f32> {
-    match &data.target {
-        Target::Classes { labels, .. } => labels.iter().map(|&l| l as f32).collect(),
-        Target::Values { values, .. } => {
-            let scaling = preprocessing
-                .target
-                .expect("a regression target is always scaled");
-            values.iter().map(|&v| scaling.scale(v)).collect()
-        }
+/// What the network is trained to output: the classes as they are, or standardised values.
+fn model_target(preprocessing: &Preprocessing, data: &Dataset) -> Target {
+    match (&data.target, preprocessing.target) {
+        (Target::Values { name, values }, Some(scaling)) => Target::Values {
+            name: name.clone(),
+            values: values.iter().map(|&v| scaling.scale(v)).collect(),
+        },
+        (target, _) => target.clone(),
     }
 }
 

@@ -148,18 +148,6 @@ pub enum ColumnKind {
     Empty,
 }
 
-impl ColumnKind {
-    pub fn label(self) -> &'static str {
-        match self {
-            ColumnKind::Numeric => "numeric",
-            ColumnKind::Categorical => "categorical",
-            ColumnKind::Constant => "constant",
-            ColumnKind::Identifier => "identifier",
-            ColumnKind::Empty => "empty",
-        }
-    }
-}
-
 /// What a column looks like, for the import preview.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ColumnProfile {

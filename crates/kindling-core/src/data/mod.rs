@@ -50,15 +50,6 @@ pub enum Task {
     Regression,
 }
 
-impl Task {
-    pub fn label(self) -> &'static str {
-        match self {
-            Task::Classification => "classification",
-            Task::Regression => "regression",
-        }
-    }
-}
-
 impl Target {
     pub fn name(&self) -> &str {
         match self {
