@@ -26,6 +26,22 @@ pub struct ClassificationReport {
     /// (a single class in the labels).
     pub roc_auc: Option<f64>,
     pub log_loss: f64,
+    /// Binary: the positive class's curve. More classes: one-vs-rest, one per class. Thinned to
+    /// [`MAX_ROC_POINTS`] each so a stored report stays small; reports saved before curves
+    /// existed load with none.
+    #[serde(default)]
+    pub roc_curves: Vec<RocCurve>,
+}
+
+/// One class's ROC curve against the rest, for drawing.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RocCurve {
+    pub class: usize,
+    /// `None` when the labels hold only one side (the class always, or never).
+    pub auc: Option<f64>,
+    /// (false positive rate, true positive rate), both non-decreasing, from the first threshold
+    /// to the last.
+    pub points: Vec<(f64, f64)>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -35,6 +51,11 @@ pub struct RegressionReport {
     pub mae: f64,
     /// 1 − SS_res / SS_tot; `None` when the targets are all equal (SS_tot = 0).
     pub r2: Option<f64>,
+    /// (actual, predicted) in the target's units, for a predicted-vs-actual plot: every row up
+    /// to [`MAX_REGRESSION_POINTS`], an even stride through them beyond. Empty in reports saved
+    /// before points existed.
+    #[serde(default)]
+    pub points: Vec<(f32, f32)>,
 }
 
 /// A model's scores on one split, for the task it was trained on.
@@ -70,6 +91,13 @@ pub struct Evaluation {
     /// The held-out estimate; `None` when the split kept no test rows.
     pub test: Option<Report>,
 }
+
+/// A curve drawn a few hundred pixels wide gains nothing from more points, and a 100-class
+/// report keeps one curve per class.
+pub const MAX_ROC_POINTS: usize = 101;
+
+/// Enough to show the shape of the errors; a stored report stays a few tens of kilobytes.
+pub const MAX_REGRESSION_POINTS: usize = 2_000;
 
 /// Probabilities are clipped to this before taking logs, as scikit-learn does.
 const PROBABILITY_FLOOR: f64 = 1e-15;
@@ -115,6 +143,22 @@ pub fn classification_report(
         per_class.iter().map(score).sum::<f64>() / class_count.max(1) as f64
     };
 
+    let curve_classes = if class_count == 2 {
+        1..2
+    } else {
+        0..class_count
+    };
+    let roc_curves: Vec<RocCurve> = curve_classes
+        .map(|class| RocCurve {
+            class,
+            auc: binary_auc(&one_vs_rest(labels, &rows, class)),
+            points: thin_curve(
+                &roc_curve(labels, probabilities, class_count, class),
+                MAX_ROC_POINTS,
+            ),
+        })
+        .collect();
+
     let log_loss = labels
         .iter()
         .zip(&rows)
@@ -133,8 +177,9 @@ pub fn classification_report(
         macro_f1: mean(|s| s.f1),
         per_class,
         confusion,
-        roc_auc: roc_auc(labels, &rows, class_count),
+        roc_auc: roc_auc(&roc_curves),
         log_loss,
+        roc_curves,
     }
 }
 
@@ -161,6 +206,9 @@ pub fn regression_report(targets: &[f32], predictions: &[f32]) -> RegressionRepo
         rmse: mse.sqrt(),
         mae: errors.map(f64::abs).sum::<f64>() / count,
         r2: (total > 0.0).then(|| 1.0 - sum_squared / total),
+        points: strided(targets.len(), MAX_REGRESSION_POINTS)
+            .map(|row| (targets[row], predictions[row]))
+            .collect(),
     }
 }
 
@@ -199,20 +247,55 @@ pub fn roc_curve(
     curve
 }
 
-fn roc_auc(labels: &[u32], rows: &[&[f32]], class_count: usize) -> Option<f64> {
-    let auc_for = |class: usize| {
-        let scores: Vec<(f32, bool)> = rows
-            .iter()
-            .zip(labels)
-            .map(|(row, &label)| (row[class], label as usize == class))
-            .collect();
-        binary_auc(&scores)
-    };
-    if class_count == 2 {
-        return auc_for(1);
+/// One curve (binary) reports its own AUC; one-vs-rest curves the mean of those defined.
+fn roc_auc(curves: &[RocCurve]) -> Option<f64> {
+    let defined: Vec<f64> = curves.iter().filter_map(|curve| curve.auc).collect();
+    (!defined.is_empty()).then(|| defined.iter().sum::<f64>() / defined.len() as f64)
+}
+
+fn one_vs_rest(labels: &[u32], rows: &[&[f32]], class: usize) -> Vec<(f32, bool)> {
+    rows.iter()
+        .zip(labels)
+        .map(|(row, &label)| (row[class], label as usize == class))
+        .collect()
+}
+
+/// Keeps at most `max` points of a curve rising in both coordinates, always its first and last.
+/// Points are picked at even steps of x + y, which for such a curve is its length measured along
+/// the axes: an even stride by index would crowd points where many scores barely move the curve
+/// and cut the corners where it jumps.
+fn thin_curve(points: &[(f64, f64)], max: usize) -> Vec<(f64, f64)> {
+    let max = max.max(2);
+    if points.len() <= max {
+        return points.to_vec();
     }
-    let aucs: Vec<f64> = (0..class_count).filter_map(auc_for).collect();
-    (!aucs.is_empty()).then(|| aucs.iter().sum::<f64>() / aucs.len() as f64)
+    let last = points.len() - 1;
+    let walked = |index: usize| points[index].0 + points[index].1;
+    let (start, length) = (walked(0), walked(last) - walked(0));
+    let mut kept = vec![points[0]];
+    let (mut next, mut previous) = (0, 0);
+    for step in 1..max - 1 {
+        let target = start + length * step as f64 / (max - 1) as f64;
+        while next < last && walked(next) < target {
+            next += 1;
+        }
+        if next == last {
+            break;
+        }
+        if next != previous {
+            kept.push(points[next]);
+            previous = next;
+        }
+    }
+    kept.push(points[last]);
+    kept
+}
+
+/// Up to `max` row indices, evenly spread over `0..len`, in order, starting at 0. The product
+/// is taken in u64 because wasm32's usize would overflow past two million rows.
+fn strided(len: usize, max: usize) -> impl Iterator<Item = usize> {
+    let kept = len.min(max);
+    (0..kept).map(move |i| (i as u64 * len as u64 / kept as u64) as usize)
 }
 
 /// The Mann-Whitney form of the AUC, with tied scores given their average rank.
@@ -360,5 +443,128 @@ mod tests {
         close(report.mae, 2.5 / 4.0);
         close(report.r2.unwrap(), 1.0 - 2.25 / 5.0);
         assert_eq!(regression_report(&[3.0, 3.0], &[3.0, 2.0]).r2, None);
+    }
+
+    /// Distinct, scattered scores: a curve with one point per row.
+    fn noisy_binary(rows: usize) -> (Vec<u32>, Vec<f32>) {
+        let mut state = 12_345u32;
+        let mut next = || {
+            state = state.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+            f64::from(state >> 8) / f64::from(1u32 << 24)
+        };
+        let labels: Vec<u32> = (0..rows).map(|_| u32::from(next() < 0.3)).collect();
+        let probabilities = labels
+            .iter()
+            .flat_map(|&label| {
+                let positive = (0.6 * next() + 0.4 * f64::from(label)) as f32;
+                [1.0 - positive, positive]
+            })
+            .collect();
+        (labels, probabilities)
+    }
+
+    #[test]
+    fn stored_roc_curves_are_thinned_monotone_and_span_the_square() {
+        let (labels, probabilities) = noisy_binary(5_000);
+        let full = roc_curve(&labels, &probabilities, 2, 1);
+        assert!(full.len() > 1_000, "the test needs a long curve");
+        let report = classification_report(&labels, &probabilities, 2);
+        let points = &report.roc_curves[0].points;
+        assert!(points.len() <= MAX_ROC_POINTS, "{} points", points.len());
+        assert!(
+            points.len() > 90,
+            "thinning should keep close to the budget"
+        );
+        assert_eq!(points.first(), Some(&(0.0, 0.0)));
+        assert_eq!(points.last(), Some(&(1.0, 1.0)));
+        for pair in points.windows(2) {
+            assert!(pair[0].0 <= pair[1].0 && pair[0].1 <= pair[1].1, "{pair:?}");
+            assert_ne!(pair[0], pair[1], "no repeated points");
+        }
+        assert!(points.iter().all(|p| full.contains(p)), "only real points");
+    }
+
+    #[test]
+    fn thinning_keeps_the_corners_of_a_jumping_curve() {
+        // Rises 0.9 at once, then crawls along in tiny steps.
+        let mut curve = vec![(0.0, 0.0), (0.0, 0.9)];
+        curve.extend((1..=1_000).map(|i| (f64::from(i) / 1_000.0, 0.9 + f64::from(i) / 10_000.0)));
+        let thinned = thin_curve(&curve, MAX_ROC_POINTS);
+        assert!(thinned.len() <= MAX_ROC_POINTS);
+        assert_eq!(&thinned[..2], &[(0.0, 0.0), (0.0, 0.9)]);
+        assert_eq!(thinned.last(), Some(&(1.0, 1.0)));
+        let short = [(0.0, 0.0), (0.5, 0.5), (1.0, 1.0)];
+        assert_eq!(thin_curve(&short, MAX_ROC_POINTS), short);
+    }
+
+    #[test]
+    fn binary_reports_the_positive_curve_and_more_classes_one_each() {
+        let labels = [1, 1, 0, 0];
+        let probabilities = [0.1, 0.9, 0.6, 0.4, 0.6, 0.4, 0.9, 0.1];
+        let binary = classification_report(&labels, &probabilities, 2);
+        assert_eq!(binary.roc_curves.len(), 1);
+        assert_eq!(binary.roc_curves[0].class, 1);
+        assert_eq!(binary.roc_curves[0].auc, binary.roc_auc);
+        assert_eq!(
+            binary.roc_curves[0].points,
+            roc_curve(&labels, &probabilities, 2, 1)
+        );
+
+        let labels = [0, 1, 2, 0];
+        let probabilities = [0.8, 0.1, 0.1, 0.1, 0.8, 0.1, 0.1, 0.1, 0.8, 0.3, 0.6, 0.1];
+        let three = classification_report(&labels, &probabilities, 3);
+        let classes: Vec<usize> = three.roc_curves.iter().map(|c| c.class).collect();
+        assert_eq!(classes, [0, 1, 2]);
+        let mean = three.roc_curves.iter().map(|c| c.auc.unwrap()).sum::<f64>() / 3.0;
+        close(three.roc_auc.unwrap(), mean);
+    }
+
+    #[test]
+    fn a_class_missing_from_the_labels_has_a_curve_without_an_auc() {
+        let labels = [0, 1, 0];
+        let probabilities = [0.7, 0.2, 0.1, 0.2, 0.7, 0.1, 0.5, 0.3, 0.2];
+        let report = classification_report(&labels, &probabilities, 3);
+        assert_eq!(report.roc_curves.len(), 3);
+        assert_eq!(report.roc_curves[2].auc, None);
+        assert!(report.roc_curves[0].auc.is_some());
+    }
+
+    #[test]
+    fn regression_points_pair_actual_with_predicted() {
+        let report = regression_report(&[1.0, 2.0, 3.0], &[1.5, 2.0, 2.5]);
+        assert_eq!(report.points, [(1.0, 1.5), (2.0, 2.0), (3.0, 2.5)]);
+    }
+
+    #[test]
+    fn regression_points_are_capped_by_an_even_stride() {
+        let targets: Vec<f32> = (0..5_001).map(|i| i as f32).collect();
+        let predictions: Vec<f32> = targets.iter().map(|t| t * 2.0).collect();
+        let points = regression_report(&targets, &predictions).points;
+        assert_eq!(points.len(), MAX_REGRESSION_POINTS);
+        assert_eq!(points[0], (0.0, 0.0));
+        assert!(
+            points
+                .iter()
+                .all(|&(actual, predicted)| predicted == actual * 2.0)
+        );
+        assert!(points.windows(2).all(|pair| {
+            let gap = pair[1].0 - pair[0].0;
+            (2.0..=3.0).contains(&gap)
+        }));
+        assert!(
+            points.last().unwrap().0 >= 4_997.0,
+            "reaches the end of the rows"
+        );
+    }
+
+    #[test]
+    fn reports_stored_before_curves_and_points_still_load() {
+        let classification = r#"{"accuracy":1.0,"per_class":[],"macro_precision":1.0,
+            "macro_recall":1.0,"macro_f1":1.0,"confusion":[],"roc_auc":null,"log_loss":0.0}"#;
+        let report: ClassificationReport = serde_json::from_str(classification).unwrap();
+        assert!(report.roc_curves.is_empty());
+        let regression = r#"{"mse":0.0,"rmse":0.0,"mae":0.0,"r2":null}"#;
+        let report: RegressionReport = serde_json::from_str(regression).unwrap();
+        assert!(report.points.is_empty());
     }
 }
