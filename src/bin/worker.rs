@@ -3,6 +3,9 @@
 //!
 //! Training runs in slices of about [`SLICE_MS`]; between slices the worker returns to its
 //! event loop, so Pause, Resume and Stop are heard within one slice.
+//!
+//! For a classifier on two features it also sends the decision boundary between slices, at a
+//! bounded rate, and once more before `Finished`.
 
 #[cfg(target_arch = "wasm32")]
 fn main() {
@@ -19,8 +22,8 @@ mod trainer {
     use std::cell::Cell;
     use std::rc::Rc;
 
-    use kindling_core::data::Dataset;
-    use kindling_core::protocol::{FromWorker, RunOutcome, ToWorker};
+    use kindling_core::data::{Dataset, Task};
+    use kindling_core::protocol::{BoundaryGrid, FromWorker, RunOutcome, ToWorker};
     use kindling_core::spec::TrainSpec;
     use kindling_ml::Trainer;
     use wasm_bindgen::prelude::*;
@@ -30,6 +33,11 @@ mod trainer {
     const SLICE_MS: f64 = 30.0;
     /// How often a paused run checks whether it may go on.
     const PAUSE_POLL_MS: i32 = 50;
+    /// Often enough that the boundary visibly moves, rarely enough that drawing it (one pass
+    /// over 1,600 points, a few ms) costs training little.
+    const BOUNDARY_EVERY_MS: f64 = 250.0;
+    /// Cells per side: 40 × 40 is smooth enough under a few hundred points.
+    const BOUNDARY_RESOLUTION: usize = 40;
 
     /// What the UI has asked of the run in progress, read between slices.
     #[derive(Default)]
@@ -114,11 +122,13 @@ mod trainer {
                 });
             }
         };
+        let mut boundary = Boundary::for_data(&data);
         drop(data);
         let performance = scope()
             .performance()
             .expect("workers have a performance clock");
         let now_ms = move || performance.now();
+        let mut epoch = 0;
         let outcome = loop {
             if control.stop.get() {
                 break RunOutcome::Stopped;
@@ -144,11 +154,19 @@ mod trainer {
                     });
                 }
             };
+            if let Some(last) = slice.epochs.last() {
+                epoch = last.epoch;
+            }
             post(&FromWorker::Progress {
                 run_id: run_id.clone(),
                 epochs: slice.epochs,
                 fraction_done: trainer.fraction_done(),
             });
+            if let Some(boundary) = &mut boundary
+                && now_ms() - boundary.sent_at_ms >= BOUNDARY_EVERY_MS
+            {
+                boundary.send(&run_id, epoch, &trainer, now_ms());
+            }
             if slice.done {
                 break if trainer.stopped_early() {
                     RunOutcome::EarlyStopped
@@ -158,11 +176,54 @@ mod trainer {
             }
             yield_to_event_loop().await;
         };
+        if let Some(boundary) = &mut boundary {
+            boundary.send(&run_id, epoch, &trainer, now_ms());
+        }
         post(&FromWorker::Finished {
             run_id,
             outcome,
             evaluation: Box::new(trainer.evaluate()),
         });
+    }
+
+    /// The decision boundary of a run on 2-D classification data: where to ask the model, fixed
+    /// from the data at the start so the frame does not jump, and when it was last sent.
+    struct Boundary {
+        frame: (f64, f64, f64, f64),
+        centres: Vec<f32>,
+        sent_at_ms: f64,
+    }
+
+    impl Boundary {
+        fn for_data(data: &Dataset) -> Option<Self> {
+            if data.feature_count() != 2 || data.task() != Task::Classification {
+                return None;
+            }
+            let frame = BoundaryGrid::frame(&data.features);
+            Some(Self {
+                frame,
+                centres: BoundaryGrid::cell_centres(frame, BOUNDARY_RESOLUTION),
+                // The first slice sends one, so a boundary shows as soon as training starts.
+                sent_at_ms: f64::NEG_INFINITY,
+            })
+        }
+
+        fn send(&mut self, run_id: &str, epoch: usize, trainer: &Trainer, now_ms: f64) {
+            let (x_min, x_max, y_min, y_max) = self.frame;
+            post(&FromWorker::Boundary {
+                run_id: run_id.to_owned(),
+                epoch,
+                grid: BoundaryGrid {
+                    x_min,
+                    x_max,
+                    y_min,
+                    y_max,
+                    resolution: BOUNDARY_RESOLUTION,
+                    cells: trainer.predict_grid(&self.centres),
+                },
+            });
+            self.sent_at_ms = now_ms;
+        }
     }
 
     /// Lets queued messages run. A message to ourselves is not clamped the way a nested

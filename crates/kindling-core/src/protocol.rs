@@ -36,6 +36,15 @@ pub enum FromWorker {
         epochs: Vec<EpochMetrics>,
         fraction_done: f64,
     },
+    /// What a classifier on 2-D data answers across the plane, so the page can draw its
+    /// decision boundary under the points while it learns. Sent at a bounded rate, and once more
+    /// before `Finished`.
+    Boundary {
+        run_id: String,
+        /// Epochs finished when the grid was drawn; the weights may be part-way into the next.
+        epoch: usize,
+        grid: BoundaryGrid,
+    },
     Paused {
         run_id: String,
     },
@@ -57,6 +66,71 @@ pub enum FromWorker {
     Crashed {
         message: String,
     },
+}
+
+/// A classifier's answer at the centre of each cell of a square grid over the data's two raw
+/// features. The frame is in raw units, the same as the points', so the page can draw the cells
+/// and the points on one pair of axes; the worker asks the model about
+/// [`BoundaryGrid::cell_centres`], so each cell shows what the model said about that cell.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BoundaryGrid {
+    pub x_min: f64,
+    pub x_max: f64,
+    pub y_min: f64,
+    pub y_max: f64,
+    pub resolution: usize,
+    /// Row-major, `resolution × resolution` cells, row 0 at `y_min`, column 0 at `x_min`; each
+    /// cell's most likely class and that class's probability.
+    pub cells: Vec<(usize, f32)>,
+}
+
+/// The share of the data's range added on each side, so points at the edge are not drawn on
+/// the border of the heatmap and the boundary can be seen a little beyond the data.
+const FRAME_PADDING: f64 = 0.1;
+
+impl BoundaryGrid {
+    /// `(x_min, x_max, y_min, y_max)` around row-major two-column raw `features`: their range
+    /// padded on each side. A feature that never varies still gets a frame of some width, and
+    /// non-finite values are left out, so the grid is always drawable.
+    pub fn frame(features: &[f32]) -> (f64, f64, f64, f64) {
+        let (x_min, x_max) = padded_range(features.iter().step_by(2));
+        let (y_min, y_max) = padded_range(features.iter().skip(1).step_by(2));
+        (x_min, x_max, y_min, y_max)
+    }
+
+    /// The raw feature pairs at the centre of every cell of a `resolution × resolution` grid over
+    /// `frame`, row-major in the order of [`BoundaryGrid::cells`]: the inputs to ask the model about.
+    pub fn cell_centres(frame: (f64, f64, f64, f64), resolution: usize) -> Vec<f32> {
+        let (x_min, x_max, y_min, y_max) = frame;
+        let centre = |min: f64, max: f64, index: usize| {
+            (min + (index as f64 + 0.5) * (max - min) / resolution as f64) as f32
+        };
+        (0..resolution)
+            .flat_map(|row| {
+                (0..resolution).flat_map(move |column| {
+                    [centre(x_min, x_max, column), centre(y_min, y_max, row)]
+                })
+            })
+            .collect()
+    }
+}
+
+fn padded_range<'a>(values: impl Iterator<Item = &'a f32>) -> (f64, f64) {
+    let (min, max) = values
+        .map(|&v| f64::from(v))
+        .filter(|v| v.is_finite())
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(min, max), v| {
+            (min.min(v), max.max(v))
+        });
+    if min > max {
+        return (-1.0, 1.0);
+    }
+    let pad = if max > min {
+        (max - min) * FRAME_PADDING
+    } else {
+        (min.abs() * FRAME_PADDING).max(1.0)
+    };
+    (min - pad, max + pad)
 }
 
 /// How a run that produced a model came to an end.
@@ -122,6 +196,55 @@ mod tests {
         assert_eq!(
             FromWorker::from_json(&progress.to_json()).unwrap(),
             progress
+        );
+    }
+
+    #[test]
+    fn a_boundary_round_trips_through_json() {
+        let boundary = FromWorker::Boundary {
+            run_id: "run-1".into(),
+            epoch: 3,
+            grid: BoundaryGrid {
+                x_min: -1.25,
+                x_max: 2.5,
+                y_min: -0.1,
+                y_max: 0.3,
+                resolution: 2,
+                cells: vec![(0, 0.5), (1, 0.987_654_3), (2, 1.0), (0, 0.333_333_34)],
+            },
+        };
+        assert_eq!(
+            FromWorker::from_json(&boundary.to_json()).unwrap(),
+            boundary
+        );
+    }
+
+    #[test]
+    fn the_frame_pads_the_range_by_a_tenth_on_each_side() {
+        let features = [0.0, -1.0, 10.0, 1.0, 5.0, 0.0];
+        assert_eq!(BoundaryGrid::frame(&features), (-1.0, 11.0, -1.2, 1.2));
+    }
+
+    #[test]
+    fn a_constant_or_missing_feature_still_gets_a_frame() {
+        let (x_min, x_max, y_min, y_max) = BoundaryGrid::frame(&[3.0, f32::NAN, 3.0, 50.0]);
+        assert!(x_min < 3.0 && x_max > 3.0, "{x_min}..{x_max}");
+        assert_eq!((y_min, y_max), (45.0, 55.0));
+        assert_eq!(BoundaryGrid::frame(&[]), (-1.0, 1.0, -1.0, 1.0));
+    }
+
+    #[test]
+    fn cell_centres_are_row_major_from_the_bottom_left() {
+        let centres = BoundaryGrid::cell_centres((0.0, 4.0, 10.0, 12.0), 2);
+        assert_eq!(
+            centres,
+            [1.0, 10.5, 3.0, 10.5, 1.0, 11.5, 3.0, 11.5],
+            "(x, y) for row 0 column 0, row 0 column 1, row 1 column 0, row 1 column 1"
+        );
+        assert!(BoundaryGrid::cell_centres((0.0, 1.0, 0.0, 1.0), 0).is_empty());
+        assert_eq!(
+            BoundaryGrid::cell_centres(BoundaryGrid::frame(&[0.0, 0.0, 1.0, 1.0]), 40).len(),
+            2 * 40 * 40
         );
     }
 

@@ -5,7 +5,7 @@
 
 use crate::evaluation::Evaluation;
 use crate::metrics::EpochMetrics;
-use crate::protocol::{FromWorker, RunOutcome};
+use crate::protocol::{BoundaryGrid, FromWorker, RunOutcome};
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum RunStatus {
@@ -15,7 +15,7 @@ pub enum RunStatus {
     Paused,
     Finished {
         outcome: RunOutcome,
-        evaluation: Evaluation,
+        evaluation: Box<Evaluation>,
     },
     /// The run could not go on; the reason is written for a person.
     Failed {
@@ -41,6 +41,8 @@ pub struct RunProgress {
     pub status: RunStatus,
     pub history: Vec<EpochMetrics>,
     pub fraction_done: f64,
+    /// The newest decision boundary, for 2-D classification runs only.
+    pub boundary: Option<BoundaryGrid>,
 }
 
 impl RunProgress {
@@ -51,6 +53,7 @@ impl RunProgress {
             status: RunStatus::Starting,
             history: Vec::new(),
             fraction_done: 0.0,
+            boundary: None,
         }
     }
 
@@ -74,6 +77,9 @@ impl RunProgress {
                     self.status = RunStatus::Running;
                 }
             }
+            FromWorker::Boundary { run_id, grid, .. } if run_id == self.run_id => {
+                self.boundary = Some(grid);
+            }
             FromWorker::Paused { run_id } if run_id == self.run_id => {
                 self.status = RunStatus::Paused;
             }
@@ -90,7 +96,7 @@ impl RunProgress {
                 }
                 self.status = RunStatus::Finished {
                     outcome,
-                    evaluation: *evaluation,
+                    evaluation,
                 };
             }
             FromWorker::Failed { run_id, reason } if run_id == self.run_id => {
@@ -165,7 +171,34 @@ mod tests {
             run_id: "b".into(),
             reason: "x".into(),
         });
+        run.apply(boundary("b", 1, 0));
         assert_eq!(run, before);
+    }
+
+    fn boundary(run_id: &str, epoch: usize, class: usize) -> FromWorker {
+        FromWorker::Boundary {
+            run_id: run_id.into(),
+            epoch,
+            grid: BoundaryGrid {
+                x_min: -1.0,
+                x_max: 1.0,
+                y_min: -1.0,
+                y_max: 1.0,
+                resolution: 1,
+                cells: vec![(class, 0.75)],
+            },
+        }
+    }
+
+    #[test]
+    fn the_newest_boundary_of_this_run_is_kept() {
+        let mut run = RunProgress::new("a".into(), 10);
+        assert_eq!(run.boundary, None);
+        run.apply(boundary("a", 1, 0));
+        run.apply(boundary("a", 2, 1));
+        assert_eq!(run.boundary.as_ref().unwrap().cells, [(1, 0.75)]);
+        // A grid says nothing about the run's state; Progress is what starts it running.
+        assert_eq!(run.status, RunStatus::Starting);
     }
 
     #[test]
@@ -192,7 +225,7 @@ mod tests {
             run.status,
             RunStatus::Finished {
                 outcome: RunOutcome::Completed,
-                evaluation
+                evaluation: Box::new(evaluation)
             }
         );
     }

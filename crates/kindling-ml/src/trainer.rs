@@ -9,7 +9,7 @@ use kindling_core::data::{Dataset, Target, Task};
 use kindling_core::evaluation::{Evaluation, Report};
 use kindling_core::metrics::EpochMetrics;
 use kindling_core::rng::Mulberry32;
-use kindling_core::signature::ModelSignature;
+use kindling_core::signature::{ModelSignature, Prediction};
 use kindling_core::spec::{ModelSpec, Optimizer, SpecError, StopMetric, TrainSpec};
 use thiserror::Error;
 
@@ -237,6 +237,28 @@ impl Trainer {
             None => self.network().valid(),
         };
         TrainedModel::new(self.signature.clone(), network)
+    }
+
+    /// The latest weights' most likely class and its probability for each raw row, preprocessed
+    /// as in training. The latest, not the kept: under early stopping a person watching the
+    /// boundary should see it overfit past the best epoch. Empty for a regression model. The run
+    /// is untouched: the copy is in evaluation mode, so it draws no dropout mask from the random
+    /// stream.
+    pub fn predict_grid(&self, raw_points: &[f32]) -> Vec<(usize, f32)> {
+        if self.task != Task::Classification {
+            return Vec::new();
+        }
+        TrainedModel::new(self.signature.clone(), self.network().valid())
+            .predict(raw_points)
+            .into_iter()
+            .filter_map(|prediction| match prediction {
+                Prediction::Class {
+                    label,
+                    probabilities,
+                } => Some((label as usize, probabilities[label as usize])),
+                Prediction::Value(_) => None,
+            })
+            .collect()
     }
 
     /// The kept model scored on the validation and test rows it never trained on.

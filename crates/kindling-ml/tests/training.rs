@@ -1,6 +1,7 @@
 //! The trainer's contract, checked on every backend: it learns, it is deterministic, slicing
 //! does not change the maths, early stopping keeps the best weights, saved weights reload to
-//! the same predictions, and divergence stops the run with a reason.
+//! the same predictions, divergence stops the run with a reason, and the decision boundary is
+//! drawn without disturbing the run.
 
 mod common;
 
@@ -9,6 +10,7 @@ use kindling_core::data::synthetic::{SyntheticKind, SyntheticSpec};
 use kindling_core::data::{ImageShape, Target};
 use kindling_core::evaluation::Report;
 use kindling_core::metrics::EpochMetrics;
+use kindling_core::protocol::BoundaryGrid;
 use kindling_core::signature::Prediction;
 use kindling_core::spec::{
     Activation, DatasetSpec, EarlyStopping, ModelSpec, Optimizer, Schedule, StopMetric, TrainSpec,
@@ -440,4 +442,119 @@ fn a_cnn_needs_image_rows() {
         Trainer::new(&spec, &tiny).err().unwrap(),
         TrainError::Build(BuildError::ImageTooSmall)
     );
+}
+
+/// Trains to the end like `train_to_end`, asking for the grid after every slice as the worker
+/// does.
+fn train_drawing_the_boundary(
+    spec: &TrainSpec,
+    data: &kindling_core::data::Dataset,
+    resolution: usize,
+) -> (Trainer, Vec<EpochMetrics>, Vec<(usize, f32)>) {
+    let centres = BoundaryGrid::cell_centres(BoundaryGrid::frame(&data.features), resolution);
+    let mut trainer = Trainer::new(spec, data).unwrap();
+    let clock = ticking_clock();
+    let mut history = Vec::new();
+    loop {
+        let slice = trainer.run_slice(&clock, 3.0).unwrap();
+        history.extend(slice.epochs);
+        let cells = trainer.predict_grid(&centres);
+        assert_eq!(cells.len(), resolution * resolution);
+        if slice.done {
+            return (trainer, history, cells);
+        }
+    }
+}
+
+#[test]
+fn drawing_the_boundary_leaves_the_run_bit_identical() {
+    for backend in BACKENDS {
+        // With dropout, evaluation mode matters: in training mode the grid would be masked.
+        let spec = TrainSpec {
+            backend,
+            epochs: 4,
+            model: ModelSpec::Mlp {
+                hidden_layers: vec![16, 16],
+                activation: Activation::Relu,
+                dropout: 0.2,
+            },
+            ..TrainSpec::default()
+        };
+        let data = load(&spec);
+        let (plain, plain_history) = train_to_end(&spec, &data, 3.0);
+        let (drawn, drawn_history, last_cells) = train_drawing_the_boundary(&spec, &data, 10);
+        assert_eq!(
+            without_times(&plain_history),
+            without_times(&drawn_history),
+            "{backend:?}"
+        );
+        assert_eq!(
+            plain.trained_model().predict(&data.features),
+            drawn.trained_model().predict(&data.features),
+            "{backend:?}"
+        );
+        let centres = BoundaryGrid::cell_centres(BoundaryGrid::frame(&data.features), 10);
+        assert_eq!(plain.predict_grid(&centres), last_cells, "{backend:?}");
+        assert_eq!(drawn.predict_grid(&centres), last_cells, "{backend:?}");
+    }
+}
+
+#[test]
+fn the_boundary_puts_each_blob_in_its_own_class() {
+    let spec = TrainSpec {
+        dataset: DatasetSpec::Synthetic(SyntheticSpec {
+            kind: SyntheticKind::Blobs { classes: 3 },
+            noise: 0.05,
+            ..Default::default()
+        }),
+        epochs: 20,
+        ..TrainSpec::default()
+    };
+    let data = load(&spec);
+    let resolution = 40;
+    let (trainer, _, cells) = train_drawing_the_boundary(&spec, &data, resolution);
+    let Target::Classes { labels, .. } = &data.target else {
+        panic!()
+    };
+    let (x_min, x_max, y_min, y_max) = BoundaryGrid::frame(&data.features);
+    let cell_of =
+        |min: f64, max: f64, value: f64| ((value - min) / (max - min) * resolution as f64) as usize;
+    for class in 0..3 {
+        // A blob's centroid lies deep inside its class's region.
+        let members: Vec<&[f32]> = (0..data.row_count())
+            .filter(|&row| labels[row] == class)
+            .map(|row| data.row(row))
+            .collect();
+        let mean = |column: usize| {
+            members
+                .iter()
+                .map(|row| f64::from(row[column]))
+                .sum::<f64>()
+                / members.len() as f64
+        };
+        let (x, y) = (mean(0), mean(1));
+        let (predicted, probability) =
+            cells[cell_of(y_min, y_max, y) * resolution + cell_of(x_min, x_max, x)];
+        assert_eq!(predicted, class as usize, "blob {class} at ({x}, {y})");
+        assert!(probability > 0.9, "blob {class}: probability {probability}");
+        let [(at_centroid, _)] = trainer.predict_grid(&[x as f32, y as f32])[..] else {
+            panic!("one point, one answer")
+        };
+        assert_eq!(at_centroid, class as usize, "blob {class} at ({x}, {y})");
+    }
+}
+
+#[test]
+fn a_regression_model_has_no_boundary() {
+    let spec = TrainSpec {
+        dataset: DatasetSpec::Synthetic(SyntheticSpec {
+            kind: SyntheticKind::Plane,
+            ..Default::default()
+        }),
+        epochs: 1,
+        ..TrainSpec::default()
+    };
+    let data = load(&spec);
+    let (trainer, _) = train_to_end(&spec, &data, 1000.0);
+    assert!(trainer.predict_grid(&data.features).is_empty());
 }
