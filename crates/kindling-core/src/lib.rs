@@ -12,6 +12,7 @@ pub mod rng;
 pub mod session;
 pub mod signature;
 pub mod spec;
+pub mod tracking;
 
 /// The app version, shown in the footer and recorded with every run so a result can be traced
 /// to the build that made it.

@@ -134,6 +134,13 @@ impl Backend {
             ModelSpec::Mlp { .. } | ModelSpec::Linear => Backend::NdArray,
         }
     }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Backend::NdArray => "ndarray",
+            Backend::Flex => "flex",
+        }
+    }
 }
 
 /// How the weights move along the gradient.
@@ -287,6 +294,23 @@ impl Default for TrainSpec {
 }
 
 impl TrainSpec {
+    /// Settings that work well for a dataset: the ones `kindling-ml/tests/quality.rs` holds to
+    /// its quality bar (a CNN for the digit images, a linear model for the small, noisy diabetes
+    /// set, the default MLP otherwise).
+    pub fn preset_for(dataset: DatasetSpec) -> Self {
+        let model = match &dataset {
+            DatasetSpec::Bundled(BundledDataset::Digits) => ModelSpec::small_cnn(),
+            DatasetSpec::Bundled(BundledDataset::Diabetes) => ModelSpec::Linear,
+            _ => ModelSpec::mlp(vec![64, 64]),
+        };
+        Self {
+            dataset,
+            backend: Backend::fastest_for(&model),
+            model,
+            ..Self::default()
+        }
+    }
+
     /// Checks every setting, so the worker is only ever given a spec it can train.
     pub fn validate(&self) -> Result<(), SpecError> {
         match &self.model {

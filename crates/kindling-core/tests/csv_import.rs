@@ -51,7 +51,7 @@ fn a_file_over_the_limit_is_refused_before_it_is_read() {
     let bytes = vec![b'a'; MAX_FILE_BYTES + 1];
     assert_eq!(
         read_table(&bytes).unwrap_err().to_string(),
-        "the file is 52 MB; files up to 52 MB can be imported"
+        "the file is 52,428,801 bytes; files up to 50 MiB (52,428,800 bytes) can be imported"
     );
 }
 

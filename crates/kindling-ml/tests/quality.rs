@@ -45,13 +45,21 @@ fn digits_reach_95_percent_with_an_mlp() {
 
 #[test]
 fn digits_reach_96_percent_with_a_cnn() {
-    assert!(bundled_score(BundledDataset::Digits, ModelSpec::small_cnn()) >= 0.96);
+    let preset = TrainSpec::preset_for(DatasetSpec::Bundled(BundledDataset::Digits)).model;
+    assert_eq!(
+        preset,
+        ModelSpec::small_cnn(),
+        "the digits preset is the CNN"
+    );
+    assert!(bundled_score(BundledDataset::Digits, preset) >= 0.96);
 }
 
 #[test]
 fn diabetes_reaches_an_r2_of_035() {
     // As in scikit-learn's examples, the figure is a linear model's.
-    assert!(bundled_score(BundledDataset::Diabetes, ModelSpec::Linear) >= 0.35);
+    let preset = TrainSpec::preset_for(DatasetSpec::Bundled(BundledDataset::Diabetes)).model;
+    assert_eq!(preset, ModelSpec::Linear, "the diabetes preset is linear");
+    assert!(bundled_score(BundledDataset::Diabetes, preset) >= 0.35);
 }
 
 #[test]

@@ -35,9 +35,10 @@ pub enum CsvError {
     #[error("the file is empty")]
     Empty,
     #[error(
-        "the file is {} MB; files up to {} MB can be imported",
-        bytes / 1_000_000,
-        MAX_FILE_BYTES / 1_000_000
+        "the file is {} bytes; files up to {} MiB ({} bytes) can be imported",
+        grouped(*bytes),
+        MAX_FILE_BYTES / 1_048_576,
+        grouped(MAX_FILE_BYTES)
     )]
     TooLarge { bytes: usize },
     #[error(
@@ -608,6 +609,19 @@ fn sorted_categories(values: BTreeSet<&str>) -> Vec<String> {
         });
     }
     values.into_iter().map(str::to_owned).collect()
+}
+
+/// A count with thousands separators, so a size near the limit reads at a glance.
+fn grouped(count: usize) -> String {
+    let digits = count.to_string();
+    let mut text = String::new();
+    for (index, digit) in digits.chars().enumerate() {
+        if index > 0 && (digits.len() - index).is_multiple_of(3) {
+            text.push(',');
+        }
+        text.push(digit);
+    }
+    text
 }
 
 /// The spellings of "no value here" that spreadsheets and R/pandas exports use.

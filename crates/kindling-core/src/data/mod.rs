@@ -158,3 +158,63 @@ impl Dataset {
         }
     }
 }
+
+/// One feature's range and spread, for the Data page's column table.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FeatureStats {
+    pub name: String,
+    pub min: f32,
+    pub max: f32,
+    pub mean: f64,
+    pub std: f64,
+}
+
+impl Dataset {
+    /// Min, max, mean and (population) standard deviation of every feature.
+    pub fn feature_stats(&self) -> Vec<FeatureStats> {
+        let columns = self.feature_count();
+        let rows = self.row_count().max(1) as f64;
+        (0..columns)
+            .map(|column| {
+                let values = || self.features.iter().skip(column).step_by(columns.max(1));
+                let mean = values().map(|&v| f64::from(v)).sum::<f64>() / rows;
+                let variance = values()
+                    .map(|&v| (f64::from(v) - mean).powi(2))
+                    .sum::<f64>()
+                    / rows;
+                FeatureStats {
+                    name: self.feature_names[column].clone(),
+                    min: values().copied().fold(f32::INFINITY, f32::min),
+                    max: values().copied().fold(f32::NEG_INFINITY, f32::max),
+                    mean,
+                    std: variance.sqrt(),
+                }
+            })
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod stats_tests {
+    use super::*;
+
+    #[test]
+    fn feature_stats_per_column() {
+        let data = Dataset {
+            name: "t".into(),
+            feature_names: vec!["a".into(), "b".into()],
+            features: vec![1.0, 10.0, 3.0, 10.0],
+            target: Target::Values {
+                name: "y".into(),
+                values: vec![0.0, 1.0],
+            },
+            image_shape: None,
+        };
+        let stats = data.feature_stats();
+        assert_eq!(
+            (stats[0].min, stats[0].max, stats[0].mean, stats[0].std),
+            (1.0, 3.0, 2.0, 1.0)
+        );
+        assert_eq!((stats[1].mean, stats[1].std), (10.0, 0.0));
+    }
+}

@@ -1,0 +1,176 @@
+//! The in-memory [`RunStore`], for native tests of everything built on the store.
+
+use std::cell::RefCell;
+use std::collections::BTreeMap;
+
+use super::store::{RunStore, StoreError};
+use super::{DatasetEntry, RunBundle, RunRecord, StoredDataset};
+use crate::evaluation::Evaluation;
+use crate::metrics::EpochMetrics;
+
+#[derive(Default)]
+pub struct MemoryStore {
+    inner: RefCell<Inner>,
+}
+
+#[derive(Default, Clone)]
+struct Inner {
+    /// Insertion order is the listing order, as IndexedDB's is by start time.
+    runs: Vec<RunRecord>,
+    epochs: BTreeMap<String, BTreeMap<usize, EpochMetrics>>,
+    evaluations: BTreeMap<String, Evaluation>,
+    datasets: BTreeMap<String, StoredDataset>,
+}
+
+impl Inner {
+    fn put_run(&mut self, run: &RunRecord) {
+        match self.runs.iter_mut().find(|stored| stored.id == run.id) {
+            Some(stored) => *stored = run.clone(),
+            None => {
+                self.runs.push(run.clone());
+                self.runs
+                    .sort_by(|a, b| a.started_ms.total_cmp(&b.started_ms));
+            }
+        }
+    }
+
+    fn put_epochs(&mut self, run_id: &str, epochs: &[EpochMetrics]) {
+        let stored = self.epochs.entry(run_id.to_owned()).or_default();
+        for epoch in epochs {
+            stored.insert(epoch.epoch, epoch.clone());
+        }
+    }
+}
+
+impl RunStore for MemoryStore {
+    async fn save_run(&self, run: &RunRecord) -> Result<(), StoreError> {
+        self.inner.borrow_mut().put_run(run);
+        Ok(())
+    }
+
+    async fn append_epochs(
+        &self,
+        run: &RunRecord,
+        epochs: &[EpochMetrics],
+    ) -> Result<(), StoreError> {
+        let mut inner = self.inner.borrow_mut();
+        inner.put_epochs(&run.id, epochs);
+        inner.put_run(run);
+        Ok(())
+    }
+
+    async fn finish_run(
+        &self,
+        run: &RunRecord,
+        evaluation: Option<&Evaluation>,
+    ) -> Result<(), StoreError> {
+        let mut inner = self.inner.borrow_mut();
+        inner.put_run(run);
+        if let Some(evaluation) = evaluation {
+            inner.evaluations.insert(run.id.clone(), evaluation.clone());
+        }
+        Ok(())
+    }
+
+    async fn runs(&self) -> Result<Vec<RunRecord>, StoreError> {
+        Ok(self.inner.borrow().runs.clone())
+    }
+
+    async fn run(&self, id: &str) -> Result<Option<RunRecord>, StoreError> {
+        Ok(self
+            .inner
+            .borrow()
+            .runs
+            .iter()
+            .find(|r| r.id == id)
+            .cloned())
+    }
+
+    async fn history(&self, id: &str) -> Result<Vec<EpochMetrics>, StoreError> {
+        Ok(self
+            .inner
+            .borrow()
+            .epochs
+            .get(id)
+            .map(|epochs| epochs.values().cloned().collect())
+            .unwrap_or_default())
+    }
+
+    async fn evaluation(&self, id: &str) -> Result<Option<Evaluation>, StoreError> {
+        Ok(self.inner.borrow().evaluations.get(id).cloned())
+    }
+
+    async fn delete_runs(&self, ids: &[String]) -> Result<(), StoreError> {
+        let mut inner = self.inner.borrow_mut();
+        inner.runs.retain(|run| !ids.contains(&run.id));
+        for id in ids {
+            inner.epochs.remove(id);
+            inner.evaluations.remove(id);
+        }
+        Ok(())
+    }
+
+    async fn add_bundles(
+        &self,
+        runs: &[RunBundle],
+        datasets: &[StoredDataset],
+    ) -> Result<(), StoreError> {
+        let mut inner = self.inner.borrow_mut();
+        let mut next = inner.clone();
+        for bundle in runs {
+            if next.runs.iter().any(|run| run.id == bundle.run.id) {
+                return Err(StoreError::DuplicateRun(bundle.run.id.clone()));
+            }
+            next.put_run(&bundle.run);
+            next.put_epochs(&bundle.run.id, &bundle.history);
+            if let Some(evaluation) = &bundle.evaluation {
+                next.evaluations
+                    .insert(bundle.run.id.clone(), evaluation.clone());
+            }
+        }
+        for dataset in datasets {
+            next.datasets
+                .entry(dataset.entry.id.clone())
+                .or_insert_with(|| dataset.clone());
+        }
+        *inner = next;
+        Ok(())
+    }
+
+    async fn save_dataset(&self, dataset: &StoredDataset) -> Result<(), StoreError> {
+        self.inner
+            .borrow_mut()
+            .datasets
+            .entry(dataset.entry.id.clone())
+            .or_insert_with(|| dataset.clone());
+        Ok(())
+    }
+
+    async fn dataset(&self, id: &str) -> Result<Option<StoredDataset>, StoreError> {
+        Ok(self.inner.borrow().datasets.get(id).cloned())
+    }
+
+    async fn dataset_entries(&self) -> Result<Vec<DatasetEntry>, StoreError> {
+        let mut entries: Vec<DatasetEntry> = self
+            .inner
+            .borrow()
+            .datasets
+            .values()
+            .map(|stored| stored.entry.clone())
+            .collect();
+        entries.sort_by(|a, b| a.added_ms.total_cmp(&b.added_ms));
+        Ok(entries)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_memory_store_keeps_the_store_contract() {
+        super::super::contract::block_on(super::super::contract::check_store(
+            &MemoryStore::default(),
+        ));
+    }
+}

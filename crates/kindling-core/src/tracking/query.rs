@@ -1,0 +1,663 @@
+//! The filter box of the Runs table. Once a person has dozens of runs, scrolling stops working;
+//! a short query such as `metrics.val_acc > 0.9 and params.lr = 0.01 and tags.baseline` finds
+//! the ones that matter. The syntax follows MLflow's run search so habits carry over, but it is
+//! forgiving where a filter box should be: keywords ignore case, a bare word searches run
+//! names, and every mistake is reported with what to type instead and where.
+//!
+//! Quoted text has no escapes: put a `"` inside `'...'` and a `'` inside `"..."`.
+
+use std::cmp::Ordering;
+
+use thiserror::Error;
+
+/// A run's value for a query field. Params keep their own type so `params.lr = 0.01` compares
+/// numbers and `params.standardise = true` compares booleans, not their spellings; a number
+/// handed over as `Text` is compared as text.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Value {
+    Number(f64),
+    Text(String),
+    Bool(bool),
+}
+
+/// What a query can ask of a run; the tracking module implements it for its run record, which
+/// keeps the query language independent of how runs are stored.
+pub trait Queryable {
+    fn metric(&self, name: &str) -> Option<f64>;
+    fn param(&self, name: &str) -> Option<Value>;
+    fn has_tag(&self, name: &str) -> bool;
+    /// `name`, `status`, `dataset`, `model`, `id`.
+    fn attribute(&self, name: &str) -> Option<String>;
+}
+
+/// A parsed filter, kept so the table can test every run without re-reading the text.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Query {
+    root: Option<Expr>,
+}
+
+impl Query {
+    /// Reads the filter box's text, or says what to fix so the box can show it while the
+    /// person types.
+    pub fn parse(text: &str) -> Result<Query, QueryError> {
+        let mut parser = Parser::new(tokenize(text)?);
+        if parser.tokens.is_empty() {
+            return Ok(Query { root: None });
+        }
+        let root = parser.parse_or()?;
+        match parser.advance() {
+            None => Ok(Query { root: Some(root) }),
+            Some(token) => unexpected_after_operand(&token),
+        }
+    }
+
+    /// Whether the run belongs in the filtered table. A comparison on something the run lacks
+    /// is false whatever the operator, as SQL treats NULL.
+    pub fn matches(&self, run: &impl Queryable) -> bool {
+        self.root.as_ref().is_none_or(|root| root.matches(run))
+    }
+
+    /// True for the empty query, so the table can skip filtering (and say so) altogether.
+    pub fn is_empty(&self) -> bool {
+        self.root.is_none()
+    }
+}
+
+/// Says what is wrong and where, for a person typing in the filter box.
+#[derive(Debug, Clone, PartialEq, Error)]
+#[error("{message} (at character {position})")]
+pub struct QueryError {
+    pub message: String,
+    /// 1-based character column, so the box can point at the culprit.
+    pub position: usize,
+}
+
+fn fail<T>(message: impl Into<String>, position: usize) -> Result<T, QueryError> {
+    let message = message.into();
+    Err(QueryError { message, position })
+}
+
+const ATTRIBUTES: [&str; 5] = ["name", "status", "dataset", "model", "id"];
+const FIELD_HELP: &str = "use metrics.NAME, params.NAME, tags.NAME, name, status, dataset, \
+                          model or id";
+/// Loose enough that a value logged as `0.1 * 0.1` matches a typed `0.01`.
+const RELATIVE_TOLERANCE: f64 = 1e-9;
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Op {
+    Eq,
+    Ne,
+    Lt,
+    Le,
+    Gt,
+    Ge,
+    Contains,
+}
+
+/// Two-character symbols first, so `<=` is not read as `<` followed by `=`.
+const OPERATORS: [(&str, Op); 8] = [
+    ("==", Op::Eq),
+    ("!=", Op::Ne),
+    ("<=", Op::Le),
+    (">=", Op::Ge),
+    ("=", Op::Eq),
+    ("<", Op::Lt),
+    (">", Op::Gt),
+    ("~", Op::Contains),
+];
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Kind {
+    Word,
+    Quoted,
+    Op(Op),
+    Open,
+    Close,
+}
+
+#[derive(Debug, Clone)]
+struct Token {
+    kind: Kind,
+    /// As typed, without the quotes of quoted text.
+    text: String,
+    position: usize,
+}
+
+impl Token {
+    /// `and`, `or` or `not` in any case; quoting a keyword makes it plain text.
+    fn keyword(&self) -> Option<&'static str> {
+        let mut keywords = ["and", "or", "not"].into_iter();
+        keywords.find(|keyword| self.kind == Kind::Word && self.text.eq_ignore_ascii_case(keyword))
+    }
+
+    fn starts_operand(&self) -> bool {
+        match self.kind {
+            Kind::Open | Kind::Quoted => true,
+            Kind::Word => !matches!(self.keyword(), Some("and" | "or")),
+            Kind::Op(_) | Kind::Close => false,
+        }
+    }
+}
+
+fn tokenize(text: &str) -> Result<Vec<Token>, QueryError> {
+    let chars: Vec<char> = text.chars().collect();
+    let mut tokens = Vec::new();
+    let mut index = 0;
+    while let Some(&first) = chars.get(index) {
+        let position = index + 1;
+        let rest = &chars[index..];
+        let lookahead: String = rest.iter().take(2).collect();
+        let operator = OPERATORS.iter().find(|(op, _)| lookahead.starts_with(op));
+        let (kind, text, length) = match (first, operator) {
+            (space, _) if space.is_whitespace() => {
+                index += 1;
+                continue;
+            }
+            ('(', _) => (Kind::Open, first.to_string(), 1),
+            (')', _) => (Kind::Close, first.to_string(), 1),
+            (_, Some(&(symbol, op))) => (Kind::Op(op), symbol.to_string(), symbol.len()),
+            ('!', None) => return fail("unexpected \"!\": use \"!=\" or \"not\"", position),
+            ('\'' | '"', _) => match rest[1..].iter().position(|&c| c == first) {
+                Some(length) => (Kind::Quoted, rest[1..=length].iter().collect(), length + 2),
+                None => return fail("unclosed quote", position),
+            },
+            _ => {
+                let is_end = |c: char| c.is_whitespace() || "()'\"=!<>~".contains(c);
+                let length = rest.iter().position(|&c| is_end(c)).unwrap_or(rest.len());
+                (Kind::Word, rest[..length].iter().collect(), length)
+            }
+        };
+        tokens.push(Token {
+            kind,
+            text,
+            position,
+        });
+        index += length;
+    }
+    Ok(tokens)
+}
+
+#[derive(Debug, Clone, PartialEq)]
+enum Field {
+    Metric(String),
+    Param(String),
+    Tag(String),
+    Attribute(&'static str),
+}
+
+/// `Ok(None)` when the word is not a field, so that it can be read as free text instead.
+fn parse_field(word: &str, position: usize) -> Result<Option<Field>, QueryError> {
+    let Some((prefix, name)) = word.split_once('.') else {
+        let mut attributes = ATTRIBUTES.into_iter();
+        let attribute = attributes.find(|a| word.eq_ignore_ascii_case(a));
+        return Ok(attribute.map(Field::Attribute));
+    };
+    let field: fn(String) -> Field = match prefix.to_ascii_lowercase().as_str() {
+        "metrics" | "metric" => Field::Metric,
+        "params" | "param" => Field::Param,
+        "tags" | "tag" => Field::Tag,
+        _ => return Ok(None),
+    };
+    if name.is_empty() {
+        return fail(format!("\"{word}\" needs a name after the dot"), position);
+    }
+    Ok(Some(field(name.to_string())))
+}
+
+/// A comparison's right-hand side, read both ways up front because only the run's value says
+/// whether to compare numbers or text.
+#[derive(Debug, Clone, PartialEq)]
+struct Literal {
+    lowercase: String,
+    number: Option<f64>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+enum Expr {
+    Or(Box<Expr>, Box<Expr>),
+    And(Box<Expr>, Box<Expr>),
+    Not(Box<Expr>),
+    Compare(Field, Op, Literal),
+    Present(Field),
+    /// Lowercase text searched for in the run's name.
+    NameContains(String),
+}
+
+/// Recursive descent, one level per precedence: `or` over `and` over `not` over a term.
+struct Parser {
+    tokens: Vec<Token>,
+    next: usize,
+}
+
+impl Parser {
+    fn new(tokens: Vec<Token>) -> Parser {
+        Parser { tokens, next: 0 }
+    }
+
+    fn peek(&self) -> Option<&Token> {
+        self.tokens.get(self.next)
+    }
+
+    fn advance(&mut self) -> Option<Token> {
+        let token = self.peek().cloned();
+        self.next += 1;
+        token
+    }
+
+    /// Consumes the keyword if it comes next, checking that an operand follows it, so that a
+    /// dangling keyword is blamed rather than whatever comes after it.
+    fn take_keyword(&mut self, keyword: &str) -> Result<bool, QueryError> {
+        let Some(found) = self.peek().filter(|token| token.keyword() == Some(keyword)) else {
+            return Ok(false);
+        };
+        let position = found.position;
+        self.next += 1;
+        let message = match keyword {
+            _ if self.peek().is_some_and(Token::starts_operand) => return Ok(true),
+            "not" => "\"not\" needs something after it".to_string(),
+            _ => format!("\"{keyword}\" needs something on both sides"),
+        };
+        fail(message, position)
+    }
+
+    fn parse_or(&mut self) -> Result<Expr, QueryError> {
+        let mut left = self.parse_and()?;
+        while self.take_keyword("or")? {
+            left = Expr::Or(Box::new(left), Box::new(self.parse_and()?));
+        }
+        Ok(left)
+    }
+
+    fn parse_and(&mut self) -> Result<Expr, QueryError> {
+        let mut left = self.parse_not()?;
+        while self.take_keyword("and")? {
+            left = Expr::And(Box::new(left), Box::new(self.parse_not()?));
+        }
+        Ok(left)
+    }
+
+    fn parse_not(&mut self) -> Result<Expr, QueryError> {
+        if self.take_keyword("not")? {
+            return Ok(Expr::Not(Box::new(self.parse_not()?)));
+        }
+        match self.advance() {
+            Some(token) if token.kind == Kind::Open => self.parse_group(token.position),
+            Some(token) if token.starts_operand() => self.parse_term(token),
+            Some(token) => missing_operand(&token),
+            // Keywords check their operand, so only a trailing `(` leaves nothing to read.
+            None => {
+                let trailing_open = self.tokens.last().map_or(1, |token| token.position);
+                fail("unclosed parenthesis", trailing_open)
+            }
+        }
+    }
+
+    fn parse_group(&mut self, open_position: usize) -> Result<Expr, QueryError> {
+        if self.peek().is_some_and(|token| token.kind == Kind::Close) {
+            return fail("nothing between the parentheses", open_position);
+        }
+        let inner = self.parse_or()?;
+        match self.advance() {
+            Some(token) if token.kind == Kind::Close => Ok(inner),
+            None => fail("unclosed parenthesis", open_position),
+            Some(token) => unexpected_after_operand(&token),
+        }
+    }
+
+    fn parse_term(&mut self, term: Token) -> Result<Expr, QueryError> {
+        let (text, position) = (&term.text, term.position);
+        let field = match term.kind {
+            Kind::Word => parse_field(text, position)?,
+            _ => None,
+        };
+        let operator = self.peek().and_then(|token| match token.kind {
+            Kind::Op(op) => Some((op, token.clone())),
+            _ => None,
+        });
+        let Some((op, operator)) = operator else {
+            let name_contains = || Expr::NameContains(text.to_lowercase());
+            return Ok(field.map_or_else(name_contains, Expr::Present));
+        };
+        let message = match field {
+            _ if term.kind == Kind::Quoted => {
+                format!("expected a field before \"{}\"", operator.text)
+            }
+            None => format!("unknown field \"{text}\": {FIELD_HELP}"),
+            Some(Field::Tag(_)) => format!("tags have no value: write \"{text}\" alone"),
+            Some(field) => return self.parse_value(field, op, &operator),
+        };
+        fail(message, position)
+    }
+
+    fn parse_value(&mut self, field: Field, op: Op, operator: &Token) -> Result<Expr, QueryError> {
+        self.next += 1;
+        let is_value =
+            |t: &Token| t.kind == Kind::Quoted || t.kind == Kind::Word && t.keyword().is_none();
+        let Some(value) = self.advance().filter(is_value) else {
+            let message = format!("expected a value after \"{}\"", operator.text);
+            return fail(message, operator.position);
+        };
+        let number = value.text.parse().ok().filter(|n: &f64| n.is_finite());
+        let lowercase = value.text.to_lowercase();
+        Ok(Expr::Compare(field, op, Literal { lowercase, number }))
+    }
+}
+
+fn missing_operand<T>(found: &Token) -> Result<T, QueryError> {
+    let message = match (found.kind, found.keyword()) {
+        (Kind::Close, _) => "unexpected \")\"".to_string(),
+        (Kind::Op(_), _) => format!("expected a field before \"{}\"", found.text),
+        (_, keyword) => format!(
+            "\"{}\" needs something on both sides",
+            keyword.unwrap_or("")
+        ),
+    };
+    fail(message, found.position)
+}
+
+/// A complete operand can only be followed by a connective (or by `)` inside parentheses).
+fn unexpected_after_operand<T>(found: &Token) -> Result<T, QueryError> {
+    let message = match found.kind {
+        Kind::Close => "unexpected \")\"".to_string(),
+        _ => format!("expected \"and\" or \"or\" before \"{}\"", found.text),
+    };
+    fail(message, found.position)
+}
+
+impl Expr {
+    fn matches(&self, run: &impl Queryable) -> bool {
+        match self {
+            Expr::Or(left, right) => left.matches(run) || right.matches(run),
+            Expr::And(left, right) => left.matches(run) && right.matches(run),
+            Expr::Not(inner) => !inner.matches(run),
+            Expr::Present(field) => value_of(field, run).is_some(),
+            Expr::Compare(field, op, literal) => {
+                value_of(field, run).is_some_and(|actual| compare(&actual, *op, literal))
+            }
+            Expr::NameContains(text) => {
+                let name = run.attribute("name").map(|name| name.to_lowercase());
+                name.is_some_and(|name| name.contains(text))
+            }
+        }
+    }
+}
+
+fn value_of(field: &Field, run: &impl Queryable) -> Option<Value> {
+    match field {
+        Field::Metric(name) => run.metric(name).map(Value::Number),
+        Field::Param(name) => run.param(name),
+        Field::Tag(name) => run.has_tag(name).then_some(Value::Bool(true)),
+        Field::Attribute(name) => run.attribute(name).map(Value::Text),
+    }
+}
+
+/// Numbers when both sides are numbers; otherwise the texts, ignoring case (which also lets
+/// `metrics.loss = nan` find a run that diverged).
+fn compare(actual: &Value, op: Op, literal: &Literal) -> bool {
+    let actual_text = match actual {
+        Value::Number(number) => number.to_string().to_lowercase(),
+        Value::Text(text) => text.to_lowercase(),
+        Value::Bool(flag) => flag.to_string(),
+    };
+    let ordering = match (actual, literal.number) {
+        (&Value::Number(a), Some(b)) if close_enough(a, b) => Some(Ordering::Equal),
+        (Value::Number(a), Some(b)) => a.partial_cmp(&b),
+        _ => Some(actual_text.cmp(&literal.lowercase)),
+    };
+    match (op, ordering) {
+        (Op::Contains, _) => actual_text.contains(&literal.lowercase),
+        (_, None) => false,
+        (Op::Eq, Some(ordering)) => ordering.is_eq(),
+        (Op::Ne, Some(ordering)) => ordering.is_ne(),
+        (Op::Lt, Some(ordering)) => ordering.is_lt(),
+        (Op::Le, Some(ordering)) => ordering.is_le(),
+        (Op::Gt, Some(ordering)) => ordering.is_gt(),
+        (Op::Ge, Some(ordering)) => ordering.is_ge(),
+    }
+}
+
+fn close_enough(a: f64, b: f64) -> bool {
+    a == b || (a - b).abs() <= RELATIVE_TOLERANCE * a.abs().max(b.abs())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Named "Spiral baseline ReLU" unless `unnamed`.
+    struct SampleRun {
+        unnamed: bool,
+    }
+
+    impl Queryable for SampleRun {
+        fn metric(&self, name: &str) -> Option<f64> {
+            match name {
+                "val_acc" => Some(0.93),
+                "tiny" => Some(0.0005),
+                "delta" => Some(-1.5),
+                "loss" => Some(f64::NAN),
+                _ => None,
+            }
+        }
+        fn param(&self, name: &str) -> Option<Value> {
+            match name {
+                "lr" => Some(Value::Number(0.1 * 0.1)),
+                "activation" => Some(Value::Text("ReLU".to_string())),
+                "standardise" => Some(Value::Bool(true)),
+                _ => None,
+            }
+        }
+        fn has_tag(&self, name: &str) -> bool {
+            name == "baseline"
+        }
+        fn attribute(&self, name: &str) -> Option<String> {
+            let value = match name {
+                "name" if !self.unnamed => "Spiral baseline ReLU",
+                "status" => "finished",
+                "dataset" => "spiral",
+                "model" => "MLP-2x16",
+                _ => return None,
+            };
+            Some(value.to_string())
+        }
+    }
+
+    fn check(cases: &[(&str, bool)]) {
+        let run = SampleRun { unnamed: false };
+        for &(text, expected) in cases {
+            let query = Query::parse(text).unwrap_or_else(|e| panic!("{text:?}: {e}"));
+            assert_eq!(query.matches(&run), expected, "{text}");
+        }
+    }
+
+    #[test]
+    fn the_issues_example_needs_every_clause() {
+        let example = "metrics.val_acc > 0.9 and params.lr = 0.01 and tags.baseline";
+        let stricter = example.replace("0.9", "0.95");
+        let other_tag = example.replace("baseline", "other");
+        check(&[(example, true), (&stricter, false), (&other_tag, false)]);
+    }
+
+    #[test]
+    fn an_empty_query_matches_everything() {
+        for text in ["", "   "] {
+            let query = Query::parse(text).unwrap();
+            assert!(query.is_empty() && query.matches(&SampleRun { unnamed: true }));
+        }
+        assert!(!Query::parse("tags.other").unwrap().is_empty());
+    }
+
+    #[test]
+    fn and_binds_tighter_than_or_and_not_tightest() {
+        check(&[
+            ("tags.baseline or tags.nope and tags.other", true),
+            ("tags.nope and tags.other or tags.baseline", true),
+            ("(tags.baseline or tags.nope) and tags.other", false),
+            ("((tags.baseline))", true),
+            ("not tags.nope", true),
+            ("not not tags.baseline", true),
+            ("not tags.baseline and tags.nope", false),
+            (
+                "not (tags.nope or (status = finished and model ~ mlp))",
+                false,
+            ),
+        ]);
+    }
+
+    #[test]
+    fn every_operator_compares_numbers() {
+        check(&[
+            ("metrics.val_acc = 0.93", true),
+            ("metrics.val_acc == 0.5", false),
+            ("metrics.val_acc != 0.93", false),
+            ("metrics.val_acc != 0.5", true),
+            ("metrics.val_acc < 10", true),
+            ("metrics.val_acc < 0.93", false),
+            ("metrics.val_acc <= 0.93", true),
+            ("metrics.val_acc <= 0.9", false),
+            ("metrics.val_acc>0.5", true),
+            ("metrics.val_acc > 0.93", false),
+            ("metrics.val_acc >= 0.93", true),
+            ("metrics.val_acc >= 1", false),
+            ("metrics.val_acc ~ 93", true),
+            ("metrics.val_acc ~ 94", false),
+            ("metrics.tiny < 1e-3", true),
+            ("metrics.delta > -2", true),
+            ("metrics.delta < -2", false),
+            ("metrics.loss = NaN", true),
+            ("metrics.loss < 1", false),
+        ]);
+    }
+
+    #[test]
+    fn equality_tolerates_rounding() {
+        assert_ne!(0.1 * 0.1, 0.01);
+        check(&[
+            ("params.lr = 0.01", true),
+            ("params.lr != 0.01", false),
+            ("params.lr < 0.01", false),
+            ("params.lr >= 0.01", true),
+            ("params.lr = 0.0100001", false),
+        ]);
+    }
+
+    #[test]
+    fn text_and_booleans_compare_ignoring_case() {
+        check(&[
+            ("status = FINISHED", true),
+            ("status != 'finished'", false),
+            ("status != failed", true),
+            ("dataset < t", true),
+            ("dataset > t", false),
+            ("dataset <= SPIRAL", true),
+            ("dataset >= spirals", false),
+            ("model ~ mlp", true),
+            ("params.activation = relu", true),
+            ("params.activation ~ gelu", false),
+            ("metrics.val_acc = high", false),
+            ("params.standardise = TRUE", true),
+            ("params.standardise = false", false),
+            ("params.standardise != false", true),
+        ]);
+    }
+
+    #[test]
+    fn a_bare_field_tests_presence_and_a_missing_one_fails_comparisons() {
+        check(&[
+            ("tags.baseline", true),
+            ("tag.baseline", true),
+            ("tags.other", false),
+            ("metrics.val_acc", true),
+            ("metrics.test_auc", false),
+            ("params.lr", true),
+            ("param.dropout", false),
+            ("status", true),
+            ("id", false),
+            ("metric.val_acc > 0.9 and param.lr = 0.01", true),
+            ("metrics.test_auc > 0", false),
+            ("metrics.test_auc != 1", false),
+            ("params.dropout != 0.5", false),
+            ("not metrics.test_auc > 0", true),
+        ]);
+    }
+
+    #[test]
+    fn other_words_search_the_name_ignoring_case() {
+        check(&[
+            ("baseline", true),
+            ("relu", true),
+            ("cnn", false),
+            ("\"spiral baseline\"", true),
+            ("'spiral relu'", false),
+            ("'and' or \"a > b\" or foo.bar", false),
+        ]);
+        assert!(
+            !Query::parse("baseline")
+                .unwrap()
+                .matches(&SampleRun { unnamed: true })
+        );
+    }
+
+    #[test]
+    fn keywords_and_field_prefixes_ignore_case() {
+        check(&[
+            ("tags.baseline AND tags.nope", false),
+            ("tags.nope Or tags.baseline", true),
+            ("NOT tags.baseline", false),
+            ("METRICS.val_acc > 0.9 and Status = finished", true),
+        ]);
+    }
+
+    #[test]
+    fn errors_say_what_to_do_and_where() {
+        let unknown = format!("unknown field \"foo.bar\": {FIELD_HELP}");
+        let cases = [
+            ("metrics.val_acc >", r#"expected a value after ">""#, 17),
+            (
+                "metrics.val_acc == and x",
+                r#"expected a value after "==""#,
+                17,
+            ),
+            ("name = = x", r#"expected a value after "=""#, 6),
+            ("(tags.a or status = finished", "unclosed parenthesis", 1),
+            ("tags.a and (", "unclosed parenthesis", 12),
+            ("tags.a and ()", "nothing between the parentheses", 12),
+            ("foo.bar > 1", &unknown, 1),
+            ("tags.baseline)", r#"unexpected ")""#, 14),
+            (")", r#"unexpected ")""#, 1),
+            ("name = 'abc", "unclosed quote", 8),
+            ("and tags.x", r#""and" needs something on both sides"#, 1),
+            ("tags.x AND", r#""and" needs something on both sides"#, 8),
+            ("tags.x or )", r#""or" needs something on both sides"#, 8),
+            ("(OR tags.x)", r#""or" needs something on both sides"#, 2),
+            ("not", r#""not" needs something after it"#, 1),
+            ("x and not or y", r#""not" needs something after it"#, 7),
+            ("> 1", r#"expected a field before ">""#, 1),
+            ("'name' = x", r#"expected a field before "=""#, 1),
+            ("x tags.b", r#"expected "and" or "or" before "tags.b""#, 3),
+            ("(x 'b')", r#"expected "and" or "or" before "b""#, 4),
+            (
+                "tags.a = yes",
+                r#"tags have no value: write "tags.a" alone"#,
+                1,
+            ),
+            (
+                "metrics. > 1",
+                r#""metrics." needs a name after the dot"#,
+                1,
+            ),
+            ("status ! ok", r#"unexpected "!": use "!=" or "not""#, 8),
+            ("'é' )", r#"unexpected ")""#, 5),
+        ];
+        for (text, message, position) in cases {
+            let message = message.to_string();
+            assert_eq!(
+                Query::parse(text),
+                Err(QueryError { message, position }),
+                "{text}"
+            );
+        }
+        let shown = Query::parse("name = 'abc").unwrap_err().to_string();
+        assert_eq!(shown, "unclosed quote (at character 8)");
+    }
+}
