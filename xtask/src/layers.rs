@@ -43,10 +43,10 @@ pub fn run_all() -> Result {
     }
 }
 
-/// Core and ML, natively: the fast layer, first.
+/// Core, ML and the UI's pure helpers (chart geometry), natively: the fast layer, first.
 fn native() -> Result<LayerReport> {
-    heading("native: cargo test (kindling-core, kindling-ml, xtask)");
-    let (succeeded, output) = run_teed(&mut command(
+    heading("native: cargo test (kindling-core, kindling-ml, xtask, the UI's unit tests)");
+    let (core_succeeded, core_output) = run_teed(&mut command(
         "cargo",
         &[
             "test",
@@ -58,7 +58,10 @@ fn native() -> Result<LayerReport> {
             "xtask",
         ],
     ))?;
-    let (passed, failed) = cargo_counts(&output);
+    let (ui_succeeded, ui_output) =
+        run_teed(&mut command("cargo", &["test", "-p", "kindling", "--lib"]))?;
+    let succeeded = core_succeeded && ui_succeeded;
+    let (passed, failed) = cargo_counts(&format!("{core_output}\n{ui_output}"));
     Ok(LayerReport {
         name: "native",
         passed,
