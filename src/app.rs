@@ -3,13 +3,19 @@
 use std::rc::Rc;
 
 use kindling_core::APP_VERSION;
+use kindling_core::tracking::store::SharedStore;
 use leptos::prelude::*;
 use leptos_router::components::{A, Route, Router, Routes};
 use leptos_router::path;
 
-use crate::pages::{about::AboutPage, train::TrainPage};
+use crate::pages::{
+    about::AboutPage, compare::ComparePage, data::DataPage, run_detail::RunDetailPage,
+    runs::RunsPage, train::TrainPage,
+};
 use crate::platform;
+use crate::state::data::DataChoice;
 use crate::state::training::{SpawnTrainer, TrainerLink, Training};
+use crate::state::workbench::{StoreStatus, Workbench};
 
 #[component]
 pub fn App() -> impl IntoView {
@@ -17,7 +23,22 @@ pub fn App() -> impl IntoView {
         platform::worker::WorkerLink::spawn(on_event)
             .map(|link| Box::new(link) as Box<dyn TrainerLink>)
     });
-    provide_context(Training::new(spawn, platform::clock::now_unix_ms));
+    let workbench = Workbench::new(platform::clock::now_unix_ms);
+    provide_context(workbench);
+    provide_context(DataChoice::default());
+    crate::pages::train::provide_train_form();
+    provide_context(Training::new(
+        spawn,
+        platform::clock::now_unix_ms,
+        platform::clock::random_u32,
+        workbench,
+    ));
+    leptos::task::spawn_local(async move {
+        let store = platform::idb::IdbStore::open(platform::idb::DATABASE_NAME)
+            .await
+            .map(|store| Rc::new(store) as Rc<dyn SharedStore>);
+        workbench.attach(store).await;
+    });
 
     view! {
         <Router>
@@ -27,13 +48,20 @@ pub fn App() -> impl IntoView {
                     "Kindling"
                 </a>
                 <nav aria-label="Main">
-                    <A href="/">"Train"</A>
+                    <A href="/data">"Data"</A>
+                    <A href="/" exact=true>"Train"</A>
+                    <A href="/runs">"Runs"</A>
                     <A href="/about">"About"</A>
                 </nav>
             </header>
+            <StorageBanner workbench />
             <main>
                 <Routes fallback=|| view! { <p class="not-found">"There is no page at this address."</p> }>
                     <Route path=path!("/") view=TrainPage />
+                    <Route path=path!("/data") view=DataPage />
+                    <Route path=path!("/runs") view=RunsPage />
+                    <Route path=path!("/runs/:id") view=RunDetailPage />
+                    <Route path=path!("/compare") view=ComparePage />
                     <Route path=path!("/about") view=AboutPage />
                 </Routes>
             </main>
@@ -43,4 +71,26 @@ pub fn App() -> impl IntoView {
             </footer>
         </Router>
     }
+}
+
+/// Storage problems, said once for every page: runs still train when nothing can be kept.
+#[component]
+fn StorageBanner(workbench: Workbench) -> impl IntoView {
+    let unavailable = move || match workbench.status.get() {
+        StoreStatus::Unavailable(reason) => Some(view! {
+            <p class="storage-banner" role="alert">
+                "Runs cannot be saved in this browser, so they will be lost on reload: " {reason}
+            </p>
+        }),
+        _ => None,
+    };
+    let failure = move || {
+        workbench.error.get().map(|error| view! {
+            <p class="storage-banner" role="alert">
+                {error} " "
+                <button type="button" class="link" on:click=move |_| workbench.error.set(None)>"Dismiss"</button>
+            </p>
+        })
+    };
+    view! { {unavailable} {failure} }
 }

@@ -1,4 +1,8 @@
 //! One file per page.
 
 pub mod about;
+pub mod compare;
+pub mod data;
+pub mod run_detail;
+pub mod runs;
 pub mod train;

@@ -1,172 +1,278 @@
 //! The Train page: settings on the left, the run's live progress on the right.
 
-use std::cell::RefCell;
-use std::collections::HashMap;
-
 use kindling_core::data::Dataset;
 use kindling_core::data::bundled::BundledDataset;
-use kindling_core::data::synthetic::{SyntheticKind, SyntheticSpec};
 use kindling_core::evaluation::Report;
 use kindling_core::metrics::EpochMetrics;
 use kindling_core::protocol::RunOutcome;
 use kindling_core::session::{RunProgress, RunStatus};
 use kindling_core::spec::{
-    Backend, DatasetSpec, ModelSpec, Optimizer, TrainSpec, parse_hidden_layers,
+    Activation, Backend, DatasetSpec, EarlyStopping, ModelSpec, Optimizer, Schedule, StopMetric,
+    TrainSpec, parse_hidden_layers,
 };
 use leptos::prelude::*;
 
+use crate::components::select::SelectOption;
+
 use crate::components::line_chart::{LineChart, Series};
 use crate::components::progress_bar::ProgressBar;
-use crate::platform::fetch::fetch_bytes;
+use crate::components::scatter_plot::{ScatterPlot, ScatterPoint};
+use crate::state::data::{DataChoice, SYNTHETIC_KEYS, Source, imported_key, parse_field};
 use crate::state::training::Training;
+use crate::state::workbench::{RunLabels, Workbench};
 
 /// The form as typed: strings, so a half-typed number is not lost or "corrected" under the
-/// person's fingers. It becomes a [`TrainSpec`] only when Train is pressed.
+/// person's fingers. It becomes a [`TrainSpec`] only when Train is pressed. App-wide, so
+/// leaving the page and coming back (or "re-run" from a run's page) keeps it.
 #[derive(Clone, Copy)]
-struct TrainForm {
-    dataset: RwSignal<String>,
+pub struct TrainForm {
     model: RwSignal<String>,
-    blob_classes: RwSignal<String>,
-    sample_count: RwSignal<String>,
-    noise: RwSignal<String>,
     hidden_layers: RwSignal<String>,
+    activation: RwSignal<String>,
+    dropout: RwSignal<String>,
+    filters: RwSignal<String>,
+    pool: RwSignal<bool>,
+    dense_units: RwSignal<String>,
+    optimizer: RwSignal<String>,
+    momentum: RwSignal<String>,
     learning_rate: RwSignal<String>,
+    schedule: RwSignal<String>,
+    step_every: RwSignal<String>,
+    step_factor: RwSignal<String>,
+    weight_decay: RwSignal<String>,
     batch_size: RwSignal<String>,
     epochs: RwSignal<String>,
     seed: RwSignal<String>,
+    validation_percent: RwSignal<String>,
+    test_percent: RwSignal<String>,
+    early_stopping: RwSignal<bool>,
+    stop_metric: RwSignal<String>,
+    patience: RwSignal<String>,
+    min_delta: RwSignal<String>,
+    run_name: RwSignal<String>,
+    tags: RwSignal<String>,
+    note: RwSignal<String>,
 }
 
 impl TrainForm {
-    fn from_spec(spec: &TrainSpec) -> Self {
-        let DatasetSpec::Synthetic(data) = &spec.dataset else {
-            unreachable!("the form starts from the default spec, a synthetic set");
+    fn new() -> Self {
+        let text = |value: &str| RwSignal::new(value.to_owned());
+        let form = Self {
+            model: text(""),
+            hidden_layers: text(""),
+            activation: text(""),
+            dropout: text(""),
+            filters: text(""),
+            pool: RwSignal::new(true),
+            dense_units: text(""),
+            optimizer: text(""),
+            momentum: text("0.9"),
+            learning_rate: text(""),
+            schedule: text(""),
+            step_every: text("30"),
+            step_factor: text("0.5"),
+            weight_decay: text(""),
+            batch_size: text(""),
+            epochs: text(""),
+            seed: text(""),
+            validation_percent: text(""),
+            test_percent: text(""),
+            early_stopping: RwSignal::new(false),
+            stop_metric: text("loss"),
+            patience: text("10"),
+            min_delta: text("0"),
+            run_name: text(""),
+            tags: text(""),
+            note: text(""),
         };
-        let layers = match &spec.model {
-            ModelSpec::Mlp { hidden_layers, .. } => {
-                hidden_layers.iter().map(usize::to_string).collect()
+        form.fill(&TrainSpec::default());
+        form
+    }
+
+    /// Sets every field from a spec (a preset, or a run being re-run).
+    pub fn fill(&self, spec: &TrainSpec) {
+        let small_cnn = ModelSpec::small_cnn();
+        let (filters, pool, dense_units) = match &spec.model {
+            ModelSpec::Cnn {
+                filters,
+                pool,
+                dense_units,
+            } => (*filters, *pool, *dense_units),
+            _ => match small_cnn {
+                ModelSpec::Cnn {
+                    filters,
+                    pool,
+                    dense_units,
+                } => (filters, pool, dense_units),
+                _ => unreachable!("small_cnn is a CNN"),
+            },
+        };
+        let (kind, layers, activation, dropout) = match &spec.model {
+            ModelSpec::Mlp {
+                hidden_layers,
+                activation,
+                dropout,
+            } => {
+                let layers: Vec<String> = hidden_layers.iter().map(ToString::to_string).collect();
+                ("mlp", layers.join(", "), *activation, *dropout)
             }
-            ModelSpec::Linear | ModelSpec::Cnn { .. } => Vec::new(),
+            ModelSpec::Linear => ("linear", "64, 64".into(), Activation::Relu, 0.0),
+            ModelSpec::Cnn { .. } => ("cnn", "64, 64".into(), Activation::Relu, 0.0),
         };
-        let blob_classes = match data.kind {
-            SyntheticKind::Blobs { classes } => classes,
-            _ => 3,
+        self.model.set(kind.into());
+        self.hidden_layers.set(layers);
+        self.activation.set(activation.label().into());
+        self.dropout.set(dropout.to_string());
+        self.filters.set(filters.to_string());
+        self.pool.set(pool);
+        self.dense_units.set(dense_units.to_string());
+        let optimizer = match spec.optimizer {
+            Optimizer::Adam => "adam",
+            Optimizer::AdamW => "adamw",
+            Optimizer::Sgd { momentum } => {
+                self.momentum.set(momentum.to_string());
+                "sgd"
+            }
         };
-        Self {
-            dataset: RwSignal::new(dataset_key(data.kind).to_owned()),
-            model: RwSignal::new("mlp".to_owned()),
-            blob_classes: RwSignal::new(blob_classes.to_string()),
-            sample_count: RwSignal::new(data.sample_count.to_string()),
-            noise: RwSignal::new(data.noise.to_string()),
-            hidden_layers: RwSignal::new(layers.join(", ")),
-            learning_rate: RwSignal::new(spec.learning_rate.to_string()),
-            batch_size: RwSignal::new(spec.batch_size.to_string()),
-            epochs: RwSignal::new(spec.epochs.to_string()),
-            seed: RwSignal::new(spec.seed.to_string()),
+        self.optimizer.set(optimizer.into());
+        self.learning_rate.set(spec.learning_rate.to_string());
+        let schedule = match spec.schedule {
+            Schedule::Constant => "constant",
+            Schedule::Step {
+                every_epochs,
+                factor,
+            } => {
+                self.step_every.set(every_epochs.to_string());
+                self.step_factor.set(factor.to_string());
+                "step"
+            }
+            Schedule::Cosine => "cosine",
+        };
+        self.schedule.set(schedule.into());
+        self.weight_decay.set(spec.weight_decay.to_string());
+        self.batch_size.set(spec.batch_size.to_string());
+        self.epochs.set(spec.epochs.to_string());
+        self.seed.set(spec.seed.to_string());
+        self.validation_percent
+            .set(percent(spec.split.validation_fraction));
+        self.test_percent.set(percent(spec.split.test_fraction));
+        self.early_stopping.set(spec.early_stopping.is_some());
+        if let Some(stopping) = spec.early_stopping {
+            self.stop_metric.set(
+                match stopping.metric {
+                    StopMetric::ValidationLoss => "loss",
+                    StopMetric::ValidationScore => "score",
+                }
+                .into(),
+            );
+            self.patience.set(stopping.patience.to_string());
+            self.min_delta.set(stopping.min_delta.to_string());
         }
     }
 
-    fn to_spec(self) -> Result<TrainSpec, String> {
-        let seed = parse_field::<u64>("Seed", &self.seed.get())?;
-        let key = self.dataset.get();
-        let dataset = match bundled_from_key(&key) {
-            Some(bundled) => DatasetSpec::Bundled(bundled),
-            None => DatasetSpec::Synthetic(SyntheticSpec {
-                kind: match key.as_str() {
-                    "circles" => SyntheticKind::Circles,
-                    "xor" => SyntheticKind::Xor,
-                    "moons" => SyntheticKind::Moons,
-                    "sine" => SyntheticKind::Sine,
-                    "plane" => SyntheticKind::Plane,
-                    "blobs" => SyntheticKind::Blobs {
-                        classes: parse_field("Classes", &self.blob_classes.get())?,
-                    },
-                    _ => SyntheticKind::Spiral,
-                },
-                sample_count: parse_field("Points", &self.sample_count.get())?,
-                noise: parse_field("Noise", &self.noise.get())?,
-                // The data's seed follows the run's, so one number reproduces the whole run.
-                seed: seed as u32,
-            }),
-        };
+    /// Prepares the form to train `run` again: its settings, tags and a note saying so.
+    pub fn fill_for_rerun(&self, run: &kindling_core::tracking::RunRecord) {
+        self.fill(&run.spec);
+        let tags: Vec<&str> = run.tags.iter().map(String::as_str).collect();
+        self.tags.set(tags.join(", "));
+        self.note
+            .set(format!("Re-run of {} ({})", run.name, run.id));
+    }
+
+    fn to_spec(self, dataset: DatasetSpec) -> Result<TrainSpec, String> {
         let model = match self.model.get().as_str() {
             "linear" => ModelSpec::Linear,
-            "cnn" => ModelSpec::small_cnn(),
-            _ => ModelSpec::mlp(
-                parse_hidden_layers(&self.hidden_layers.get())
+            "cnn" => ModelSpec::Cnn {
+                filters: parse_field("Filters", &self.filters.get())?,
+                pool: self.pool.get(),
+                dense_units: parse_field("Dense units", &self.dense_units.get())?,
+            },
+            _ => ModelSpec::Mlp {
+                hidden_layers: parse_hidden_layers(&self.hidden_layers.get())
                     .map_err(|error| format!("Hidden layers: {error}"))?,
-            ),
+                activation: Activation::ALL
+                    .into_iter()
+                    .find(|a| a.label() == self.activation.get())
+                    .unwrap_or_default(),
+                dropout: parse_field("Dropout", &self.dropout.get())?,
+            },
         };
+        let optimizer = match self.optimizer.get().as_str() {
+            "adamw" => Optimizer::AdamW,
+            "sgd" => Optimizer::Sgd {
+                momentum: parse_field("Momentum", &self.momentum.get())?,
+            },
+            _ => Optimizer::Adam,
+        };
+        let schedule = match self.schedule.get().as_str() {
+            "step" => Schedule::Step {
+                every_epochs: parse_field("Step every", &self.step_every.get())?,
+                factor: parse_field("Step factor", &self.step_factor.get())?,
+            },
+            "cosine" => Schedule::Cosine,
+            _ => Schedule::Constant,
+        };
+        let early_stopping = if self.early_stopping.get() {
+            Some(EarlyStopping {
+                metric: if self.stop_metric.get() == "score" {
+                    StopMetric::ValidationScore
+                } else {
+                    StopMetric::ValidationLoss
+                },
+                patience: parse_field("Patience", &self.patience.get())?,
+                min_delta: parse_field("Minimum change", &self.min_delta.get())?,
+            })
+        } else {
+            None
+        };
+        let defaults = TrainSpec::default();
         let spec = TrainSpec {
             dataset,
+            split: kindling_core::data::prepare::SplitSpec {
+                validation_fraction: parse_field::<f64>(
+                    "Validation %",
+                    &self.validation_percent.get(),
+                )? / 100.0,
+                test_fraction: parse_field::<f64>("Test %", &self.test_percent.get())? / 100.0,
+                ..defaults.split
+            },
             backend: Backend::fastest_for(&model),
             model,
-            optimizer: Optimizer::Adam,
+            optimizer,
             learning_rate: parse_field("Learning rate", &self.learning_rate.get())?,
+            schedule,
+            weight_decay: parse_field("Weight decay", &self.weight_decay.get())?,
             batch_size: parse_field("Batch size", &self.batch_size.get())?,
             epochs: parse_field("Epochs", &self.epochs.get())?,
-            seed,
-            ..TrainSpec::default()
+            early_stopping,
+            seed: parse_field("Seed", &self.seed.get())?,
         };
         spec.validate().map_err(|error| error.to_string())?;
         Ok(spec)
     }
-}
 
-/// The `<select>` value of a bundled dataset: its file name without `.csv`.
-fn bundled_key(bundled: BundledDataset) -> &'static str {
-    bundled.file_name().trim_end_matches(".csv")
-}
-
-fn bundled_from_key(key: &str) -> Option<BundledDataset> {
-    BundledDataset::ALL
-        .into_iter()
-        .find(|&bundled| bundled_key(bundled) == key)
-}
-
-thread_local! {
-    /// Bundled datasets already fetched and parsed: a second run on one reads neither again.
-    static BUNDLED_LOADED: RefCell<HashMap<BundledDataset, Dataset>> = RefCell::default();
-}
-
-/// The data a spec names: generated here, or fetched from the served CSV files and parsed.
-async fn load_data(spec: &DatasetSpec) -> Result<Dataset, String> {
-    match spec {
-        DatasetSpec::Synthetic(synthetic) => synthetic.generate().map_err(|e| e.to_string()),
-        DatasetSpec::Bundled(bundled) => {
-            if let Some(data) = BUNDLED_LOADED.with_borrow(|loaded| loaded.get(bundled).cloned()) {
-                return Ok(data);
-            }
-            let bytes = fetch_bytes(&format!("datasets/{}", bundled.file_name())).await?;
-            let data = bundled
-                .parse(&bytes)
-                .map_err(|error| format!("{}: {error}", bundled.file_name()))?;
-            BUNDLED_LOADED.with_borrow_mut(|loaded| loaded.insert(*bundled, data.clone()));
-            Ok(data)
+    fn labels(self) -> RunLabels {
+        RunLabels {
+            name: self.run_name.get().trim().to_owned(),
+            tags: self
+                .tags
+                .get()
+                .split(',')
+                .map(|tag| tag.trim().to_owned())
+                .filter(|tag| !tag.is_empty())
+                .collect(),
+            note: self.note.get(),
         }
-        DatasetSpec::Imported { name } => Err(format!("the imported dataset {name} is not here")),
     }
 }
 
-/// The `<select>` value of each generator.
-fn dataset_key(kind: SyntheticKind) -> &'static str {
-    match kind {
-        SyntheticKind::Spiral => "spiral",
-        SyntheticKind::Circles => "circles",
-        SyntheticKind::Xor => "xor",
-        SyntheticKind::Moons => "moons",
-        SyntheticKind::Blobs { .. } => "blobs",
-        SyntheticKind::Sine => "sine",
-        SyntheticKind::Plane => "plane",
-    }
+fn percent(fraction: f64) -> String {
+    format!("{}", (fraction * 1000.0).round() / 10.0)
 }
 
-fn parse_field<T: std::str::FromStr>(name: &str, text: &str) -> Result<T, String> {
-    text.trim().parse().map_err(|_| {
-        format!(
-            "{name}: {:?} is not a number this field accepts",
-            text.trim()
-        )
-    })
+/// The form every visit to the Train page shares (provided by the app shell).
+pub fn provide_train_form() {
+    provide_context(TrainForm::new());
 }
 
 #[derive(Clone, Copy, PartialEq)]
@@ -178,7 +284,12 @@ enum ChartMetric {
 #[component]
 pub fn TrainPage() -> impl IntoView {
     let training = expect_context::<Training>();
-    let form = TrainForm::from_spec(&TrainSpec::default());
+    let workbench = expect_context::<Workbench>();
+    let choice = expect_context::<DataChoice>();
+    let form = expect_context::<TrainForm>();
+    if form.run_name.get_untracked().is_empty() {
+        form.run_name.set(training.suggest_name());
+    }
     let form_error = RwSignal::new(None::<String>);
     let chart_metric = RwSignal::new(ChartMetric::Loss);
 
@@ -193,22 +304,41 @@ pub fn TrainPage() -> impl IntoView {
 
     let loading = RwSignal::new(false);
     let on_train = move |_| {
-        let spec = match form.to_spec() {
-            Ok(spec) => spec,
-            Err(error) => return form_error.set(Some(error)),
-        };
         form_error.set(None);
         loading.set(true);
         leptos::task::spawn_local(async move {
-            let started = match load_data(&spec.dataset).await {
-                Ok(data) => training.start(spec, data),
+            let started = match choice.load(workbench).await {
+                Ok((dataset_spec, data)) => form
+                    .to_spec(dataset_spec)
+                    .and_then(|spec| training.start(spec, data, form.labels())),
                 Err(error) => Err(error),
             };
             loading.set(false);
-            form_error.set(started.err());
+            match started {
+                Ok(()) => form.run_name.set(training.suggest_name()),
+                Err(error) => form_error.set(Some(error)),
+            }
         });
     };
-    let is_synthetic = move || bundled_from_key(&form.dataset.get()).is_none();
+    let apply_preset = move |_| {
+        let dataset = match choice.source() {
+            Source::Bundled(bundled) => DatasetSpec::Bundled(bundled),
+            _ => DatasetSpec::Imported {
+                name: String::new(),
+            },
+        };
+        form.fill(&TrainSpec::preset_for(dataset));
+    };
+    let source = Memo::new(move |_| choice.source());
+    let is_synthetic = move || matches!(source.get(), Source::Synthetic(_));
+    let stored_datasets = move || {
+        workbench
+            .datasets
+            .get()
+            .into_iter()
+            .map(|entry| view! { <SelectOption chosen=choice.key value=imported_key(&entry.id)>{entry.name}</SelectOption> })
+            .collect_view()
+    };
 
     view! {
         <section class="page train">
@@ -220,59 +350,52 @@ pub fn TrainPage() -> impl IntoView {
                         <div class="field">
                             <label for="field-dataset">"Dataset"</label>
                             <select id="field-dataset" name="dataset"
-                                prop:value=move || form.dataset.get()
-                                on:change=move |ev| form.dataset.set(event_target_value(&ev))>
-                                <option value="spiral">"Spiral (2 classes)"</option>
-                                <option value="circles">"Circles (2 classes)"</option>
-                                <option value="xor">"XOR (2 classes)"</option>
-                                <option value="moons">"Moons (2 classes)"</option>
-                                <option value="blobs">"Gaussian blobs (2 to 10 classes)"</option>
-                                <option value="sine">"Sine wave (regression)"</option>
-                                <option value="plane">"Plane (regression)"</option>
+                                prop:value=move || choice.key.get()
+                                on:change=move |ev| choice.key.set(event_target_value(&ev))>
+                                {SYNTHETIC_KEYS.map(|(key, title)| view! { <SelectOption chosen=choice.key value=key>{title}</SelectOption> })}
                                 <optgroup label="Real datasets">
                                     {BundledDataset::ALL.map(|bundled| view! {
-                                        <option value=bundled_key(bundled)>{bundled.title()}</option>
+                                        <SelectOption chosen=choice.key value=bundled.key()>{bundled.title()}</SelectOption>
                                     })}
                                 </optgroup>
+                                <optgroup label="Your datasets">{stored_datasets}</optgroup>
                             </select>
+                            <small><a href="/data">"More about the data, or upload a CSV"</a></small>
                         </div>
-                        <Show when=move || form.dataset.get() == "blobs">
-                            <TextField label="Classes" name="blob-classes" value=form.blob_classes />
+                        <Show when=move || choice.key.get() == "blobs">
+                            <TextField label="Classes" name="blob-classes" value=choice.blob_classes />
                         </Show>
                         <Show
                             when=is_synthetic
-                            fallback=move || bundled_from_key(&form.dataset.get()).map(|bundled| view! {
-                                <p class="dataset-about">{bundled.description()}</p>
-                                <p class="dataset-credit"><small>"Source: " {bundled.credit()}</small></p>
-                            })
+                            fallback=move || match source.get() {
+                                Source::Bundled(bundled) => Some(view! {
+                                    <p class="dataset-about">{bundled.description()}</p>
+                                    <p class="dataset-credit"><small>"Source: " {bundled.credit()}</small></p>
+                                }),
+                                _ => None,
+                            }
                         >
-                            <TextField label="Points" name="sample-count" value=form.sample_count />
-                            <TextField label="Noise" name="noise" value=form.noise />
+                            <TextField label="Points" name="sample-count" value=choice.sample_count />
+                            <TextField label="Noise" name="noise" value=choice.noise />
                         </Show>
+                        <button type="button" class="link preset" on:click=apply_preset
+                            title="Model and training settings that work well for this dataset">
+                            "Use the recommended settings for this dataset"
+                        </button>
                     </fieldset>
+                    <ModelFields form />
+                    <TrainingFields form />
                     <fieldset>
-                        <legend>"Model"</legend>
+                        <legend>"Run"</legend>
+                        <TextField label="Run name" name="run-name" value=form.run_name text=true />
+                        <TextField label="Tags" name="tags" value=form.tags text=true
+                            hint="comma-separated, e.g. baseline, small" />
                         <div class="field">
-                            <label for="field-model">"Model"</label>
-                            <select id="field-model" name="model"
-                                prop:value=move || form.model.get()
-                                on:change=move |ev| form.model.set(event_target_value(&ev))>
-                                <option value="mlp">"Multi-layer perceptron"</option>
-                                <option value="linear">"Linear (logistic / linear regression)"</option>
-                                <option value="cnn">"Small CNN (image data: digits)"</option>
-                            </select>
+                            <label for="field-note">"Note"</label>
+                            <textarea id="field-note" name="note" rows="2"
+                                prop:value=move || form.note.get()
+                                on:input=move |ev| form.note.set(event_target_value(&ev))></textarea>
                         </div>
-                        <Show when=move || form.model.get() == "mlp">
-                            <TextField label="Hidden layers" name="hidden-layers" value=form.hidden_layers
-                                hint="units per layer, e.g. 64, 64" />
-                        </Show>
-                    </fieldset>
-                    <fieldset>
-                        <legend>"Training"</legend>
-                        <TextField label="Learning rate" name="learning-rate" value=form.learning_rate />
-                        <TextField label="Batch size" name="batch-size" value=form.batch_size />
-                        <TextField label="Epochs" name="epochs" value=form.epochs />
-                        <TextField label="Seed" name="seed" value=form.seed />
                     </fieldset>
                     <div class="actions">
                         <button type="button" class="primary" on:click=on_train disabled=move || is_active.get() || loading.get()>
@@ -298,11 +421,117 @@ pub fn TrainPage() -> impl IntoView {
                             <p class="empty">"Press Train to start. The curves appear here as the model learns."</p>
                         }
                     >
-                        <RunView run chart_metric />
+                        <RunView run chart_metric plotted=training.plotted_data />
                     </Show>
                 </div>
             </div>
         </section>
+    }
+}
+
+#[component]
+fn ModelFields(form: TrainForm) -> impl IntoView {
+    view! {
+        <fieldset>
+            <legend>"Model"</legend>
+            <div class="field">
+                <label for="field-model">"Model"</label>
+                <select id="field-model" name="model"
+                    prop:value=move || form.model.get()
+                    on:change=move |ev| form.model.set(event_target_value(&ev))>
+                    <SelectOption chosen=form.model value="mlp">"Multi-layer perceptron"</SelectOption>
+                    <SelectOption chosen=form.model value="linear">"Linear (logistic / linear regression)"</SelectOption>
+                    <SelectOption chosen=form.model value="cnn">"Small CNN (image data: digits)"</SelectOption>
+                </select>
+            </div>
+            <Show when=move || form.model.get() == "mlp">
+                <TextField label="Hidden layers" name="hidden-layers" value=form.hidden_layers
+                    hint="units per layer, e.g. 64, 64" />
+                <div class="field">
+                    <label for="field-activation">"Activation"</label>
+                    <select id="field-activation" name="activation"
+                        prop:value=move || form.activation.get()
+                        on:change=move |ev| form.activation.set(event_target_value(&ev))>
+                        {Activation::ALL.map(|a| view! { <SelectOption chosen=form.activation value=a.label()>{a.label()}</SelectOption> })}
+                    </select>
+                </div>
+                <TextField label="Dropout" name="dropout" value=form.dropout hint="0 to 0.9" />
+            </Show>
+            <Show when=move || form.model.get() == "cnn">
+                <TextField label="Filters" name="filters" value=form.filters />
+                <div class="field checkbox">
+                    <label>
+                        <input type="checkbox" name="pool" prop:checked=move || form.pool.get()
+                            on:change=move |ev| form.pool.set(event_target_checked(&ev)) />
+                        " 2×2 max-pool"
+                    </label>
+                </div>
+                <TextField label="Dense units" name="dense-units" value=form.dense_units hint="0 for none" />
+            </Show>
+        </fieldset>
+    }
+}
+
+#[component]
+fn TrainingFields(form: TrainForm) -> impl IntoView {
+    view! {
+        <fieldset>
+            <legend>"Training"</legend>
+            <div class="field">
+                <label for="field-optimizer">"Optimiser"</label>
+                <select id="field-optimizer" name="optimizer"
+                    prop:value=move || form.optimizer.get()
+                    on:change=move |ev| form.optimizer.set(event_target_value(&ev))>
+                    <SelectOption chosen=form.optimizer value="adam">"Adam"</SelectOption>
+                    <SelectOption chosen=form.optimizer value="adamw">"AdamW (decoupled weight decay)"</SelectOption>
+                    <SelectOption chosen=form.optimizer value="sgd">"SGD with momentum"</SelectOption>
+                </select>
+            </div>
+            <Show when=move || form.optimizer.get() == "sgd">
+                <TextField label="Momentum" name="momentum" value=form.momentum />
+            </Show>
+            <TextField label="Learning rate" name="learning-rate" value=form.learning_rate />
+            <div class="field">
+                <label for="field-schedule">"Schedule"</label>
+                <select id="field-schedule" name="schedule"
+                    prop:value=move || form.schedule.get()
+                    on:change=move |ev| form.schedule.set(event_target_value(&ev))>
+                    <SelectOption chosen=form.schedule value="constant">"Constant"</SelectOption>
+                    <SelectOption chosen=form.schedule value="step">"Step decay"</SelectOption>
+                    <SelectOption chosen=form.schedule value="cosine">"Cosine to zero"</SelectOption>
+                </select>
+            </div>
+            <Show when=move || form.schedule.get() == "step">
+                <TextField label="Step every (epochs)" name="step-every" value=form.step_every />
+                <TextField label="Step factor" name="step-factor" value=form.step_factor />
+            </Show>
+            <TextField label="Weight decay" name="weight-decay" value=form.weight_decay />
+            <TextField label="Batch size" name="batch-size" value=form.batch_size />
+            <TextField label="Epochs" name="epochs" value=form.epochs />
+            <TextField label="Seed" name="seed" value=form.seed />
+            <TextField label="Validation %" name="validation-percent" value=form.validation_percent />
+            <TextField label="Test %" name="test-percent" value=form.test_percent />
+            <div class="field checkbox">
+                <label>
+                    <input type="checkbox" name="early-stopping" prop:checked=move || form.early_stopping.get()
+                        on:change=move |ev| form.early_stopping.set(event_target_checked(&ev)) />
+                    " Early stopping"
+                </label>
+            </div>
+            <Show when=move || form.early_stopping.get()>
+                <div class="field">
+                    <label for="field-stop-metric">"Watch"</label>
+                    <select id="field-stop-metric" name="stop-metric"
+                        prop:value=move || form.stop_metric.get()
+                        on:change=move |ev| form.stop_metric.set(event_target_value(&ev))>
+                        <SelectOption chosen=form.stop_metric value="loss">"validation loss"</SelectOption>
+                        <SelectOption chosen=form.stop_metric value="score">"validation accuracy / R²"</SelectOption>
+                    </select>
+                </div>
+                <TextField label="Patience (epochs)" name="patience" value=form.patience />
+                <TextField label="Minimum change" name="min-delta" value=form.min_delta />
+            </Show>
+        </fieldset>
     }
 }
 
@@ -312,13 +541,17 @@ fn TextField(
     name: &'static str,
     value: RwSignal<String>,
     #[prop(optional)] hint: Option<&'static str>,
+    /// Free text rather than a number (no decimal keypad on phones).
+    #[prop(optional)]
+    text: bool,
 ) -> impl IntoView {
     let input_id = format!("field-{name}");
     let hint_id = format!("hint-{name}");
     view! {
         <div class="field">
             <label for=input_id.clone()>{label}</label>
-            <input type="text" id=input_id name=name inputmode="decimal" autocomplete="off"
+            <input type="text" id=input_id name=name inputmode=if text { "text" } else { "decimal" }
+                autocomplete="off"
                 aria-describedby=hint.map(|_| hint_id.clone())
                 prop:value=move || value.get()
                 on:input=move |ev| value.set(event_target_value(&ev)) />
@@ -327,12 +560,36 @@ fn TextField(
     }
 }
 
+/// At most this many points are drawn over the decision boundary: enough to see the shape.
+const MAX_PLOTTED_POINTS: usize = 1_500;
+
+/// The data's points for the boundary plot, thinned evenly.
+fn plotted_points(data: &Dataset) -> Vec<ScatterPoint> {
+    let labels = match &data.target {
+        kindling_core::data::Target::Classes { labels, .. } => labels,
+        kindling_core::data::Target::Values { .. } => return Vec::new(),
+    };
+    let step = data.row_count().div_ceil(MAX_PLOTTED_POINTS).max(1);
+    (0..data.row_count())
+        .step_by(step)
+        .map(|row| {
+            let point = data.row(row);
+            ScatterPoint {
+                x: f64::from(point[0]),
+                y: f64::from(point[1]),
+                class: labels[row] as usize,
+            }
+        })
+        .collect()
+}
+
 /// The latest run, updated in place as messages arrive: only the parts that changed re-render,
 /// so the chart tabs and buttons stay put (and clickable) while a model trains.
 #[component]
 fn RunView(
     run: RwSignal<Option<RunProgress>>,
     chart_metric: RwSignal<ChartMetric>,
+    plotted: RwSignal<Option<Dataset>>,
 ) -> impl IntoView {
     let fraction =
         Signal::derive(move || run.with(|run| run.as_ref().map_or(0.0, |r| r.fraction_done)));
@@ -384,6 +641,21 @@ fn RunView(
             </button>
         }
     };
+    let points = Memo::new(move |_| plotted.with(|data| data.as_ref().map(plotted_points)));
+    let boundary = Signal::derive(move || run.with(|run| run.as_ref()?.boundary.clone()));
+    let boundary_view = move || {
+        let has_points = points.with(|p| p.as_ref().is_some_and(|p| !p.is_empty()));
+        has_points.then(|| {
+            let scatter = Signal::derive(move || points.get().unwrap_or_default());
+            view! {
+                <div class="boundary" aria-label="Decision boundary">
+                    <h2>"Decision boundary"</h2>
+                    <ScatterPlot points=scatter x_label="x".to_string() y_label="y".to_string()
+                        background=boundary />
+                </div>
+            }
+        })
+    };
     view! {
         <div class="run-status">{move || status.get().map(|status| status_view(&status))}</div>
         <ProgressBar fraction label />
@@ -392,6 +664,7 @@ fn RunView(
             {tab(ChartMetric::Accuracy, "Accuracy")}
         </div>
         <LineChart series x_label="epoch" y_label=Signal::derive(y_label) />
+        {boundary_view}
     }
 }
 
@@ -431,30 +704,12 @@ fn status_view(status: &RunStatus) -> AnyView {
             } else {
                 "Validation"
             };
-            let (headline, summary) = match report {
-                Report::Classification(report) => (
-                    format!("{:.1}%", report.accuracy * 100.0),
-                    format!(
-                        "Log loss {:.4}, macro F1 {:.3}{}",
-                        report.log_loss,
-                        report.macro_f1,
-                        report
-                            .roc_auc
-                            .map(|auc| format!(", ROC-AUC {auc:.3}"))
-                            .unwrap_or_default()
-                    ),
-                ),
-                Report::Regression(report) => (
-                    report.r2.map_or("—".to_owned(), |r2| format!("{r2:.3}")),
-                    format!("RMSE {:.4}, MAE {:.4}", report.rmse, report.mae),
-                ),
-            };
             view! {
                 <p class="status finished">
                     {verb} ". " {split} " " {report.headline_name()} ": "
-                    <strong class="final-accuracy">{headline}</strong>
+                    <strong class="final-accuracy">{headline(report)}</strong>
                 </p>
-                <p class="report-summary">{summary}</p>
+                <p class="report-summary">{report_summary(report)}</p>
             }
             .into_any()
         }
@@ -462,5 +717,29 @@ fn status_view(status: &RunStatus) -> AnyView {
             view! { <p class="status failed" role="alert">"Training failed: " {reason.clone()}</p> }
                 .into_any()
         }
+    }
+}
+
+/// Accuracy as a percentage, or R².
+pub fn headline(report: &Report) -> String {
+    match report {
+        Report::Classification(report) => format!("{:.1}%", report.accuracy * 100.0),
+        Report::Regression(report) => report.r2.map_or("—".to_owned(), |r2| format!("{r2:.3}")),
+    }
+}
+
+/// The secondary scores in one line.
+pub fn report_summary(report: &Report) -> String {
+    match report {
+        Report::Classification(report) => format!(
+            "Log loss {:.4}, macro F1 {:.3}{}",
+            report.log_loss,
+            report.macro_f1,
+            report
+                .roc_auc
+                .map(|auc| format!(", ROC-AUC {auc:.3}"))
+                .unwrap_or_default()
+        ),
+        Report::Regression(report) => format!("RMSE {:.4}, MAE {:.4}", report.rmse, report.mae),
     }
 }

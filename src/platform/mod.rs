@@ -3,5 +3,7 @@
 
 pub mod clock;
 pub mod fetch;
+pub mod files;
+pub mod idb;
 pub mod panic;
 pub mod worker;

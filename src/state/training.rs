@@ -3,11 +3,14 @@
 
 use std::rc::Rc;
 
-use kindling_core::data::Dataset;
+use kindling_core::data::{Dataset, Task};
 use kindling_core::protocol::{FromWorker, ToWorker};
 use kindling_core::session::RunProgress;
 use kindling_core::spec::TrainSpec;
+use kindling_core::tracking::generated_run_name;
 use leptos::prelude::*;
+
+use crate::state::workbench::{RunLabels, Workbench};
 
 /// What the trainer reports: a protocol message, or that it can no longer be reached.
 pub enum TrainerEvent {
@@ -28,22 +31,35 @@ pub type SpawnTrainer =
 pub struct Training {
     /// The latest run, if any was started since the page loaded.
     pub run: RwSignal<Option<RunProgress>>,
+    /// The latest run's data when it has two features and classes, for the decision-boundary
+    /// plot; other data is not kept here.
+    pub plotted_data: RwSignal<Option<Dataset>>,
     link: StoredValue<Option<Box<dyn TrainerLink>>, LocalStorage>,
     /// Set when the trainer died; the next run starts a fresh one. The dead link is not dropped
     /// at once because its own callback is what reports the death.
     link_lost: StoredValue<bool>,
     spawn: StoredValue<SpawnTrainer, LocalStorage>,
     now_ms: StoredValue<fn() -> f64>,
+    random_u32: StoredValue<fn() -> u32>,
+    workbench: Workbench,
 }
 
 impl Training {
-    pub fn new(spawn: SpawnTrainer, now_ms: fn() -> f64) -> Self {
+    pub fn new(
+        spawn: SpawnTrainer,
+        now_ms: fn() -> f64,
+        random_u32: fn() -> u32,
+        workbench: Workbench,
+    ) -> Self {
         Self {
             run: RwSignal::new(None),
+            plotted_data: RwSignal::new(None),
             link: StoredValue::new_local(None),
             link_lost: StoredValue::new(false),
             spawn: StoredValue::new_local(spawn),
             now_ms: StoredValue::new(now_ms),
+            random_u32: StoredValue::new(random_u32),
+            workbench,
         }
     }
 
@@ -52,16 +68,30 @@ impl Training {
             .with(|run| run.as_ref().is_some_and(|run| run.status.is_active()))
     }
 
-    /// Starts a run of `spec` on `data`, loading the trainer on first use.
-    pub fn start(&self, spec: TrainSpec, data: Dataset) -> Result<(), String> {
+    /// A fresh run name to offer in the form.
+    pub fn suggest_name(&self) -> String {
+        generated_run_name((self.random_u32.get_value())())
+    }
+
+    /// Starts and records a run of `spec` on `data`, loading the trainer on first use.
+    pub fn start(&self, spec: TrainSpec, data: Dataset, labels: RunLabels) -> Result<(), String> {
         spec.validate().map_err(|error| error.to_string())?;
         if self.is_active() {
             return Err("a run is already in progress; stop it first".into());
         }
         self.ensure_link()?;
-        let run_id = format!("run-{}", (self.now_ms.get_value())() as u64);
+        // Time and randomness: ids stay unique when workspaces from other browsers are merged.
+        let run_id = format!(
+            "run-{}-{:08x}",
+            (self.now_ms.get_value())() as u64,
+            (self.random_u32.get_value())()
+        );
         self.run
             .set(Some(RunProgress::new(run_id.clone(), spec.epochs)));
+        self.workbench
+            .run_started(run_id.clone(), labels, spec.clone(), &data);
+        let plottable = data.feature_count() == 2 && data.task() == Task::Classification;
+        self.plotted_data.set(plottable.then(|| data.clone()));
         self.send(&ToWorker::Train {
             run_id,
             spec: Box::new(spec),
@@ -108,6 +138,7 @@ impl Training {
     fn on_event(&self, event: TrainerEvent) {
         match event {
             TrainerEvent::Message(message) => {
+                self.workbench.track(&message);
                 let crashed = matches!(message, FromWorker::Crashed { .. });
                 self.run.update(|run| {
                     if let Some(run) = run {
@@ -120,6 +151,7 @@ impl Training {
             }
             TrainerEvent::Lost(reason) => {
                 self.link_lost.set_value(true);
+                self.workbench.trainer_lost(&reason);
                 self.run.update(|run| {
                     if let Some(run) = run {
                         run.trainer_lost(&reason);

@@ -100,3 +100,55 @@ export class TrainPage {
     return this.page.evaluate(() => window.__longTasks);
   }
 }
+
+/** Trains one run to its end with the given settings; returns the test accuracy. */
+export async function trainRun(page, url, settings = {}) {
+  const train = await new TrainPage(page, url).open();
+  for (const [label, value] of Object.entries(settings)) {
+    if (label === 'Dataset') await train.field('Dataset').selectOption(value);
+    else await train.set(label, value);
+  }
+  await train.button('Train').click();
+  const accuracy = await train.finalAccuracy();
+  // The summary is written when the run finishes; the list shows it at once.
+  return accuracy;
+}
+
+/** The Runs page. */
+export class RunsPage {
+  constructor(page, url) {
+    this.page = page;
+    this.url = url;
+  }
+
+  async open() {
+    await this.page.goto(new URL('/runs', this.url).href);
+    await this.page.getByRole('heading', { name: 'Runs' }).waitFor();
+    await this.page.locator('.run-count').filter({ hasNotText: 'Loading' }).waitFor();
+    return this;
+  }
+
+  rows() {
+    return this.page.locator('tr.run-row');
+  }
+
+  row(name) {
+    return this.rows().filter({ has: this.page.getByRole('link', { name, exact: true }) });
+  }
+
+  async names() {
+    return this.page.locator('tr.run-row .run-name a').allTextContents();
+  }
+
+  /** Types a query and waits until the count says how many runs match. */
+  async filter(text, expectedCount) {
+    await this.page.getByLabel('Filter runs').fill(text);
+    if (expectedCount !== undefined) {
+      await this.page.locator('.run-count', { hasText: new RegExp(`^${expectedCount}$`) }).waitFor();
+    }
+  }
+
+  async count() {
+    return (await this.page.locator('.run-count').textContent()).trim();
+  }
+}

@@ -16,7 +16,7 @@ test('the shell shows the name, the navigation and the version', async () => {
   await new TrainPage(page, app.url).open();
   await assert.doesNotReject(page.getByRole('link', { name: 'Kindling' }).waitFor());
   const nav = page.getByRole('navigation', { name: 'Main' });
-  assert.deepEqual(await nav.getByRole('link').allTextContents(), ['Train', 'About']);
+  assert.deepEqual(await nav.getByRole('link').allTextContents(), ['Data', 'Train', 'Runs', 'About']);
   await nav.getByRole('link', { name: 'About' }).click();
   await page.getByRole('heading', { name: 'About Kindling' }).waitFor();
   assert.equal(new URL(page.url()).pathname, '/about');
@@ -60,7 +60,7 @@ test('the page answers clicks while training, and Pause, Resume and Stop work', 
   assert.match(await train.status().textContent(), /Training/);
 
   // Navigating away and back does not lose the run.
-  await page.getByRole('link', { name: 'About' }).click();
+  await page.getByRole('link', { name: 'About', exact: true }).click();
   await page.getByRole('heading', { name: 'About Kindling' }).waitFor();
   await page.getByRole('link', { name: 'Train', exact: true }).click();
   await page.locator('.status.running').waitFor();

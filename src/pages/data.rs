@@ -1,0 +1,485 @@
+//! The Data page: choose a bundled, synthetic or uploaded dataset and see what is in it (a
+//! preview, per-column statistics, class balance and the version id) before training on it.
+
+use kindling_core::data::bundled::BundledDataset;
+use kindling_core::data::csv::{
+    ColumnKind, ColumnProfile, ImportOptions, MissingPolicy, Table, read_table,
+};
+use kindling_core::data::prepare::dataset_id;
+use kindling_core::data::{Dataset, Target, Task};
+use leptos::prelude::*;
+
+use crate::components::scatter_plot::{ScatterPlot, ScatterPoint};
+use crate::components::select::SelectOption;
+use crate::platform::files::{self, PickedFile};
+use crate::state::data::{DataChoice, SYNTHETIC_KEYS, Source, imported_key};
+use crate::state::workbench::Workbench;
+
+/// Rows shown in the preview tables.
+const PREVIEW_ROWS: usize = 8;
+/// Columns shown before "and N more" (the digits have 64).
+const PREVIEW_COLUMNS: usize = 12;
+/// Points drawn in the synthetic preview.
+const MAX_PREVIEW_POINTS: usize = 1_500;
+
+#[component]
+pub fn DataPage() -> impl IntoView {
+    let workbench = expect_context::<Workbench>();
+    let choice = expect_context::<DataChoice>();
+    let loaded = LocalResource::new(move || {
+        // Every field the data depends on, so the preview follows the typing.
+        choice.key.track();
+        choice.sample_count.track();
+        choice.noise.track();
+        choice.seed.track();
+        choice.blob_classes.track();
+        async move { choice.load(workbench).await.map(|(_, data)| data) }
+    });
+    let source = Memo::new(move |_| choice.source());
+    let choose = move |key: String| choice.key.set(key);
+
+    view! {
+        <section class="page data">
+            <h1>"Data"</h1>
+            <div class="data-layout">
+                <div class="data-sources">
+                    <fieldset>
+                        <legend>"Synthetic"</legend>
+                        <ul class="choices">
+                            {SYNTHETIC_KEYS.map(|(key, title)| view! {
+                                <li><label>
+                                    <input type="radio" name="data-choice" value=key
+                                        prop:checked=move || choice.key.get() == key
+                                        on:change=move |_| choose(key.to_owned()) />
+                                    " " {title}
+                                </label></li>
+                            })}
+                        </ul>
+                    </fieldset>
+                    <fieldset>
+                        <legend>"Real datasets"</legend>
+                        <ul class="choices">
+                            {BundledDataset::ALL.map(|bundled| view! {
+                                <li><label>
+                                    <input type="radio" name="data-choice" value=bundled.key()
+                                        prop:checked=move || choice.key.get() == bundled.key()
+                                        on:change=move |_| choose(bundled.key().to_owned()) />
+                                    " " {bundled.title()}
+                                </label></li>
+                            })}
+                        </ul>
+                    </fieldset>
+                    <fieldset>
+                        <legend>"Your datasets"</legend>
+                        <ul class="choices">
+                            {move || workbench.datasets.get().into_iter().map(|entry| {
+                                let key = imported_key(&entry.id);
+                                let checked_key = key.clone();
+                                view! {
+                                    <li><label>
+                                        <input type="radio" name="data-choice" value=key.clone()
+                                            prop:checked=move || choice.key.get() == checked_key
+                                            on:change=move |_| choose(key.clone()) />
+                                        " " {entry.name} <small>{format!(" ({} rows)", entry.rows)}</small>
+                                    </label></li>
+                                }
+                            }).collect_view()}
+                        </ul>
+                        <CsvUpload />
+                    </fieldset>
+                </div>
+                <div class="data-view">
+                    <Show when=move || matches!(source.get(), Source::Synthetic(_))>
+                        <SyntheticControls choice />
+                    </Show>
+                    {move || match source.get() {
+                        Source::Bundled(bundled) => Some(view! {
+                            <p class="dataset-about">{bundled.description()}</p>
+                            <p class="dataset-credit"><small>"Source: " {bundled.credit()}</small></p>
+                        }),
+                        _ => None,
+                    }}
+                    {move || match loaded.get() {
+                        None => view! { <p class="empty">"Loading…"</p> }.into_any(),
+                        Some(Err(error)) => view! { <p class="error" role="alert">{error}</p> }.into_any(),
+                        Some(Ok(data)) => view! { <DatasetSummary data /> }.into_any(),
+                    }}
+                    <p><a href="/" class="button primary">"Train on this data"</a></p>
+                </div>
+            </div>
+        </section>
+    }
+}
+
+#[component]
+fn SyntheticControls(choice: DataChoice) -> impl IntoView {
+    let field = |label: &'static str, name: &'static str, value: RwSignal<String>| {
+        let id = format!("field-data-{name}");
+        view! {
+            <div class="field">
+                <label for=id.clone()>{label}</label>
+                <input type="text" id=id name=name inputmode="decimal" autocomplete="off"
+                    prop:value=move || value.get() on:input=move |ev| value.set(event_target_value(&ev)) />
+            </div>
+        }
+    };
+    view! {
+        <div class="synthetic-controls">
+            {field("Points", "data-points", choice.sample_count)}
+            {field("Noise", "data-noise", choice.noise)}
+            {field("Data seed", "data-seed", choice.seed)}
+            <Show when=move || choice.key.get() == "blobs">
+                {field("Classes", "data-classes", choice.blob_classes)}
+            </Show>
+        </div>
+    }
+}
+
+#[component]
+fn DatasetSummary(data: Dataset) -> impl IntoView {
+    let id = dataset_id(&data);
+    let task = match data.task() {
+        Task::Classification => format!("classification into {} classes", data.class_count()),
+        Task::Regression => "regression (predicts a number)".to_owned(),
+    };
+    let stats = data.feature_stats();
+    let hidden_columns = stats.len().saturating_sub(PREVIEW_COLUMNS);
+    let stats_rows = stats
+        .iter()
+        .take(PREVIEW_COLUMNS)
+        .map(|s| {
+            view! {
+                <tr>
+                    <th scope="row">{s.name.clone()}</th>
+                    <td>"number"</td>
+                    <td>{format!("{:.3}", s.min)}</td>
+                    <td>{format!("{:.3}", s.max)}</td>
+                    <td>{format!("{:.3}", s.mean)}</td>
+                    <td>{format!("{:.3}", s.std)}</td>
+                </tr>
+            }
+        })
+        .collect_view();
+    let balance = match &data.target {
+        Target::Classes { class_names, .. } => {
+            let counts = data.class_counts();
+            let largest = counts.iter().copied().max().unwrap_or(1).max(1);
+            let bars = class_names
+                .iter()
+                .zip(&counts)
+                .map(|(name, &count)| {
+                    let width = format!("width: {:.1}%", count as f64 / largest as f64 * 100.0);
+                    view! {
+                        <li>
+                            <span class="class-name">{name.clone()}</span>
+                            <span class="bar"><span class="bar-fill" style=width></span></span>
+                            <span class="class-count">{count}</span>
+                        </li>
+                    }
+                })
+                .collect_view();
+            Some(view! {
+                <h2>"Class balance"</h2>
+                <ul class="class-balance">{bars}</ul>
+            })
+        }
+        Target::Values { .. } => None,
+    };
+    let plot = scatter_points(&data).map(|(points, x_label, y_label)| {
+        view! {
+            <ScatterPlot points=Signal::derive(move || points.clone()) x_label y_label />
+        }
+    });
+    view! {
+        <div class="dataset-summary">
+            <h2>{data.name.clone()}</h2>
+            <p class="dataset-facts">
+                {format!("{} rows · {} features · {task} · target \"{}\"",
+                    data.row_count(), data.feature_count(), data.target.name())}
+            </p>
+            <p class="dataset-version">"Version id " <code class="dataset-id" title="sha256 of the rows">{id}</code></p>
+            {plot}
+            {balance}
+            <h2>"Columns"</h2>
+            <table class="column-stats">
+                <thead><tr><th>"Feature"</th><th>"Type"</th><th>"Min"</th><th>"Max"</th><th>"Mean"</th><th>"Std"</th></tr></thead>
+                <tbody>{stats_rows}</tbody>
+            </table>
+            {(hidden_columns > 0).then(|| view! { <p class="more">{format!("and {hidden_columns} more features")}</p> })}
+            <h2>"Preview"</h2>
+            <DataPreview data />
+        </div>
+    }
+}
+
+/// The first two features coloured by class, or the one feature against the target.
+fn scatter_points(data: &Dataset) -> Option<(Vec<ScatterPoint>, String, String)> {
+    let step = data.row_count().div_ceil(MAX_PREVIEW_POINTS).max(1);
+    let rows = (0..data.row_count()).step_by(step);
+    match (&data.target, data.feature_count()) {
+        (Target::Classes { labels, .. }, 2) => Some((
+            rows.map(|row| ScatterPoint {
+                x: f64::from(data.row(row)[0]),
+                y: f64::from(data.row(row)[1]),
+                class: labels[row] as usize,
+            })
+            .collect(),
+            data.feature_names[0].clone(),
+            data.feature_names[1].clone(),
+        )),
+        (Target::Values { name, values }, 1) => Some((
+            rows.map(|row| ScatterPoint {
+                x: f64::from(data.row(row)[0]),
+                y: f64::from(values[row]),
+                class: 0,
+            })
+            .collect(),
+            data.feature_names[0].clone(),
+            name.clone(),
+        )),
+        _ => None,
+    }
+}
+
+#[component]
+fn DataPreview(data: Dataset) -> impl IntoView {
+    let columns = data.feature_count().min(PREVIEW_COLUMNS);
+    let target_cell = |row: usize| match &data.target {
+        Target::Classes {
+            labels,
+            class_names,
+            ..
+        } => class_names[labels[row] as usize].clone(),
+        Target::Values { values, .. } => format!("{:.3}", values[row]),
+    };
+    let rows = (0..data.row_count().min(PREVIEW_ROWS))
+        .map(|row| {
+            let cells = data.row(row)[..columns]
+                .iter()
+                .map(|value| view! { <td>{format!("{value}")}</td> })
+                .collect_view();
+            view! { <tr>{cells}<td class="target">{target_cell(row)}</td></tr> }
+        })
+        .collect_view();
+    view! {
+        <div class="table-wrap">
+            <table class="preview">
+                <thead><tr>
+                    {data.feature_names[..columns].iter().map(|name| view! { <th>{name.clone()}</th> }).collect_view()}
+                    <th class="target">{data.target.name().to_owned()}</th>
+                </tr></thead>
+                <tbody>{rows}</tbody>
+            </table>
+        </div>
+    }
+}
+
+/// A parsed file waiting for the person's choices.
+#[derive(Clone)]
+struct PendingImport {
+    file_name: String,
+    table: std::rc::Rc<Table>,
+    profile: Vec<ColumnProfile>,
+}
+
+/// Upload: drop or pick a CSV, check its columns, choose the target, task and missing-value
+/// policy, then import. Every error is shown next to the file, and nothing is stored unless the
+/// import succeeds.
+#[component]
+fn CsvUpload() -> impl IntoView {
+    let workbench = expect_context::<Workbench>();
+    let choice = expect_context::<DataChoice>();
+    let pending = RwSignal::new_local(None::<PendingImport>);
+    let error = RwSignal::new(None::<String>);
+    let imported = RwSignal::new(None::<String>);
+    let target = RwSignal::new(String::new());
+    let task = RwSignal::new("auto".to_owned());
+    let missing = RwSignal::new("drop".to_owned());
+    let dragging = RwSignal::new(false);
+
+    let read = move |file: PickedFile| {
+        error.set(None);
+        imported.set(None);
+        pending.set(None);
+        leptos::task::spawn_local(async move {
+            let parsed = async {
+                let bytes = file.bytes().await?;
+                read_table(&bytes).map_err(|e| e.to_string())
+            }
+            .await;
+            match parsed {
+                Ok(table) => {
+                    target.set(table.header.last().cloned().unwrap_or_default());
+                    task.set("auto".into());
+                    pending.set(Some(PendingImport {
+                        file_name: file.name.clone(),
+                        profile: table.profile(),
+                        table: std::rc::Rc::new(table),
+                    }));
+                }
+                Err(message) => error.set(Some(format!("{}: {message}", file.name))),
+            }
+        });
+    };
+    let on_pick = move |event: web_sys::Event| {
+        if let Some(file) = files::from_input_event(&event) {
+            read(file);
+        }
+    };
+    let on_drop = move |event: web_sys::DragEvent| {
+        event.prevent_default();
+        dragging.set(false);
+        if let Some(file) = files::from_drop_event(&event) {
+            read(file);
+        }
+    };
+    let on_import = move |_| {
+        let Some(upload) = pending.get_untracked() else {
+            return;
+        };
+        let options = ImportOptions {
+            target: Some(target.get_untracked()),
+            task: match task.get_untracked().as_str() {
+                "classification" => Some(Task::Classification),
+                "regression" => Some(Task::Regression),
+                _ => None,
+            },
+            missing: if missing.get_untracked() == "impute" {
+                MissingPolicy::Impute
+            } else {
+                MissingPolicy::DropRows
+            },
+            image_shape: None,
+        };
+        let name = upload
+            .file_name
+            .trim_end_matches(".csv")
+            .trim_end_matches(".CSV")
+            .to_owned();
+        let import = match upload.table.to_dataset(&name, &options) {
+            Ok(import) => import,
+            Err(message) => {
+                return error.set(Some(format!("{}: {message}", upload.file_name)));
+            }
+        };
+        error.set(None);
+        leptos::task::spawn_local(async move {
+            let rows = import.dataset.row_count();
+            match workbench.save_dataset(import.dataset).await {
+                Ok(entry) => {
+                    let mut text = format!("Imported {} ({rows} rows).", entry.name);
+                    match import.dropped_rows {
+                        0 => {}
+                        1 => text.push_str(" 1 row with a missing value was left out."),
+                        dropped => text.push_str(&format!(
+                            " {dropped} rows with missing values were left out."
+                        )),
+                    }
+                    if !import.ignored_columns.is_empty() {
+                        let names: Vec<&str> = import
+                            .ignored_columns
+                            .iter()
+                            .map(|(name, _)| name.as_str())
+                            .collect();
+                        text.push_str(&format!(" Not used as features: {}.", names.join(", ")));
+                    }
+                    imported.set(Some(text));
+                    pending.set(None);
+                    choice.key.set(imported_key(&entry.id));
+                }
+                Err(failure) => error.set(Some(failure.to_string())),
+            }
+        });
+    };
+
+    view! {
+        <div class="csv-upload" class:dragging=move || dragging.get()
+            on:dragover=move |ev: web_sys::DragEvent| { ev.prevent_default(); dragging.set(true); }
+            on:dragleave=move |_| dragging.set(false)
+            on:drop=on_drop>
+            <p>"Drop a CSV file here, or "
+                <label class="link">
+                    "choose one"
+                    <input type="file" class="visually-hidden" name="csv-file" accept=".csv,.tsv,.txt,text/csv"
+                        on:change=on_pick />
+                </label>
+                <small>" (stays on this device)"</small>
+            </p>
+            {move || error.get().map(|message| view! { <p class="error upload-error" role="alert">{message}</p> })}
+            {move || imported.get().map(|message| view! { <p class="notice upload-done" role="status">{message}</p> })}
+            {move || pending.get().map(|upload| {
+                let columns = upload.profile.clone();
+                let suggestions: Vec<(String, &'static str)> = columns
+                    .iter()
+                    .map(|column| {
+                        let label = match upload.table.suggested_task(&column.name) {
+                            Ok(Task::Classification) => "Automatic: classification",
+                            Ok(Task::Regression) => "Automatic: regression",
+                            Err(_) => "Automatic",
+                        };
+                        (column.name.clone(), label)
+                    })
+                    .collect();
+                view! {
+                    <div class="import-options">
+                        <p class="file-name">{upload.file_name.clone()} {format!(" · {} rows", upload.table.row_count())}</p>
+                        <table class="column-profile">
+                            <thead><tr><th>"Column"</th><th>"Type"</th><th>"Missing"</th><th>"Distinct"</th></tr></thead>
+                            <tbody>
+                                {columns.iter().map(|column| view! {
+                                    <tr>
+                                        <th scope="row">{column.name.clone()}</th>
+                                        <td>{kind_label(column.kind)}</td>
+                                        <td>{column.missing}</td>
+                                        <td>{column.distinct}</td>
+                                    </tr>
+                                }).collect_view()}
+                            </tbody>
+                        </table>
+                        <div class="field">
+                            <label for="field-target">"Target column"</label>
+                            <select id="field-target" name="target" prop:value=move || target.get()
+                                on:change=move |ev| target.set(event_target_value(&ev))>
+                                {columns.iter().map(|column| { let label = column.name.clone(); view! { <SelectOption chosen=target value=column.name.clone()>{label}</SelectOption> } }).collect_view()}
+                            </select>
+                        </div>
+                        <div class="field">
+                            <label for="field-task">"Task"</label>
+                            <select id="field-task" name="task" prop:value=move || task.get()
+                                on:change=move |ev| task.set(event_target_value(&ev))>
+                                <SelectOption chosen=task value="auto">{move || {
+                                    let chosen = target.get();
+                                    suggestions
+                                        .iter()
+                                        .find(|(name, _)| *name == chosen)
+                                        .map_or("Automatic", |(_, label)| label)
+                                }}</SelectOption>
+                                <SelectOption chosen=task value="classification">"Classification"</SelectOption>
+                                <SelectOption chosen=task value="regression">"Regression"</SelectOption>
+                            </select>
+                        </div>
+                        <div class="field">
+                            <label for="field-missing">"Missing values"</label>
+                            <select id="field-missing" name="missing" prop:value=move || missing.get()
+                                on:change=move |ev| missing.set(event_target_value(&ev))>
+                                <SelectOption chosen=missing value="drop">"Leave out rows with a gap"</SelectOption>
+                                <SelectOption chosen=missing value="impute">"Fill with the mean / most common value"</SelectOption>
+                            </select>
+                        </div>
+                        <button type="button" class="primary import" on:click=on_import>"Import"</button>
+                    </div>
+                }
+            })}
+        </div>
+    }
+}
+
+fn kind_label(kind: ColumnKind) -> &'static str {
+    match kind {
+        ColumnKind::Numeric => "number",
+        ColumnKind::Categorical => "category",
+        ColumnKind::Constant => "constant (not used)",
+        ColumnKind::Identifier => "identifier (not used)",
+        ColumnKind::Empty => "empty (not used)",
+    }
+}

@@ -1,0 +1,373 @@
+//! One run, whole: its params and metrics, every metric's history, the test-set evaluation,
+//! editable name, tags and note, and the recipe that re-runs it.
+
+use kindling_core::evaluation::{Evaluation, Report};
+use kindling_core::metrics::EpochMetrics;
+use kindling_core::tracking::{METRIC_NAMES, RunRecord, RunState};
+use leptos::prelude::*;
+use leptos_router::hooks::{use_navigate, use_params_map};
+
+use crate::components::confusion_matrix::ConfusionMatrix;
+use crate::components::line_chart::{LineChart, Series};
+use crate::components::roc_chart::RocChart;
+use crate::components::scatter_plot::{ScatterPlot, ScatterPoint};
+use crate::pages::runs::{format_duration, format_metric, format_param, format_time};
+use crate::pages::train::{TrainForm, headline, report_summary};
+use crate::state::data::DataChoice;
+use crate::state::training::Training;
+use crate::state::workbench::Workbench;
+
+/// Reads one metric from an epoch, if the epoch has it.
+pub type MetricValue = fn(&EpochMetrics) -> Option<f64>;
+
+/// A metric's history as chart lines: which values, under which names.
+pub struct MetricChart {
+    pub title: &'static str,
+    pub lines: &'static [(&'static str, MetricValue)],
+}
+
+pub const METRIC_CHARTS: [MetricChart; 3] = [
+    MetricChart {
+        title: "Loss",
+        lines: &[
+            ("train_loss", |m| Some(m.train_loss)),
+            ("val_loss", |m| m.val_loss),
+        ],
+    },
+    MetricChart {
+        title: "Accuracy / R²",
+        lines: &[
+            ("train_acc", |m| m.train_accuracy),
+            ("val_acc", |m| m.val_accuracy),
+            ("val_r2", |m| m.val_r2),
+        ],
+    },
+    MetricChart {
+        title: "Learning rate",
+        lines: &[("lr", |m| Some(m.learning_rate))],
+    },
+];
+
+#[component]
+pub fn RunDetailPage() -> impl IntoView {
+    let workbench = expect_context::<Workbench>();
+    let training = expect_context::<Training>();
+    let params = use_params_map();
+    let run_id = Memo::new(move |_| params.with(|p| p.get("id").unwrap_or_default()));
+    let run = Memo::new(move |_| {
+        let id = run_id.get();
+        workbench
+            .runs
+            .with(|runs| runs.iter().find(|run| run.id == id).cloned())
+    });
+    // The stored history and evaluation; the live run's history comes from the trainer.
+    let stored = LocalResource::new(move || {
+        let id = run_id.get();
+        // Re-read when the run's state changes (it finished while the page was open).
+        let _state = run.with(|run| run.as_ref().map(|r| r.state.clone()));
+        async move {
+            let history = workbench.history(&id).await.map_err(|e| e.to_string())?;
+            let evaluation = workbench.evaluation(&id).await.map_err(|e| e.to_string())?;
+            Ok::<_, String>((history, evaluation))
+        }
+    });
+    let history = Memo::new(move |_| {
+        let id = run_id.get();
+        let live = training.run.with(|live| {
+            live.as_ref()
+                .filter(|live| live.run_id == id)
+                .map(|live| live.history.clone())
+        });
+        live.unwrap_or_else(|| {
+            stored
+                .get()
+                .and_then(Result::ok)
+                .map(|(history, _)| history)
+                .unwrap_or_default()
+        })
+    });
+    let evaluation = Memo::new(move |_| {
+        stored
+            .get()
+            .and_then(Result::ok)
+            .and_then(|(_, evaluation)| evaluation)
+    });
+    let load_error = move || stored.get().and_then(Result::err);
+
+    view! {
+        <section class="page run-detail">
+            {move || match run.get() {
+                None => view! {
+                    <p class="empty">
+                        {move || if workbench.runs.with(Vec::is_empty) { "Loading…" } else { "There is no run with this id." }}
+                        " " <a href="/runs">"All runs"</a>
+                    </p>
+                }.into_any(),
+                Some(record) => {
+                    let class_names = record.dataset.class_names.clone();
+                    view! {
+                    <RunHeader run=record.clone() />
+                    {load_error().map(|error| view! { <p class="error" role="alert">{error}</p> })}
+                    <div class="detail-grid">
+                        <ParamsTable run=record.clone() />
+                        <MetricsTable run=record.clone() />
+                    </div>
+                    <h2>"History"</h2>
+                    <div class="metric-charts">
+                        {METRIC_CHARTS.iter().map(|chart| {
+                            let series = Signal::derive(move || history.with(|h| chart_series(chart, h, "")));
+                            view! {
+                                <figure class="metric-chart">
+                                    <figcaption>{chart.title}</figcaption>
+                                    <LineChart series x_label="epoch" y_label=Signal::derive(move || chart.title.to_owned()) />
+                                </figure>
+                            }
+                        }).collect_view()}
+                    </div>
+                    {move || evaluation.get().map(|evaluation| view! {
+                        <EvaluationView evaluation class_names=class_names.clone() />
+                    })}
+                    <Recipe run=record.clone() />
+                    }.into_any()
+                }
+            }}
+        </section>
+    }
+}
+
+/// One chart's lines from a history; `prefix` names the run when several share a chart.
+pub fn chart_series(chart: &MetricChart, history: &[EpochMetrics], prefix: &str) -> Vec<Series> {
+    chart
+        .lines
+        .iter()
+        .enumerate()
+        .map(|(index, (name, value))| Series {
+            label: format!("{prefix}{name}"),
+            class: SERIES_CLASSES[index % SERIES_CLASSES.len()],
+            points: history
+                .iter()
+                .filter_map(|m| Some((m.epoch as f64, value(m)?)))
+                .collect(),
+        })
+        .filter(|series| !series.points.is_empty())
+        .collect()
+}
+
+const SERIES_CLASSES: [&str; 3] = ["series-loss", "series-val-loss", "series-accuracy"];
+
+#[component]
+fn RunHeader(run: RunRecord) -> impl IntoView {
+    let workbench = expect_context::<Workbench>();
+    let choice = expect_context::<DataChoice>();
+    let form = expect_context::<TrainForm>();
+    let name = RwSignal::new(run.name.clone());
+    let tags = RwSignal::new(run.tags.iter().cloned().collect::<Vec<_>>().join(", "));
+    let note = RwSignal::new(run.note.clone());
+    let saved = RwSignal::new(false);
+    let stored = StoredValue::new(run.clone());
+    let on_save = move |_| {
+        let mut updated = stored.get_value();
+        updated.name = name.get_untracked().trim().to_owned();
+        updated.tags = tags
+            .get_untracked()
+            .split(',')
+            .map(|tag| tag.trim().to_owned())
+            .filter(|tag| !tag.is_empty())
+            .collect();
+        updated.note = note.get_untracked();
+        workbench.update_run(updated);
+        saved.set(true);
+    };
+    let navigate = use_navigate();
+    let on_rerun = move |_| {
+        let run = stored.get_value();
+        choice.select_from_run(&run);
+        form.fill_for_rerun(&run);
+        navigate("/", Default::default());
+    };
+    let status = run.state.label();
+    let failure = match &run.state {
+        RunState::Failed { reason } => Some(reason.clone()),
+        RunState::Interrupted => Some(
+            "The tab was closed or reloaded while this run trained; its epochs so far are kept."
+                .to_owned(),
+        ),
+        _ => None,
+    };
+    view! {
+        <p class="breadcrumb"><a href="/runs">"Runs"</a> " / " {run.name.clone()}</p>
+        <div class="run-header">
+            <h1>{run.name.clone()} " " <span class=format!("status-pill {status}")>{status}</span></h1>
+            <p class="run-facts">
+                {format!("{} on {} · {} epochs · {} · started {}",
+                    run.spec.model.label(), run.dataset.name, run.epochs_done,
+                    format_duration(run.duration_ms), format_time(run.started_ms))}
+            </p>
+            {failure.map(|text| view! { <p class="run-failure">{text}</p> })}
+            <div class="run-labels">
+                <div class="field">
+                    <label for="field-run-name">"Name"</label>
+                    <input type="text" id="field-run-name" name="run-name" prop:value=move || name.get()
+                        on:input=move |ev| { saved.set(false); name.set(event_target_value(&ev)) } />
+                </div>
+                <div class="field">
+                    <label for="field-run-tags">"Tags"</label>
+                    <input type="text" id="field-run-tags" name="run-tags" prop:value=move || tags.get()
+                        on:input=move |ev| { saved.set(false); tags.set(event_target_value(&ev)) } />
+                </div>
+                <div class="field wide">
+                    <label for="field-run-note">"Note"</label>
+                    <textarea id="field-run-note" name="run-note" rows="2" prop:value=move || note.get()
+                        on:input=move |ev| { saved.set(false); note.set(event_target_value(&ev)) }></textarea>
+                </div>
+                <div class="actions">
+                    <button type="button" class="save-labels" on:click=on_save>"Save"</button>
+                    <button type="button" class="primary rerun" on:click=on_rerun>"Re-run"</button>
+                    <Show when=move || saved.get()><span class="saved" role="status">"Saved"</span></Show>
+                </div>
+            </div>
+        </div>
+    }
+}
+
+#[component]
+fn ParamsTable(run: RunRecord) -> impl IntoView {
+    let rows = run
+        .params()
+        .into_iter()
+        .map(|(name, value)| view! { <tr><th scope="row">{name}</th><td>{format_param(&value)}</td></tr> })
+        .collect_view();
+    view! {
+        <div class="params">
+            <h2>"Params"</h2>
+            <table class="kv params-table"><tbody>{rows}</tbody></table>
+        </div>
+    }
+}
+
+#[component]
+fn MetricsTable(run: RunRecord) -> impl IntoView {
+    let rows = METRIC_NAMES
+        .iter()
+        .filter_map(|name| {
+            let value = run.metrics.get(*name)?;
+            Some(view! { <tr><th scope="row">{*name}</th><td>{format_metric(*value)}</td></tr> })
+        })
+        .collect_view();
+    view! {
+        <div class="metrics">
+            <h2>"Metrics"</h2>
+            <table class="kv metrics-table"><tbody>{rows}</tbody></table>
+        </div>
+    }
+}
+
+#[component]
+fn EvaluationView(evaluation: Evaluation, class_names: Vec<String>) -> impl IntoView {
+    let Some(report) = evaluation.test.clone() else {
+        return view! { <p class="empty">"This run kept no test split, so it has no test evaluation."</p> }
+            .into_any();
+    };
+    let body = match &report {
+        Report::Classification(classes) => {
+            let per_class = classes
+                .per_class
+                .iter()
+                .enumerate()
+                .map(|(index, scores)| {
+                    let name = class_names
+                        .get(index)
+                        .cloned()
+                        .unwrap_or_else(|| index.to_string());
+                    view! {
+                        <tr>
+                            <th scope="row">{name}</th>
+                            <td>{format!("{:.3}", scores.precision)}</td>
+                            <td>{format!("{:.3}", scores.recall)}</td>
+                            <td>{format!("{:.3}", scores.f1)}</td>
+                            <td>{scores.support}</td>
+                        </tr>
+                    }
+                })
+                .collect_view();
+            view! {
+                <div class="evaluation-grid">
+                    <figure>
+                        <figcaption>"Confusion matrix"</figcaption>
+                        <ConfusionMatrix confusion=classes.confusion.clone() class_names=class_names.clone() />
+                    </figure>
+                    <figure>
+                        <figcaption>"ROC curve"</figcaption>
+                        <RocChart curves=classes.roc_curves.clone() class_names=class_names.clone() />
+                    </figure>
+                </div>
+                <table class="per-class">
+                    <thead><tr><th>"Class"</th><th>"Precision"</th><th>"Recall"</th><th>"F1"</th><th>"Support"</th></tr></thead>
+                    <tbody>{per_class}</tbody>
+                </table>
+            }
+            .into_any()
+        }
+        Report::Regression(values) => {
+            let points: Vec<ScatterPoint> = values
+                .points
+                .iter()
+                .map(|&(actual, predicted)| ScatterPoint {
+                    x: f64::from(actual),
+                    y: f64::from(predicted),
+                    class: 0,
+                })
+                .collect();
+            let residuals: Vec<ScatterPoint> = values
+                .points
+                .iter()
+                .map(|&(actual, predicted)| ScatterPoint {
+                    x: f64::from(predicted),
+                    y: f64::from(actual - predicted),
+                    class: 0,
+                })
+                .collect();
+            view! {
+                <div class="evaluation-grid">
+                    <figure class="predicted-actual">
+                        <figcaption>"Predicted against actual (on the line = perfect)"</figcaption>
+                        <ScatterPlot points=Signal::derive(move || points.clone())
+                            x_label="actual".to_string() y_label="predicted".to_string() diagonal=true />
+                    </figure>
+                    <figure class="residuals">
+                        <figcaption>"Residuals (actual − predicted) against predicted"</figcaption>
+                        <ScatterPlot points=Signal::derive(move || residuals.clone())
+                            x_label="predicted".to_string() y_label="residual".to_string() />
+                    </figure>
+                </div>
+            }
+            .into_any()
+        }
+    };
+    view! {
+        <h2>"Test-set evaluation"</h2>
+        <p class="status finished">
+            "Kept epoch " {evaluation.best_epoch} ". Test " {report.headline_name()} ": "
+            <strong class="final-accuracy">{headline(&report)}</strong>
+        </p>
+        <p class="report-summary">{report_summary(&report)}</p>
+        {body}
+    }
+    .into_any()
+}
+
+#[component]
+fn Recipe(run: RunRecord) -> impl IntoView {
+    let spec = serde_json::to_string_pretty(&run.spec).unwrap_or_default();
+    view! {
+        <h2>"Recipe"</h2>
+        <p class="recipe-facts">
+            "Dataset id " <code class="dataset-id">{run.dataset.id.clone()}</code>
+            " · seed " {run.spec.seed} " · Kindling " {run.app_version.clone()}
+        </p>
+        <details>
+            <summary>"Full training spec"</summary>
+            <pre class="recipe">{spec}</pre>
+        </details>
+    }
+}

@@ -1,0 +1,75 @@
+//! Files in and out of the tab: reading what a person picks or drops, and offering bytes as a
+//! download. Nothing is uploaded anywhere.
+
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{Blob, BlobPropertyBag, Event, File, HtmlAnchorElement, HtmlInputElement, Url};
+
+/// A file the person chose, read whole.
+pub struct PickedFile {
+    pub name: String,
+    pub size_bytes: f64,
+    pub file: File,
+}
+
+impl PickedFile {
+    /// The file's bytes, or why the browser could not read them.
+    pub async fn bytes(&self) -> Result<Vec<u8>, String> {
+        let buffer = JsFuture::from(self.file.array_buffer())
+            .await
+            .map_err(|_| format!("{} could not be read", self.name))?;
+        Ok(js_sys::Uint8Array::new(&buffer).to_vec())
+    }
+}
+
+fn picked(file: File) -> PickedFile {
+    PickedFile {
+        name: file.name(),
+        size_bytes: file.size(),
+        file,
+    }
+}
+
+/// The first file of an `<input type="file">` change event.
+pub fn from_input_event(event: &Event) -> Option<PickedFile> {
+    let input: HtmlInputElement = event.target()?.dyn_into().ok()?;
+    let file = input.files()?.get(0)?;
+    // Picking the same file again should fire `change` again.
+    input.set_value("");
+    Some(picked(file))
+}
+
+/// The first file of a drop.
+pub fn from_drop_event(event: &web_sys::DragEvent) -> Option<PickedFile> {
+    let file = event.data_transfer()?.files()?.get(0)?;
+    Some(picked(file))
+}
+
+/// Offers `text` as a file download named `file_name`.
+pub fn download_text(file_name: &str, text: &str, mime_type: &str) -> Result<(), String> {
+    let parts = js_sys::Array::of1(&wasm_bindgen::JsValue::from_str(text));
+    let options = BlobPropertyBag::new();
+    options.set_type(mime_type);
+    let failed = |_| "the browser refused to create the download".to_owned();
+    let blob = Blob::new_with_str_sequence_and_options(&parts, &options).map_err(failed)?;
+    let url = Url::create_object_url_with_blob(&blob).map_err(failed)?;
+    let document = web_sys::window()
+        .and_then(|window| window.document())
+        .ok_or("there is no page to download from")?;
+    let anchor: HtmlAnchorElement = document
+        .create_element("a")
+        .map_err(failed)?
+        .unchecked_into();
+    anchor.set_href(&url);
+    anchor.set_download(file_name);
+    anchor.click();
+    // Revoked a little later: some browsers read the blob after the click returns.
+    let revoke = wasm_bindgen::closure::Closure::once_into_js(move || {
+        let _ = Url::revoke_object_url(&url);
+    });
+    if let Some(window) = web_sys::window() {
+        let _ = window
+            .set_timeout_with_callback_and_timeout_and_arguments_0(revoke.unchecked_ref(), 10_000);
+    }
+    Ok(())
+}

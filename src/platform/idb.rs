@@ -1,0 +1,450 @@
+//! The IndexedDB [`RunStore`]: runs, their epochs and evaluations, and imported datasets, kept
+//! in this browser profile.
+//!
+//! Values are stored as JSON strings of core's types, so the schema below is only the object
+//! stores and keys; a field added to a type is read from old records through serde defaults,
+//! and a change of stores is a new step in [`upgrade`]. Each method issues all its requests in
+//! one transaction and awaits nothing else until that transaction ends, because IndexedDB
+//! commits a transaction as soon as it has no pending request.
+
+use std::collections::HashSet;
+
+use js_sys::{Array, Promise};
+use kindling_core::evaluation::Evaluation;
+use kindling_core::metrics::EpochMetrics;
+use kindling_core::tracking::store::{RunStore, StoreError};
+use kindling_core::tracking::{DatasetEntry, RunBundle, RunRecord, StoredDataset};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{
+    DomException, IdbDatabase, IdbKeyRange, IdbObjectStore, IdbOpenDbRequest, IdbRequest,
+    IdbTransaction, IdbTransactionMode, IdbVersionChangeEvent,
+};
+
+/// The workbench's database; tests open others by name.
+pub const DATABASE_NAME: &str = "kindling";
+/// Bump with a new step in [`upgrade`].
+const SCHEMA_VERSION: u32 = 1;
+
+const RUNS: &str = "runs";
+/// Keyed `[run_id, epoch]`, so one key range reads or deletes a run's history in order.
+const EPOCHS: &str = "epochs";
+const EVALUATIONS: &str = "evaluations";
+/// Entries are kept apart from the rows so listing datasets does not read them all.
+const DATASET_ENTRIES: &str = "dataset_entries";
+const DATASETS: &str = "datasets";
+
+pub struct IdbStore {
+    database: IdbDatabase,
+}
+
+impl IdbStore {
+    /// Opens (creating or upgrading) the named database.
+    pub async fn open(name: &str) -> Result<Self, StoreError> {
+        let factory = web_sys::window()
+            .and_then(|window| window.indexed_db().ok().flatten())
+            .ok_or_else(|| StoreError::Unavailable("IndexedDB is not available".into()))?;
+        let request = factory
+            .open_with_u32(name, SCHEMA_VERSION)
+            .map_err(|error| StoreError::Unavailable(describe(&error)))?;
+        let on_upgrade = Closure::<dyn FnMut(IdbVersionChangeEvent)>::new({
+            let request = request.clone();
+            move |event: IdbVersionChangeEvent| {
+                if let Ok(result) = request.result() {
+                    upgrade(&result.unchecked_into(), event.old_version() as u32);
+                }
+            }
+        });
+        request.set_onupgradeneeded(Some(on_upgrade.as_ref().unchecked_ref()));
+        let opened = Promise::new(&mut |resolve, reject| {
+            request.set_onsuccess(Some(&resolve));
+            request.set_onerror(Some(&reject));
+            let blocked = Closure::once_into_js(move || {
+                let _ = reject.call1(&JsValue::NULL, &JsValue::from_str("blocked"));
+            });
+            request.set_onblocked(Some(blocked.unchecked_ref()));
+        });
+        let outcome = JsFuture::from(opened).await;
+        request.set_onupgradeneeded(None);
+        drop(on_upgrade);
+        match outcome {
+            Ok(_) => {}
+            Err(reason) if reason.as_string().as_deref() == Some("blocked") => {
+                return Err(StoreError::Blocked);
+            }
+            Err(_) => return Err(request_error(&request)),
+        }
+        let database: IdbDatabase = request
+            .result()
+            .map_err(|error| StoreError::Unavailable(describe(&error)))?
+            .unchecked_into();
+        // Another tab upgrading the schema asks this one to let go; holding on would block it.
+        let on_version_change = Closure::<dyn FnMut()>::new({
+            let database = database.clone();
+            move || database.close()
+        });
+        database.set_onversionchange(Some(on_version_change.as_ref().unchecked_ref()));
+        on_version_change.forget();
+        Ok(Self { database })
+    }
+
+    /// Deletes a whole database (tests clean up after themselves with it).
+    pub async fn delete(name: &str) -> Result<(), StoreError> {
+        let factory = web_sys::window()
+            .and_then(|window| window.indexed_db().ok().flatten())
+            .ok_or_else(|| StoreError::Unavailable("IndexedDB is not available".into()))?;
+        let request: IdbOpenDbRequest = factory
+            .delete_database(name)
+            .map_err(|error| StoreError::Other(describe(&error)))?;
+        wait_for_request(&request).await.map(|_| ())
+    }
+
+    pub fn close(&self) {
+        self.database.close();
+    }
+
+    fn transaction(
+        &self,
+        stores: &[&str],
+        mode: IdbTransactionMode,
+    ) -> Result<IdbTransaction, StoreError> {
+        let names = Array::new();
+        for store in stores {
+            names.push(&JsValue::from_str(store));
+        }
+        self.database
+            .transaction_with_str_sequence_and_mode(&names, mode)
+            .map_err(|error| dom_error(&error))
+    }
+
+    /// Reads every value of `store` within `range` (all when `None`), in key order.
+    async fn read_all<T: DeserializeOwned>(
+        &self,
+        store: &str,
+        range: Option<&IdbKeyRange>,
+    ) -> Result<Vec<T>, StoreError> {
+        let transaction = self.transaction(&[store], IdbTransactionMode::Readonly)?;
+        let object_store = object_store(&transaction, store)?;
+        let request = match range {
+            Some(range) => object_store.get_all_with_key(range),
+            None => object_store.get_all(),
+        }
+        .map_err(|error| dom_error(&error))?;
+        finish(&transaction).await?;
+        let values: Array = request
+            .result()
+            .map_err(|error| dom_error(&error))?
+            .unchecked_into();
+        values.iter().map(|value| parse(&value)).collect()
+    }
+
+    async fn read_one<T: DeserializeOwned>(
+        &self,
+        store: &str,
+        key: &JsValue,
+    ) -> Result<Option<T>, StoreError> {
+        let transaction = self.transaction(&[store], IdbTransactionMode::Readonly)?;
+        let request = object_store(&transaction, store)?
+            .get(key)
+            .map_err(|error| dom_error(&error))?;
+        finish(&transaction).await?;
+        let value = request.result().map_err(|error| dom_error(&error))?;
+        if value.is_undefined() {
+            return Ok(None);
+        }
+        parse(&value).map(Some)
+    }
+
+    async fn read_keys(&self, store: &str) -> Result<HashSet<String>, StoreError> {
+        let transaction = self.transaction(&[store], IdbTransactionMode::Readonly)?;
+        let request = object_store(&transaction, store)?
+            .get_all_keys()
+            .map_err(|error| dom_error(&error))?;
+        finish(&transaction).await?;
+        let keys: Array = request
+            .result()
+            .map_err(|error| dom_error(&error))?
+            .unchecked_into();
+        Ok(keys.iter().filter_map(|key| key.as_string()).collect())
+    }
+}
+
+/// Creates what each schema version adds, from the version the browser had.
+fn upgrade(database: &IdbDatabase, old_version: u32) {
+    if old_version < 1 {
+        for store in [RUNS, EPOCHS, EVALUATIONS, DATASET_ENTRIES, DATASETS] {
+            // Creating a store only fails for a name that exists, which version 0 has none of.
+            let _ = database.create_object_store(store);
+        }
+    }
+}
+
+fn object_store(transaction: &IdbTransaction, name: &str) -> Result<IdbObjectStore, StoreError> {
+    transaction
+        .object_store(name)
+        .map_err(|error| dom_error(&error))
+}
+
+/// Resolves when the transaction commits; an abort (quota, a constraint) becomes its error.
+async fn finish(transaction: &IdbTransaction) -> Result<(), StoreError> {
+    let done = Promise::new(&mut |resolve, reject| {
+        transaction.set_oncomplete(Some(&resolve));
+        transaction.set_onabort(Some(&reject));
+    });
+    let outcome = JsFuture::from(done).await;
+    transaction.set_oncomplete(None);
+    transaction.set_onabort(None);
+    match outcome {
+        Ok(_) => Ok(()),
+        Err(_) => Err(match transaction.error() {
+            Some(error) => exception_error(&error),
+            None => StoreError::Other("the browser cancelled the write".into()),
+        }),
+    }
+}
+
+async fn wait_for_request(request: &IdbRequest) -> Result<JsValue, StoreError> {
+    let done = Promise::new(&mut |resolve, reject| {
+        request.set_onsuccess(Some(&resolve));
+        request.set_onerror(Some(&reject));
+    });
+    match JsFuture::from(done).await {
+        Ok(_) => request.result().map_err(|error| dom_error(&error)),
+        Err(_) => Err(request_error(request)),
+    }
+}
+
+fn request_error(request: &IdbRequest) -> StoreError {
+    match request.error() {
+        Ok(Some(error)) => exception_error(&error),
+        _ => StoreError::Other("the browser refused the request".into()),
+    }
+}
+
+fn exception_error(error: &DomException) -> StoreError {
+    match error.name().as_str() {
+        "QuotaExceededError" => StoreError::QuotaExceeded,
+        "VersionError" => StoreError::Blocked,
+        "InvalidStateError" | "UnknownError" => StoreError::Unavailable(error.message()),
+        _ => StoreError::Other(error.message()),
+    }
+}
+
+fn dom_error(error: &JsValue) -> StoreError {
+    match error.dyn_ref::<DomException>() {
+        Some(exception) => exception_error(exception),
+        None => StoreError::Other(describe(error)),
+    }
+}
+
+fn describe(error: &JsValue) -> String {
+    error
+        .as_string()
+        .or_else(|| {
+            error
+                .dyn_ref::<js_sys::Error>()
+                .map(|e| String::from(e.message()))
+        })
+        .unwrap_or_else(|| format!("{error:?}"))
+}
+
+fn parse<T: DeserializeOwned>(value: &JsValue) -> Result<T, StoreError> {
+    let text = value
+        .as_string()
+        .ok_or_else(|| StoreError::Corrupt("a stored value is not text".into()))?;
+    serde_json::from_str(&text).map_err(|error| StoreError::Corrupt(error.to_string()))
+}
+
+fn json(value: &impl Serialize) -> JsValue {
+    JsValue::from_str(&serde_json::to_string(value).expect("stored types always serialise"))
+}
+
+fn epoch_key(run_id: &str, epoch: f64) -> JsValue {
+    Array::of2(&JsValue::from_str(run_id), &JsValue::from_f64(epoch)).into()
+}
+
+/// Every epoch key of one run.
+fn history_range(run_id: &str) -> Result<IdbKeyRange, StoreError> {
+    IdbKeyRange::bound(
+        &epoch_key(run_id, f64::NEG_INFINITY),
+        &epoch_key(run_id, f64::INFINITY),
+    )
+    .map_err(|error| dom_error(&error))
+}
+
+fn put(store: &IdbObjectStore, key: &JsValue, value: &JsValue) -> Result<(), StoreError> {
+    store
+        .put_with_key(value, key)
+        .map(|_| ())
+        .map_err(|error| dom_error(&error))
+}
+
+fn put_epochs(
+    store: &IdbObjectStore,
+    run_id: &str,
+    epochs: &[EpochMetrics],
+) -> Result<(), StoreError> {
+    for epoch in epochs {
+        put(store, &epoch_key(run_id, epoch.epoch as f64), &json(epoch))?;
+    }
+    Ok(())
+}
+
+impl RunStore for IdbStore {
+    async fn save_run(&self, run: &RunRecord) -> Result<(), StoreError> {
+        let value = json(run);
+        let transaction = self.transaction(&[RUNS], IdbTransactionMode::Readwrite)?;
+        put(
+            &object_store(&transaction, RUNS)?,
+            &JsValue::from_str(&run.id),
+            &value,
+        )?;
+        finish(&transaction).await
+    }
+
+    async fn append_epochs(
+        &self,
+        run: &RunRecord,
+        epochs: &[EpochMetrics],
+    ) -> Result<(), StoreError> {
+        let value = json(run);
+        let transaction = self.transaction(&[RUNS, EPOCHS], IdbTransactionMode::Readwrite)?;
+        put_epochs(&object_store(&transaction, EPOCHS)?, &run.id, epochs)?;
+        put(
+            &object_store(&transaction, RUNS)?,
+            &JsValue::from_str(&run.id),
+            &value,
+        )?;
+        finish(&transaction).await
+    }
+
+    async fn finish_run(
+        &self,
+        run: &RunRecord,
+        evaluation: Option<&Evaluation>,
+    ) -> Result<(), StoreError> {
+        let key = JsValue::from_str(&run.id);
+        let transaction = self.transaction(&[RUNS, EVALUATIONS], IdbTransactionMode::Readwrite)?;
+        put(&object_store(&transaction, RUNS)?, &key, &json(run))?;
+        if let Some(evaluation) = evaluation {
+            put(
+                &object_store(&transaction, EVALUATIONS)?,
+                &key,
+                &json(evaluation),
+            )?;
+        }
+        finish(&transaction).await
+    }
+
+    async fn runs(&self) -> Result<Vec<RunRecord>, StoreError> {
+        let mut runs: Vec<RunRecord> = self.read_all(RUNS, None).await?;
+        runs.sort_by(|a, b| a.started_ms.total_cmp(&b.started_ms));
+        Ok(runs)
+    }
+
+    async fn run(&self, id: &str) -> Result<Option<RunRecord>, StoreError> {
+        self.read_one(RUNS, &JsValue::from_str(id)).await
+    }
+
+    async fn history(&self, id: &str) -> Result<Vec<EpochMetrics>, StoreError> {
+        self.read_all(EPOCHS, Some(&history_range(id)?)).await
+    }
+
+    async fn evaluation(&self, id: &str) -> Result<Option<Evaluation>, StoreError> {
+        self.read_one(EVALUATIONS, &JsValue::from_str(id)).await
+    }
+
+    async fn delete_runs(&self, ids: &[String]) -> Result<(), StoreError> {
+        let transaction =
+            self.transaction(&[RUNS, EPOCHS, EVALUATIONS], IdbTransactionMode::Readwrite)?;
+        let (runs, epochs, evaluations) = (
+            object_store(&transaction, RUNS)?,
+            object_store(&transaction, EPOCHS)?,
+            object_store(&transaction, EVALUATIONS)?,
+        );
+        for id in ids {
+            let key = JsValue::from_str(id);
+            runs.delete(&key).map_err(|error| dom_error(&error))?;
+            evaluations
+                .delete(&key)
+                .map_err(|error| dom_error(&error))?;
+            epochs
+                .delete(&history_range(id)?.into())
+                .map_err(|error| dom_error(&error))?;
+        }
+        finish(&transaction).await
+    }
+
+    async fn add_bundles(
+        &self,
+        bundles: &[RunBundle],
+        datasets: &[StoredDataset],
+    ) -> Result<(), StoreError> {
+        let stored_runs = self.read_keys(RUNS).await?;
+        if let Some(clash) = bundles.iter().find(|b| stored_runs.contains(&b.run.id)) {
+            return Err(StoreError::DuplicateRun(clash.run.id.clone()));
+        }
+        let stored_datasets = self.read_keys(DATASET_ENTRIES).await?;
+        let new_datasets: Vec<&StoredDataset> = datasets
+            .iter()
+            .filter(|dataset| !stored_datasets.contains(&dataset.entry.id))
+            .collect();
+        let transaction = self.transaction(
+            &[RUNS, EPOCHS, EVALUATIONS, DATASET_ENTRIES, DATASETS],
+            IdbTransactionMode::Readwrite,
+        )?;
+        let runs = object_store(&transaction, RUNS)?;
+        let epochs = object_store(&transaction, EPOCHS)?;
+        let evaluations = object_store(&transaction, EVALUATIONS)?;
+        for bundle in bundles {
+            let key = JsValue::from_str(&bundle.run.id);
+            // `add`, not `put`: a run stored meanwhile aborts the whole transaction.
+            runs.add_with_key(&json(&bundle.run), &key)
+                .map_err(|error| dom_error(&error))?;
+            put_epochs(&epochs, &bundle.run.id, &bundle.history)?;
+            if let Some(evaluation) = &bundle.evaluation {
+                put(&evaluations, &key, &json(evaluation))?;
+            }
+        }
+        let (entries, rows) = (
+            object_store(&transaction, DATASET_ENTRIES)?,
+            object_store(&transaction, DATASETS)?,
+        );
+        for dataset in new_datasets {
+            let key = JsValue::from_str(&dataset.entry.id);
+            put(&entries, &key, &json(&dataset.entry))?;
+            put(&rows, &key, &json(dataset))?;
+        }
+        finish(&transaction).await
+    }
+
+    async fn save_dataset(&self, dataset: &StoredDataset) -> Result<(), StoreError> {
+        if self
+            .read_keys(DATASET_ENTRIES)
+            .await?
+            .contains(&dataset.entry.id)
+        {
+            return Ok(());
+        }
+        let key = JsValue::from_str(&dataset.entry.id);
+        let (entry, rows) = (json(&dataset.entry), json(dataset));
+        let transaction =
+            self.transaction(&[DATASET_ENTRIES, DATASETS], IdbTransactionMode::Readwrite)?;
+        put(&object_store(&transaction, DATASET_ENTRIES)?, &key, &entry)?;
+        put(&object_store(&transaction, DATASETS)?, &key, &rows)?;
+        finish(&transaction).await
+    }
+
+    async fn dataset(&self, id: &str) -> Result<Option<StoredDataset>, StoreError> {
+        self.read_one(DATASETS, &JsValue::from_str(id)).await
+    }
+
+    async fn dataset_entries(&self) -> Result<Vec<DatasetEntry>, StoreError> {
+        let mut entries: Vec<DatasetEntry> = self.read_all(DATASET_ENTRIES, None).await?;
+        entries.sort_by(|a, b| a.added_ms.total_cmp(&b.added_ms));
+        Ok(entries)
+    }
+}

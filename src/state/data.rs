@@ -1,0 +1,193 @@
+//! The data the next run trains on, shared by the Data page (which explains and previews it)
+//! and the Train page (which offers a quick switch). Fields are strings as typed; they become a
+//! [`DatasetSpec`] only when a run starts, so a half-typed number is never "corrected".
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+
+use kindling_core::data::Dataset;
+use kindling_core::data::bundled::BundledDataset;
+use kindling_core::data::synthetic::{SyntheticKind, SyntheticSpec};
+use kindling_core::spec::DatasetSpec;
+use kindling_core::tracking::RunRecord;
+use leptos::prelude::*;
+
+use crate::state::workbench::Workbench;
+
+/// The key of a stored (uploaded) dataset: this prefix and its content hash.
+const IMPORTED_PREFIX: &str = "imported:";
+
+/// Every generator, by the key the pages use.
+pub const SYNTHETIC_KEYS: [(&str, &str); 7] = [
+    ("spiral", "Spiral (2 classes)"),
+    ("circles", "Circles (2 classes)"),
+    ("xor", "XOR (2 classes)"),
+    ("moons", "Moons (2 classes)"),
+    ("blobs", "Gaussian blobs (2 to 10 classes)"),
+    ("sine", "Sine wave (regression)"),
+    ("plane", "Plane (regression)"),
+];
+
+/// What a choice key names.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Source {
+    Synthetic(&'static str),
+    Bundled(BundledDataset),
+    /// A stored upload, by content hash.
+    Imported(String),
+}
+
+impl Source {
+    pub fn from_key(key: &str) -> Self {
+        if let Some(id) = key.strip_prefix(IMPORTED_PREFIX) {
+            return Source::Imported(id.to_owned());
+        }
+        if let Some(bundled) = BundledDataset::ALL.into_iter().find(|b| b.key() == key) {
+            return Source::Bundled(bundled);
+        }
+        let synthetic = SYNTHETIC_KEYS
+            .iter()
+            .find(|(known, _)| *known == key)
+            .map_or("spiral", |(known, _)| known);
+        Source::Synthetic(synthetic)
+    }
+}
+
+pub fn imported_key(id: &str) -> String {
+    format!("{IMPORTED_PREFIX}{id}")
+}
+
+fn synthetic_key(kind: SyntheticKind) -> &'static str {
+    match kind {
+        SyntheticKind::Spiral => "spiral",
+        SyntheticKind::Circles => "circles",
+        SyntheticKind::Xor => "xor",
+        SyntheticKind::Moons => "moons",
+        SyntheticKind::Blobs { .. } => "blobs",
+        SyntheticKind::Sine => "sine",
+        SyntheticKind::Plane => "plane",
+    }
+}
+
+thread_local! {
+    /// Bundled datasets already fetched and parsed: a second run on one reads neither again.
+    static BUNDLED_LOADED: RefCell<HashMap<BundledDataset, Dataset>> = RefCell::default();
+}
+
+/// A bundled dataset, fetched from the served CSV files and parsed once per page load.
+pub async fn load_bundled(bundled: BundledDataset) -> Result<Dataset, String> {
+    if let Some(data) = BUNDLED_LOADED.with_borrow(|loaded| loaded.get(&bundled).cloned()) {
+        return Ok(data);
+    }
+    let bytes =
+        crate::platform::fetch::fetch_bytes(&format!("datasets/{}", bundled.file_name())).await?;
+    let data = bundled
+        .parse(&bytes)
+        .map_err(|error| format!("{}: {error}", bundled.file_name()))?;
+    BUNDLED_LOADED.with_borrow_mut(|loaded| loaded.insert(bundled, data.clone()));
+    Ok(data)
+}
+
+#[derive(Clone, Copy)]
+pub struct DataChoice {
+    pub key: RwSignal<String>,
+    pub blob_classes: RwSignal<String>,
+    pub sample_count: RwSignal<String>,
+    pub noise: RwSignal<String>,
+    pub seed: RwSignal<String>,
+}
+
+impl Default for DataChoice {
+    fn default() -> Self {
+        let spec = SyntheticSpec::default();
+        Self {
+            key: RwSignal::new(synthetic_key(spec.kind).to_owned()),
+            blob_classes: RwSignal::new("3".to_owned()),
+            sample_count: RwSignal::new(spec.sample_count.to_string()),
+            noise: RwSignal::new(spec.noise.to_string()),
+            seed: RwSignal::new(spec.seed.to_string()),
+        }
+    }
+}
+
+impl DataChoice {
+    pub fn source(&self) -> Source {
+        Source::from_key(&self.key.get())
+    }
+
+    /// The generator's settings as typed, or which field is wrong.
+    pub fn synthetic_spec(&self, key: &str) -> Result<SyntheticSpec, String> {
+        let kind = match key {
+            "circles" => SyntheticKind::Circles,
+            "xor" => SyntheticKind::Xor,
+            "moons" => SyntheticKind::Moons,
+            "sine" => SyntheticKind::Sine,
+            "plane" => SyntheticKind::Plane,
+            "blobs" => SyntheticKind::Blobs {
+                classes: parse_field("Classes", &self.blob_classes.get())?,
+            },
+            _ => SyntheticKind::Spiral,
+        };
+        let spec = SyntheticSpec {
+            kind,
+            sample_count: parse_field("Points", &self.sample_count.get())?,
+            noise: parse_field("Noise", &self.noise.get())?,
+            seed: parse_field("Data seed", &self.seed.get())?,
+        };
+        spec.validate().map_err(|error| error.to_string())?;
+        Ok(spec)
+    }
+
+    /// The chosen data and how a run records where it came from.
+    pub async fn load(&self, workbench: Workbench) -> Result<(DatasetSpec, Dataset), String> {
+        match self.source() {
+            Source::Synthetic(key) => {
+                let spec = self.synthetic_spec(key)?;
+                let data = spec.generate().map_err(|error| error.to_string())?;
+                Ok((DatasetSpec::Synthetic(spec), data))
+            }
+            Source::Bundled(bundled) => {
+                Ok((DatasetSpec::Bundled(bundled), load_bundled(bundled).await?))
+            }
+            Source::Imported(id) => {
+                let data = workbench
+                    .dataset(&id)
+                    .await
+                    .map_err(|error| error.to_string())?
+                    .ok_or("the uploaded dataset is no longer stored; upload it again")?;
+                Ok((
+                    DatasetSpec::Imported {
+                        name: data.name.clone(),
+                    },
+                    data,
+                ))
+            }
+        }
+    }
+
+    /// Chooses the data a stored run trained on, for "re-run".
+    pub fn select_from_run(&self, run: &RunRecord) {
+        match &run.spec.dataset {
+            DatasetSpec::Synthetic(spec) => {
+                self.key.set(synthetic_key(spec.kind).to_owned());
+                if let SyntheticKind::Blobs { classes } = spec.kind {
+                    self.blob_classes.set(classes.to_string());
+                }
+                self.sample_count.set(spec.sample_count.to_string());
+                self.noise.set(spec.noise.to_string());
+                self.seed.set(spec.seed.to_string());
+            }
+            DatasetSpec::Bundled(bundled) => self.key.set(bundled.key().to_owned()),
+            DatasetSpec::Imported { .. } => self.key.set(imported_key(&run.dataset.id)),
+        }
+    }
+}
+
+pub fn parse_field<T: std::str::FromStr>(name: &str, text: &str) -> Result<T, String> {
+    text.trim().parse().map_err(|_| {
+        format!(
+            "{name}: {:?} is not a number this field accepts",
+            text.trim()
+        )
+    })
+}

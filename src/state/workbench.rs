@@ -1,0 +1,295 @@
+//! The tracked workspace as app-wide state: every run summary, the imported datasets, and the
+//! store they live in. Pages read the signals; every change goes through here, so what is shown
+//! and what is stored cannot drift apart.
+
+use std::rc::Rc;
+
+use kindling_core::data::Dataset;
+use kindling_core::evaluation::Evaluation;
+use kindling_core::metrics::EpochMetrics;
+use kindling_core::protocol::FromWorker;
+use kindling_core::spec::TrainSpec;
+use kindling_core::tracking::store::{SharedStore, StoreError};
+use kindling_core::tracking::workspace::{ImportPlan, Workspace};
+use kindling_core::tracking::{DatasetEntry, RunBundle, RunRecord, StoredDataset};
+use leptos::prelude::*;
+
+/// Opening the store is asynchronous; pages say so rather than show an empty list.
+#[derive(Debug, Clone, PartialEq)]
+pub enum StoreStatus {
+    Opening,
+    Ready,
+    /// Runs still train, but nothing is kept; the reason is shown on every page.
+    Unavailable(String),
+}
+
+/// What a person gives a run besides its settings.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct RunLabels {
+    pub name: String,
+    pub tags: Vec<String>,
+    pub note: String,
+}
+
+/// The live run's summary is written to the list at most this often while it trains, so an
+/// open Runs page is not re-filtered on every slice.
+const LIST_REFRESH_MS: f64 = 1_000.0;
+
+#[derive(Clone, Copy)]
+pub struct Workbench {
+    store: StoredValue<Option<Rc<dyn SharedStore>>, LocalStorage>,
+    pub status: RwSignal<StoreStatus>,
+    /// Every run summary, oldest first.
+    pub runs: RwSignal<Vec<RunRecord>>,
+    pub datasets: RwSignal<Vec<DatasetEntry>>,
+    /// The latest storage failure, in words, until dismissed.
+    pub error: RwSignal<Option<String>>,
+    /// The record of the run the trainer is working on.
+    live: StoredValue<Option<RunRecord>>,
+    listed_ms: StoredValue<f64>,
+    now_ms: StoredValue<fn() -> f64>,
+}
+
+impl Workbench {
+    pub fn new(now_ms: fn() -> f64) -> Self {
+        Self {
+            store: StoredValue::new_local(None),
+            status: RwSignal::new(StoreStatus::Opening),
+            runs: RwSignal::new(Vec::new()),
+            datasets: RwSignal::new(Vec::new()),
+            error: RwSignal::new(None),
+            live: StoredValue::new(None),
+            listed_ms: StoredValue::new(0.0),
+            now_ms: StoredValue::new(now_ms),
+        }
+    }
+
+    /// Adopts an opened store: runs a previous page left `running` become interrupted, then
+    /// everything is listed.
+    pub async fn attach(&self, store: Result<Rc<dyn SharedStore>, StoreError>) {
+        let store = match store {
+            Ok(store) => store,
+            Err(error) => {
+                self.status.set(StoreStatus::Unavailable(error.to_string()));
+                return;
+            }
+        };
+        let live = self
+            .live
+            .with_value(|live| live.as_ref().map(|r| r.id.clone()));
+        let loaded = async {
+            store.interrupt_orphaned_runs(live.as_deref()).await?;
+            Ok::<_, StoreError>((store.runs().await?, store.dataset_entries().await?))
+        }
+        .await;
+        match loaded {
+            Ok((mut runs, datasets)) => {
+                // A run started before the store opened is stored now, from its summary.
+                if let Some(live) = self.live.get_value() {
+                    if let Err(error) = store.save_run(&live).await {
+                        self.error.set(Some(error.to_string()));
+                    }
+                    runs.retain(|run| run.id != live.id);
+                    runs.push(live);
+                }
+                self.runs.set(runs);
+                self.datasets.set(datasets);
+                self.store.set_value(Some(store));
+                self.status.set(StoreStatus::Ready);
+            }
+            Err(error) => self.status.set(StoreStatus::Unavailable(error.to_string())),
+        }
+    }
+
+    fn store(&self) -> Option<Rc<dyn SharedStore>> {
+        self.store.get_value()
+    }
+
+    fn now_ms(&self) -> f64 {
+        (self.now_ms.get_value())()
+    }
+
+    /// Runs `write` against the store, if there is one, reporting a failure in words.
+    fn write<F>(&self, write: impl FnOnce(Rc<dyn SharedStore>) -> F + 'static)
+    where
+        F: Future<Output = Result<(), StoreError>> + 'static,
+    {
+        let Some(store) = self.store() else { return };
+        let error = self.error;
+        leptos::task::spawn_local(async move {
+            if let Err(failure) = write(store).await {
+                error.set(Some(failure.to_string()));
+            }
+        });
+    }
+
+    fn show_in_list(&self, run: &RunRecord) {
+        self.listed_ms.set_value(self.now_ms());
+        self.runs.update(
+            |runs| match runs.iter_mut().rev().find(|listed| listed.id == run.id) {
+                Some(listed) => *listed = run.clone(),
+                None => runs.push(run.clone()),
+            },
+        );
+    }
+
+    /// Records a new run the trainer is about to start.
+    pub fn run_started(&self, id: String, labels: RunLabels, spec: TrainSpec, data: &Dataset) {
+        let mut run = RunRecord::new(id, labels.name, spec, data, self.now_ms());
+        run.tags = labels.tags.into_iter().collect();
+        run.note = labels.note;
+        self.show_in_list(&run);
+        self.live.set_value(Some(run.clone()));
+        self.write(move |store| async move { store.save_run(&run).await });
+    }
+
+    /// Folds a trainer message into the live run's record and stores what changed.
+    pub fn track(&self, message: &FromWorker) {
+        let Some(mut run) = self.live.get_value() else {
+            return;
+        };
+        let now_ms = self.now_ms();
+        match message {
+            FromWorker::Progress { run_id, epochs, .. } if *run_id == run.id => {
+                if epochs.is_empty() {
+                    return;
+                }
+                run.record_epochs(epochs);
+                self.live.set_value(Some(run.clone()));
+                if now_ms - self.listed_ms.get_value() >= LIST_REFRESH_MS {
+                    self.show_in_list(&run);
+                }
+                let epochs: Vec<EpochMetrics> = epochs.clone();
+                self.write(move |store| async move { store.append_epochs(&run, &epochs).await });
+            }
+            FromWorker::Finished {
+                run_id,
+                outcome,
+                evaluation,
+            } if *run_id == run.id => {
+                run.finish(*outcome, evaluation, now_ms);
+                self.finish_live(run, Some((**evaluation).clone()));
+            }
+            FromWorker::Failed { run_id, reason } if *run_id == run.id => {
+                run.fail(reason.clone(), now_ms);
+                self.finish_live(run, None);
+            }
+            FromWorker::Crashed { message } => {
+                run.fail(format!("the trainer crashed: {message}"), now_ms);
+                self.finish_live(run, None);
+            }
+            _ => {}
+        }
+    }
+
+    /// The trainer could not be reached: the live run ends as failed.
+    pub fn trainer_lost(&self, reason: &str) {
+        if let Some(mut run) = self.live.get_value() {
+            run.fail(reason.to_owned(), self.now_ms());
+            self.finish_live(run, None);
+        }
+    }
+
+    fn finish_live(&self, run: RunRecord, evaluation: Option<Evaluation>) {
+        self.live.set_value(None);
+        self.show_in_list(&run);
+        self.write(move |store| async move { store.finish_run(&run, evaluation.as_ref()).await });
+    }
+
+    /// Saves a changed name, tags or note.
+    pub fn update_run(&self, run: RunRecord) {
+        if self
+            .live
+            .with_value(|live| live.as_ref().is_some_and(|l| l.id == run.id))
+        {
+            self.live.update_value(|live| {
+                if let Some(live) = live {
+                    live.name = run.name.clone();
+                    live.tags = run.tags.clone();
+                    live.note = run.note.clone();
+                }
+            });
+        }
+        self.show_in_list(&run);
+        self.write(move |store| async move { store.save_run(&run).await });
+    }
+
+    pub fn is_live(&self, id: &str) -> bool {
+        self.live
+            .with_value(|live| live.as_ref().is_some_and(|run| run.id == id))
+    }
+
+    /// Deletes runs (never the live one) and returns what was removed, for undo.
+    pub async fn delete_runs(&self, ids: Vec<String>) -> Result<Vec<RunBundle>, StoreError> {
+        let ids: Vec<String> = ids.into_iter().filter(|id| !self.is_live(id)).collect();
+        let store = self.require_store()?;
+        let removed = store.bundles(&ids).await?;
+        store.delete_runs(&ids).await?;
+        self.runs
+            .update(|runs| runs.retain(|run| !ids.contains(&run.id)));
+        Ok(removed)
+    }
+
+    /// Puts deleted runs back exactly as they were.
+    pub async fn restore_runs(&self, bundles: Vec<RunBundle>) -> Result<(), StoreError> {
+        let store = self.require_store()?;
+        store.add_bundles(&bundles).await?;
+        self.reload().await
+    }
+
+    pub async fn history(&self, id: &str) -> Result<Vec<EpochMetrics>, StoreError> {
+        self.require_store()?.history(id).await
+    }
+
+    pub async fn evaluation(&self, id: &str) -> Result<Option<Evaluation>, StoreError> {
+        self.require_store()?.evaluation(id).await
+    }
+
+    /// Keeps an imported dataset so runs on it can be re-run after a reload.
+    pub async fn save_dataset(&self, dataset: Dataset) -> Result<DatasetEntry, StoreError> {
+        let stored = StoredDataset::new(dataset, self.now_ms());
+        let entry = stored.entry.clone();
+        self.require_store()?.save_dataset(&stored).await?;
+        self.datasets.update(|entries| {
+            if !entries.iter().any(|known| known.id == entry.id) {
+                entries.push(entry.clone());
+            }
+        });
+        Ok(entry)
+    }
+
+    pub async fn dataset(&self, id: &str) -> Result<Option<Dataset>, StoreError> {
+        Ok(self
+            .require_store()?
+            .dataset(id)
+            .await?
+            .map(|stored| stored.dataset))
+    }
+
+    pub async fn export_workspace(&self) -> Result<Workspace, StoreError> {
+        self.require_store()?.export_workspace(self.now_ms()).await
+    }
+
+    pub async fn import_workspace(&self, workspace: Workspace) -> Result<ImportPlan, StoreError> {
+        let plan = self.require_store()?.import_workspace(workspace).await?;
+        self.reload().await?;
+        Ok(plan)
+    }
+
+    async fn reload(&self) -> Result<(), StoreError> {
+        let store = self.require_store()?;
+        let runs = store.runs().await?;
+        let datasets = store.dataset_entries().await?;
+        self.runs.set(runs);
+        self.datasets.set(datasets);
+        Ok(())
+    }
+
+    fn require_store(&self) -> Result<Rc<dyn SharedStore>, StoreError> {
+        self.store()
+            .ok_or_else(|| match self.status.get_untracked() {
+                StoreStatus::Unavailable(reason) => StoreError::Unavailable(reason),
+                _ => StoreError::Unavailable("the saved runs are still loading".into()),
+            })
+    }
+}

@@ -1,0 +1,254 @@
+// The workbench: data upload, tracked runs kept in IndexedDB, the Runs table and its query
+// language, run detail, compare, delete with undo, and workspace export/import.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { RunsPage, TrainPage, startApp, trainRun } from './kindling.mjs';
+
+let app;
+before(async () => {
+  app = await startApp();
+});
+after(async () => {
+  await app?.close();
+});
+
+/** A small CSV with a category feature, a gap, an id column and a text target. */
+function fruitCsv() {
+  const lines = ['id,weight_g,colour,length_cm,fruit'];
+  for (let i = 0; i < 120; i += 1) {
+    const apple = i % 2 === 0;
+    const weight = apple ? 150 + (i % 7) * 4 : 120 + (i % 5) * 3;
+    const length = apple ? 7 + (i % 3) * 0.2 : 18 + (i % 4) * 0.5;
+    const colour = apple ? (i % 3 === 0 ? 'green' : 'red') : 'yellow';
+    lines.push(`${i + 1},${i === 5 ? '' : weight},${colour},${length},${apple ? 'apple' : 'banana'}`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+test('a CSV is uploaded, explained, stored and trained on; a broken one is refused in words', async (t) => {
+  const page = await app.newPage();
+  await page.goto(new URL('/data', app.url).href);
+  await page.getByRole('heading', { name: 'Data', exact: true }).waitFor();
+  const picker = page.locator('input[name="csv-file"]');
+
+  await picker.setInputFiles({ name: 'broken.csv', mimeType: 'text/csv', buffer: Buffer.from('a,b\n1,2\n3\n') });
+  assert.match(await page.locator('.upload-error').textContent(), /^broken\.csv: .*line 3/);
+  assert.equal(await page.locator('.import-options').count(), 0, 'nothing to import');
+
+  await picker.setInputFiles({ name: 'fruit.csv', mimeType: 'text/csv', buffer: Buffer.from(fruitCsv()) });
+  await page.locator('.import-options').waitFor();
+  assert.equal(await page.locator('.upload-error').count(), 0, 'the old error is gone');
+  const kinds = await page.locator('.column-profile tbody tr').evaluateAll((rows) =>
+    rows.map((row) => [row.querySelector('th').textContent, row.querySelector('td').textContent]));
+  assert.deepEqual(kinds, [
+    ['id', 'identifier (not used)'], ['weight_g', 'number'], ['colour', 'category'],
+    ['length_cm', 'number'], ['fruit', 'category'],
+  ]);
+  assert.equal(await page.getByLabel('Target column').inputValue(), 'fruit');
+  assert.match(await page.getByLabel('Task').locator('option[value="auto"]').textContent(), /classification/);
+  await page.getByRole('button', { name: 'Import', exact: true }).click();
+  const done = await page.locator('.upload-done').textContent();
+  assert.match(done, /^Imported fruit \(119 rows\)\. 1 row with a missing value was left out\. Not used as features: id\./);
+  await page.getByText('119 rows · 5 features · classification into 2 classes').waitFor();
+  const versionId = await page.locator('.dataset-summary .dataset-id').textContent();
+  assert.match(versionId, /^[0-9a-f]{64}$/);
+
+  await page.getByRole('link', { name: 'Train on this data' }).click();
+  const train = new TrainPage(page, app.url);
+  assert.match(await train.field('Dataset').inputValue(), /^imported:/);
+  await train.set('Epochs', 40);
+  await train.set('Run name', 'fruit-first');
+  await train.button('Train').click();
+  const accuracy = await train.finalAccuracy();
+  t.diagnostic(`fruit test accuracy ${accuracy}`);
+  assert.ok(accuracy >= 0.9, `fruit ${accuracy}`);
+
+  // After a reload the upload is still there, and its run records which rows it used.
+  await page.reload();
+  const runs = await new RunsPage(page, app.url).open();
+  assert.match(await runs.row('fruit-first').textContent(), /finished.*fruit/);
+  await runs.row('fruit-first').getByRole('link').click();
+  assert.equal(await page.locator('.recipe-facts .dataset-id').textContent(), versionId);
+  await page.getByRole('button', { name: 'Re-run' }).click();
+  await page.getByRole('heading', { name: 'Train a model' }).waitFor();
+  assert.match(await train.field('Dataset').inputValue(), /^imported:/);
+  assert.equal(await train.field('Epochs').inputValue(), '40');
+  assert.match(await train.field('Note').inputValue(), /^Re-run of fruit-first/);
+  assert.deepEqual(page.errors, []);
+});
+
+test('a run cut off by a reload is kept as interrupted, with its epochs', async () => {
+  const page = await app.newPage();
+  const train = await new TrainPage(page, app.url).open();
+  await train.set('Epochs', 20000);
+  await train.set('Run name', 'cut-off');
+  await train.button('Train').click();
+  await page.waitForFunction(() => {
+    const match = document.querySelector('.progress-label')?.textContent.match(/Epoch (\d+)/);
+    return match && Number(match[1]) >= 5;
+  });
+  const shown = await train.epochsDone();
+  await page.reload();
+  const runs = await new RunsPage(page, app.url).open();
+  const row = runs.row('cut-off');
+  assert.match(await row.locator('.status-pill').textContent(), /^interrupted$/);
+  const epochsKept = Number(await row.locator('td.number').nth(1).textContent());
+  assert.ok(epochsKept >= shown - 1 && epochsKept > 0, `kept ${epochsKept} of ${shown} shown`);
+  await row.getByRole('link').click();
+  await page.getByText('The tab was closed or reloaded while this run trained').waitFor();
+  const points = await page.locator('.metric-chart polyline.series-loss').first().getAttribute('points');
+  assert.ok(points.trim().split(' ').length >= Math.min(epochsKept, 5), 'the history chart has the kept epochs');
+  assert.deepEqual(page.errors, []);
+});
+
+test('runs are compared, filtered, edited, deleted with undo, exported and imported elsewhere', async (t) => {
+  const page = await app.newPage();
+  await trainRun(page, app.url, { 'Run name': 'slow-lr', 'Learning rate': 0.002, Epochs: 15, Tags: 'baseline' });
+  await trainRun(page, app.url, { 'Run name': 'fast-lr', 'Learning rate': 0.05, Epochs: 15 });
+  await trainRun(page, app.url, { 'Run name': 'wide', 'Hidden layers': '128', Epochs: 15 });
+
+  // The query language.
+  const runs = await new RunsPage(page, app.url).open();
+  assert.equal(await runs.count(), '3 runs');
+  await runs.filter('params.lr = 0.05', '1 of 3 runs match');
+  assert.deepEqual(await runs.names(), ['fast-lr']);
+  await runs.filter('tags.baseline and metrics.test_acc > 0.1', '1 of 3 runs match');
+  assert.deepEqual(await runs.names(), ['slow-lr']);
+  await runs.filter('params.lr < 0.01 or params.hidden_layers = 128', '2 of 3 runs match');
+  assert.deepEqual((await runs.names()).sort(), ['slow-lr', 'wide']);
+  await runs.filter('metrics.test_acc >');
+  assert.match(await page.locator('.filter-error').textContent(), /expected a value after ">" \(at character \d+\)/);
+  await runs.filter('', '3 runs');
+  // Sorting by name, then reversed.
+  await page.locator('button.sort[data-column="Name"]').click();
+  assert.deepEqual(await runs.names(), ['fast-lr', 'slow-lr', 'wide']);
+  await page.locator('button.sort[data-column="Name"]').click();
+  assert.deepEqual(await runs.names(), ['wide', 'slow-lr', 'fast-lr']);
+
+  // Compare two runs.
+  await runs.row('slow-lr').getByRole('checkbox').check();
+  await runs.row('fast-lr').getByRole('checkbox').check();
+  await page.getByRole('button', { name: 'Compare' }).click();
+  await page.getByRole('heading', { name: 'Compare runs' }).waitFor();
+  const differing = await page.locator('.compare-table tbody th').allTextContents();
+  assert.ok(differing.includes('params.lr'), differing.join());
+  assert.ok(!differing.includes('params.batch_size'), 'shared params are hidden');
+  await page.getByLabel('Only differences').uncheck();
+  assert.ok((await page.locator('.compare-table tbody th').allTextContents()).includes('params.batch_size'));
+  await page.locator('figure[data-metric="train_loss"] polyline').nth(1).waitFor();
+  assert.equal(await page.locator('figure[data-metric="train_loss"] polyline').count(), 2, 'one curve per run');
+  assert.equal(await page.locator('.parallel-coordinates').count(), 1);
+
+  // Edit a run's tags and note; they survive a reload.
+  await runs.open();
+  await runs.row('wide').getByRole('link').click();
+  await page.getByLabel('Tags').fill('wide, keep');
+  await page.getByLabel('Note').fill('one layer of 128');
+  await page.getByRole('button', { name: 'Save', exact: true }).click();
+  await page.reload();
+  await page.getByLabel('Tags').waitFor();
+  assert.equal(await page.getByLabel('Tags').inputValue(), 'keep, wide');
+  assert.equal(await page.getByLabel('Note').inputValue(), 'one layer of 128');
+  assert.equal(await page.locator('.confusion-matrix').count(), 1);
+  assert.equal(await page.locator('table.per-class tbody tr').count(), 2);
+
+  // Delete, undo, delete again.
+  await runs.open();
+  await runs.row('fast-lr').getByRole('checkbox').check();
+  await page.getByRole('button', { name: 'Delete (1)' }).click();
+  await page.getByText('Deleted 1 run.').waitFor();
+  assert.equal(await runs.count(), '2 runs');
+  await page.getByRole('button', { name: 'Undo' }).click();
+  await page.getByText('Restored 1 run.').waitFor();
+  assert.equal(await runs.count(), '3 runs');
+  await runs.row('fast-lr').getByRole('checkbox').check();
+  await page.getByRole('button', { name: 'Delete (1)' }).click();
+  await page.locator('.run-count', { hasText: /^2 runs$/ }).waitFor();
+  await page.reload();
+  await runs.open();
+  assert.deepEqual((await runs.names()).sort(), ['slow-lr', 'wide']);
+
+  // Export, then import into a fresh profile twice: the second import adds nothing.
+  const [download] = await Promise.all([
+    page.waitForEvent('download'),
+    page.getByRole('button', { name: 'Export workspace' }).click(),
+  ]);
+  const file = readFileSync(await download.path());
+  const workspace = JSON.parse(file.toString('utf8'));
+  assert.equal(workspace.format, 'kindling-workspace/1');
+  assert.equal(workspace.runs.length, 2);
+  t.diagnostic(`workspace with 2 runs: ${file.length} bytes`);
+
+  const other = await app.newPage();
+  const fresh = await new RunsPage(other, app.url).open();
+  assert.equal(await fresh.count(), '0 runs');
+  const importer = other.locator('input[name="import-workspace"]');
+  await importer.setInputFiles({ name: 'student.kindling.json', mimeType: 'application/json', buffer: file });
+  await other.getByText('Imported 2 runs and 0 datasets.').waitFor();
+  assert.deepEqual((await fresh.names()).sort(), ['slow-lr', 'wide']);
+  await importer.setInputFiles({ name: 'student.kindling.json', mimeType: 'application/json', buffer: file });
+  await other.getByText('Imported 0 runs and 0 datasets. 2 runs already here were skipped.').waitFor();
+  await importer.setInputFiles({ name: 'notes.json', mimeType: 'application/json', buffer: Buffer.from('{"hello": 1}') });
+  assert.match(await other.locator('.runs .error').textContent(), /^notes\.json: this file is not a Kindling workspace/);
+  assert.equal(await fresh.count(), '2 runs', 'a bad file changes nothing');
+  await fresh.row('wide').getByRole('link').click();
+  assert.equal(await other.locator('table.per-class tbody tr').count(), 2, 'the evaluation came along');
+  assert.deepEqual(page.errors, []);
+  assert.deepEqual(other.errors, []);
+});
+
+test('the Runs table stays quick with 10,000 runs', async (t) => {
+  const page = await app.newPage();
+  await trainRun(page, app.url, { 'Run name': 'template', Epochs: 3 });
+  const runs = await new RunsPage(page, app.url).open();
+  const [download] = await Promise.all([
+    page.waitForEvent('download'),
+    page.getByRole('button', { name: 'Export workspace' }).click(),
+  ]);
+  const workspace = JSON.parse(readFileSync(await download.path(), 'utf8'));
+  const [template] = workspace.runs;
+  workspace.runs = Array.from({ length: 10_000 }, (_, i) => {
+    const run = structuredClone(template);
+    run.run.id = `bulk-${i}`;
+    run.run.name = `bulk-${String(i).padStart(5, '0')}`;
+    run.run.spec.learning_rate = [0.001, 0.01, 0.1][i % 3];
+    run.run.metrics.test_acc = (i % 1000) / 1000;
+    run.run.started_ms += i;
+    return run;
+  });
+  // Over Playwright's 50 MB limit for in-memory files, so it goes through a temporary file.
+  const bulkPath = join(mkdtempSync(join(tmpdir(), 'kindling-')), 'bulk.kindling.json');
+  writeFileSync(bulkPath, JSON.stringify(workspace));
+  const bytes = statSync(bulkPath).size;
+  const importStarted = Date.now();
+  await page.locator('input[name="import-workspace"]').setInputFiles(bulkPath);
+  await page.getByText('Imported 10000 runs and 0 datasets.').waitFor({ timeout: 120_000 });
+  t.diagnostic(`importing 10,000 runs (${(bytes / 1e6).toFixed(1)} MB): ${Date.now() - importStarted} ms`);
+  assert.equal(await runs.count(), '10001 runs');
+  assert.equal(await runs.rows().count(), 50, 'one page of rows is rendered');
+
+  const matching = workspace.runs.filter((r) => r.run.spec.learning_rate === 0.1 && r.run.metrics.test_acc >= 0.99);
+  assert.ok(matching.length > 10);
+  const filterStarted = Date.now();
+  await runs.filter('params.lr = 0.1 and metrics.test_acc >= 0.99', `${matching.length} of 10001 runs match`);
+  t.diagnostic(`filtering 10,001 runs: ${Date.now() - filterStarted} ms (including typing)`);
+  const sortStarted = Date.now();
+  await page.locator('button.sort[data-column="Test score"]').click();
+  await page.locator('button.sort[data-column="Test score"]', { hasText: '▼' }).waitFor();
+  t.diagnostic(`sorting the matches: ${Date.now() - sortStarted} ms`);
+  await runs.filter('', '10001 runs');
+  await page.getByRole('button', { name: 'Next' }).click();
+  await page.getByText('Page 2 of 201').waitFor();
+
+  const reloadStarted = Date.now();
+  await page.reload();
+  await runs.open();
+  assert.equal(await runs.count(), '10001 runs');
+  t.diagnostic(`reloading and listing 10,001 runs: ${Date.now() - reloadStarted} ms`);
+  const longTasks = await page.evaluate(() => window.__longTasks);
+  t.diagnostic(`main-thread long tasks: ${longTasks.length} (longest ${Math.max(0, ...longTasks).toFixed(0)} ms)`);
+  assert.deepEqual(page.errors, []);
+});
