@@ -15,7 +15,7 @@ use crate::pages::runs::{format_duration, format_metric, format_param, format_ti
 use crate::pages::train::{TrainForm, headline, report_summary};
 use crate::state::data::DataChoice;
 use crate::state::training::Training;
-use crate::state::workbench::Workbench;
+use crate::state::workbench::{RunLabels, Workbench};
 
 /// Reads one metric from an epoch, if the epoch has it.
 pub type MetricValue = fn(&EpochMetrics) -> Option<f64>;
@@ -61,10 +61,12 @@ pub fn RunDetailPage() -> impl IntoView {
             .with(|runs| runs.iter().find(|run| run.id == id).cloned())
     });
     // The stored history and evaluation; the live run's history comes from the trainer.
+    // Re-read when the run's state changes (it finished while the page was open), not when
+    // its labels or latest metrics do.
+    let state = Memo::new(move |_| run.with(|run| run.as_ref().map(|r| r.state.clone())));
     let stored = LocalResource::new(move || {
         let id = run_id.get();
-        // Re-read when the run's state changes (it finished while the page was open).
-        let _state = run.with(|run| run.as_ref().map(|r| r.state.clone()));
+        state.track();
         async move {
             let history = workbench.history(&id).await.map_err(|e| e.to_string())?;
             let evaluation = workbench.evaluation(&id).await.map_err(|e| e.to_string())?;
@@ -94,40 +96,54 @@ pub fn RunDetailPage() -> impl IntoView {
     });
     let load_error = move || stored.get().and_then(Result::err);
 
+    // The page is rebuilt only when another run is shown; what changes while a run trains or
+    // after a save updates in place, so fields being edited are not reset under the person.
+    let shown_id = Memo::new(move |_| run.with(|run| run.as_ref().map(|r| r.id.clone())));
+    let saved = RwSignal::new(false);
+    Effect::new(move |_| {
+        shown_id.track();
+        saved.set(false);
+    });
+
     view! {
         <section class="page run-detail">
-            {move || match run.get() {
+            {move || match shown_id.get() {
                 None => view! {
                     <p class="empty">
                         {move || if workbench.runs.with(Vec::is_empty) { "Loading…" } else { "There is no run with this id." }}
                         " " <a href="/runs">"All runs"</a>
                     </p>
                 }.into_any(),
-                Some(record) => {
+                Some(_) => {
+                    let Some(record) = run.get_untracked() else {
+                        return ().into_any();
+                    };
                     let class_names = record.dataset.class_names.clone();
                     view! {
-                    <RunHeader run=record.clone() />
-                    {load_error().map(|error| view! { <p class="error" role="alert">{error}</p> })}
-                    <div class="detail-grid">
-                        <ParamsTable run=record.clone() />
-                        <MetricsTable run=record.clone() />
-                    </div>
-                    <h2>"History"</h2>
-                    <div class="metric-charts">
-                        {METRIC_CHARTS.iter().map(|chart| {
-                            let series = Signal::derive(move || history.with(|h| chart_series(chart, h, "")));
-                            view! {
-                                <figure class="metric-chart">
-                                    <figcaption>{chart.title}</figcaption>
-                                    <LineChart series x_label="epoch" y_label=Signal::derive(move || chart.title.to_owned()) />
-                                </figure>
-                            }
-                        }).collect_view()}
-                    </div>
-                    {move || evaluation.get().map(|evaluation| view! {
-                        <EvaluationView evaluation class_names=class_names.clone() />
-                    })}
-                    <Recipe run=record.clone() />
+                        <RunHeader initial=record.clone() run saved />
+                        {move || load_error().map(|error| view! { <p class="error" role="alert">{error}</p> })}
+                        <div class="detail-grid">
+                            {move || run.get().map(|record| view! {
+                                <ParamsTable run=record.clone() />
+                                <MetricsTable run=record />
+                            })}
+                        </div>
+                        <h2>"History"</h2>
+                        <div class="metric-charts">
+                            {METRIC_CHARTS.iter().map(|chart| {
+                                let series = Signal::derive(move || history.with(|h| chart_series(chart, h, "")));
+                                view! {
+                                    <figure class="metric-chart">
+                                        <figcaption>{chart.title}</figcaption>
+                                        <LineChart series x_label="epoch" y_label=Signal::derive(move || chart.title.to_owned()) />
+                                    </figure>
+                                }
+                            }).collect_view()}
+                        </div>
+                        {move || evaluation.get().map(|evaluation| view! {
+                            <EvaluationView evaluation class_names=class_names.clone() />
+                        })}
+                        <Recipe run=record />
                     }.into_any()
                 }
             }}
@@ -156,54 +172,77 @@ pub fn chart_series(chart: &MetricChart, history: &[EpochMetrics], prefix: &str)
 const SERIES_CLASSES: [&str; 3] = ["series-loss", "series-val-loss", "series-accuracy"];
 
 #[component]
-fn RunHeader(run: RunRecord) -> impl IntoView {
+fn RunHeader(
+    initial: RunRecord,
+    run: Memo<Option<RunRecord>>,
+    saved: RwSignal<bool>,
+) -> impl IntoView {
     let workbench = expect_context::<Workbench>();
     let choice = expect_context::<DataChoice>();
     let form = expect_context::<TrainForm>();
-    let name = RwSignal::new(run.name.clone());
-    let tags = RwSignal::new(run.tags.iter().cloned().collect::<Vec<_>>().join(", "));
-    let note = RwSignal::new(run.note.clone());
-    let saved = RwSignal::new(false);
-    let stored = StoredValue::new(run.clone());
+    let name = RwSignal::new(initial.name.clone());
+    let tags = RwSignal::new(initial.tags.iter().cloned().collect::<Vec<_>>().join(", "));
+    let note = RwSignal::new(initial.note.clone());
+    let id = StoredValue::new(initial.id.clone());
     let on_save = move |_| {
-        let mut updated = stored.get_value();
-        updated.name = name.get_untracked().trim().to_owned();
-        updated.tags = tags
-            .get_untracked()
-            .split(',')
-            .map(|tag| tag.trim().to_owned())
-            .filter(|tag| !tag.is_empty())
-            .collect();
-        updated.note = note.get_untracked();
-        workbench.update_run(updated);
-        saved.set(true);
+        let labels = RunLabels {
+            name: name.get_untracked().trim().to_owned(),
+            tags: tags
+                .get_untracked()
+                .split(',')
+                .map(|tag| tag.trim().to_owned())
+                .filter(|tag| !tag.is_empty())
+                .collect(),
+            note: note.get_untracked(),
+        };
+        leptos::task::spawn_local(async move {
+            match workbench.update_labels(&id.get_value(), labels).await {
+                Ok(()) => saved.set(true),
+                Err(error) => workbench.error.set(Some(error.to_string())),
+            }
+        });
     };
     let navigate = use_navigate();
     let on_rerun = move |_| {
-        let run = stored.get_value();
-        choice.select_from_run(&run);
-        form.fill_for_rerun(&run);
-        navigate("/", Default::default());
+        if let Some(run) = run.get_untracked() {
+            choice.select_from_run(&run);
+            form.fill_for_rerun(&run);
+            navigate("/", Default::default());
+        }
     };
-    let status = run.state.label();
-    let failure = match &run.state {
-        RunState::Failed { reason } => Some(reason.clone()),
-        RunState::Interrupted => Some(
-            "The tab was closed or reloaded while this run trained; its epochs so far are kept."
-                .to_owned(),
-        ),
-        _ => None,
+    let title = move || run.with(|run| run.as_ref().map(|r| r.name.clone()).unwrap_or_default());
+    let status = move || run.with(|run| run.as_ref().map_or("", |r| r.state.label()));
+    let facts = move || {
+        run.with(|run| {
+            run.as_ref().map(|run| {
+                format!(
+                    "{} on {} · {} epochs · {} · started {}",
+                    run.spec.model.label(),
+                    run.dataset.name,
+                    run.epochs_done,
+                    format_duration(run.duration_ms),
+                    format_time(run.started_ms)
+                )
+            })
+        })
+    };
+    let failure = move || {
+        run.with(|run| match run.as_ref().map(|r| &r.state) {
+            Some(RunState::Failed { reason }) => Some(reason.clone()),
+            Some(RunState::Interrupted) => Some(
+                "The tab was closed or reloaded while this run trained; its epochs so far are \
+                 kept."
+                    .to_owned(),
+            ),
+            _ => None,
+        })
     };
     view! {
-        <p class="breadcrumb"><a href="/runs">"Runs"</a> " / " {run.name.clone()}</p>
+        <p class="breadcrumb"><a href="/runs">"Runs"</a> " / " {title}</p>
         <div class="run-header">
-            <h1>{run.name.clone()} " " <span class=format!("status-pill {status}")>{status}</span></h1>
-            <p class="run-facts">
-                {format!("{} on {} · {} epochs · {} · started {}",
-                    run.spec.model.label(), run.dataset.name, run.epochs_done,
-                    format_duration(run.duration_ms), format_time(run.started_ms))}
-            </p>
-            {failure.map(|text| view! { <p class="run-failure">{text}</p> })}
+            <h1>{title} " " <span class=move || format!("status-pill {}", status())>{status}</span></h1>
+            <p class="run-facts">{facts}</p>
+            {move || failure().map(|text| view! { <p class="run-failure">{text}</p> })}
             <div class="run-labels">
                 <div class="field">
                     <label for="field-run-name">"Name"</label>

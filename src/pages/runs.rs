@@ -391,7 +391,7 @@ pub fn RunsPage() -> impl IntoView {
                     if workbench.status.get() == StoreStatus::Opening {
                         "Loading saved runs…".to_owned()
                     } else if shown == total {
-                        format!("{total} runs")
+                        format!("{total} run{}", if total == 1 { "" } else { "s" })
                     } else {
                         format!("{shown} of {total} runs match")
                     }

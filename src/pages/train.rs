@@ -422,6 +422,14 @@ pub fn TrainPage() -> impl IntoView {
                         }
                     >
                         <RunView run chart_metric plotted=training.plotted_data />
+                        <Show when=move || {
+                            let latest = run.with(|run| run.as_ref().map(|r| r.run_id.clone()));
+                            latest.is_some() && workbench.saved_run.get() == latest
+                        }>
+                            <p class="run-saved" role="status">
+                                "Saved to this browser. " <a href="/runs">"See all runs"</a>
+                            </p>
+                        </Show>
                     </Show>
                 </div>
             </div>

@@ -44,6 +44,8 @@ pub struct Workbench {
     pub datasets: RwSignal<Vec<DatasetEntry>>,
     /// The latest storage failure, in words, until dismissed.
     pub error: RwSignal<Option<String>>,
+    /// The last run whose final record is safely stored, so the Train page can say so.
+    pub saved_run: RwSignal<Option<String>>,
     /// The record of the run the trainer is working on.
     live: StoredValue<Option<RunRecord>>,
     listed_ms: StoredValue<f64>,
@@ -58,6 +60,7 @@ impl Workbench {
             runs: RwSignal::new(Vec::new()),
             datasets: RwSignal::new(Vec::new()),
             error: RwSignal::new(None),
+            saved_run: RwSignal::new(None),
             live: StoredValue::new(None),
             listed_ms: StoredValue::new(0.0),
             now_ms: StoredValue::new(now_ms),
@@ -114,11 +117,23 @@ impl Workbench {
     where
         F: Future<Output = Result<(), StoreError>> + 'static,
     {
+        self.write_then(write, || {});
+    }
+
+    /// [`Self::write`], then `done` once the write has landed.
+    fn write_then<F>(
+        &self,
+        write: impl FnOnce(Rc<dyn SharedStore>) -> F + 'static,
+        done: impl FnOnce() + 'static,
+    ) where
+        F: Future<Output = Result<(), StoreError>> + 'static,
+    {
         let Some(store) = self.store() else { return };
         let error = self.error;
         leptos::task::spawn_local(async move {
-            if let Err(failure) = write(store).await {
-                error.set(Some(failure.to_string()));
+            match write(store).await {
+                Ok(()) => done(),
+                Err(failure) => error.set(Some(failure.to_string())),
             }
         });
     }
@@ -193,25 +208,35 @@ impl Workbench {
     fn finish_live(&self, run: RunRecord, evaluation: Option<Evaluation>) {
         self.live.set_value(None);
         self.show_in_list(&run);
-        self.write(move |store| async move { store.finish_run(&run, evaluation.as_ref()).await });
+        let (saved, id) = (self.saved_run, run.id.clone());
+        self.write_then(
+            move |store| async move { store.finish_run(&run, evaluation.as_ref()).await },
+            move || saved.set(Some(id)),
+        );
     }
 
-    /// Saves a changed name, tags or note.
-    pub fn update_run(&self, run: RunRecord) {
-        if self
-            .live
-            .with_value(|live| live.as_ref().is_some_and(|l| l.id == run.id))
-        {
-            self.live.update_value(|live| {
-                if let Some(live) = live {
-                    live.name = run.name.clone();
-                    live.tags = run.tags.clone();
-                    live.note = run.note.clone();
-                }
-            });
-        }
-        self.show_in_list(&run);
-        self.write(move |store| async move { store.save_run(&run).await });
+    /// Renames, re-tags or re-notes a run, keeping everything else as it is now (a live run
+    /// goes on training); resolves once stored.
+    pub async fn update_labels(&self, id: &str, labels: RunLabels) -> Result<(), StoreError> {
+        let apply = |run: &mut RunRecord| {
+            run.name = labels.name.clone();
+            run.tags = labels.tags.iter().cloned().collect();
+            run.note = labels.note.clone();
+        };
+        let mut current = match self.live.get_value().filter(|live| live.id == id) {
+            Some(mut live) => {
+                apply(&mut live);
+                self.live.set_value(Some(live.clone()));
+                live
+            }
+            None => self
+                .runs
+                .with_untracked(|runs| runs.iter().find(|run| run.id == id).cloned())
+                .ok_or_else(|| StoreError::NoSuchRun(id.to_owned()))?,
+        };
+        apply(&mut current);
+        self.show_in_list(&current);
+        self.require_store()?.save_run(&current).await
     }
 
     pub fn is_live(&self, id: &str) -> bool {

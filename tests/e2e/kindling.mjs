@@ -110,7 +110,8 @@ export async function trainRun(page, url, settings = {}) {
   }
   await train.button('Train').click();
   const accuracy = await train.finalAccuracy();
-  // The summary is written when the run finishes; the list shows it at once.
+  // Leaving the page before the final record is stored would cut it off.
+  await page.locator('.run-saved').waitFor();
   return accuracy;
 }
 

@@ -41,6 +41,9 @@ test('the default spiral trains in the worker to at least 95% test accuracy', as
   assert.equal(points.trim().split(' ').length, 100, 'one loss point per epoch');
   assert.equal(await page.getByRole('progressbar').getAttribute('aria-valuenow'), '100');
   assert.equal(await train.button('Train').isEnabled(), true);
+  // The decision boundary: the final grid of predictions under the thinned points.
+  assert.ok(await page.locator('.boundary .scatter-plot .region').count() > 2, 'boundary regions drawn');
+  assert.equal(await page.locator('.boundary .scatter-plot .point').count(), 1000);
   assert.deepEqual(page.errors, []);
 });
 

@@ -38,7 +38,12 @@ test('a CSV is uploaded, explained, stored and trained on; a broken one is refus
   assert.match(await page.locator('.upload-error').textContent(), /^broken\.csv: .*line 3/);
   assert.equal(await page.locator('.import-options').count(), 0, 'nothing to import');
 
-  await picker.setInputFiles({ name: 'fruit.csv', mimeType: 'text/csv', buffer: Buffer.from(fruitCsv()) });
+  // A file dropped on the upload area is read like a picked one.
+  await page.locator('.csv-upload').evaluate((zone, text) => {
+    const transfer = new DataTransfer();
+    transfer.items.add(new File([text], 'fruit.csv', { type: 'text/csv' }));
+    zone.dispatchEvent(new DragEvent('drop', { dataTransfer: transfer, bubbles: true, cancelable: true }));
+  }, fruitCsv());
   await page.locator('.import-options').waitFor();
   assert.equal(await page.locator('.upload-error').count(), 0, 'the old error is gone');
   const kinds = await page.locator('.column-profile tbody tr').evaluateAll((rows) =>
@@ -65,6 +70,7 @@ test('a CSV is uploaded, explained, stored and trained on; a broken one is refus
   const accuracy = await train.finalAccuracy();
   t.diagnostic(`fruit test accuracy ${accuracy}`);
   assert.ok(accuracy >= 0.9, `fruit ${accuracy}`);
+  await page.locator('.run-saved').waitFor();
 
   // After a reload the upload is still there, and its run records which rows it used.
   await page.reload();
@@ -101,6 +107,39 @@ test('a run cut off by a reload is kept as interrupted, with its epochs', async 
   await page.getByText('The tab was closed or reloaded while this run trained').waitFor();
   const points = await page.locator('.metric-chart polyline.series-loss').first().getAttribute('points');
   assert.ok(points.trim().split(' ').length >= Math.min(epochsKept, 5), 'the history chart has the kept epochs');
+  assert.deepEqual(page.errors, []);
+});
+
+test('a live run is listed as running, and its page follows it without losing what is typed', async () => {
+  const page = await app.newPage();
+  const train = await new TrainPage(page, app.url).open();
+  await train.set('Epochs', 20000);
+  await train.set('Run name', 'live-one');
+  await train.button('Train').click();
+  await page.locator('.status.running').waitFor();
+  await page.getByRole('link', { name: 'Runs', exact: true }).click();
+  const runs = new RunsPage(page, app.url);
+  await runs.row('live-one').locator('.status-pill', { hasText: 'running' }).waitFor();
+  await runs.row('live-one').getByRole('link').click();
+  await page.getByLabel('Note').fill('typed while it trains');
+  const epochsShown = async () => Number((await page.locator('.run-facts').textContent()).match(/(\d+) epochs/)[1]);
+  const before = await epochsShown();
+  await page.waitForFunction((n) => {
+    const match = document.querySelector('.run-facts')?.textContent.match(/(\d+) epochs/);
+    return match && Number(match[1]) > n + 2;
+  }, before);
+  assert.equal(await page.getByLabel('Note').inputValue(), 'typed while it trains');
+  await page.getByRole('button', { name: 'Save', exact: true }).click();
+  await page.locator('.saved').waitFor();
+  await page.getByRole('link', { name: 'Train', exact: true }).click();
+  await train.button('Stop').click();
+  await train.finalAccuracy();
+  await page.locator('.run-saved').waitFor();
+  await page.reload();
+  await runs.open();
+  assert.match(await runs.row('live-one').locator('.status-pill').textContent(), /^stopped$/);
+  await runs.row('live-one').getByRole('link').click();
+  assert.equal(await page.getByLabel('Note').inputValue(), 'typed while it trains', 'the note outlived the run');
   assert.deepEqual(page.errors, []);
 });
 
@@ -148,6 +187,7 @@ test('runs are compared, filtered, edited, deleted with undo, exported and impor
   await page.getByLabel('Tags').fill('wide, keep');
   await page.getByLabel('Note').fill('one layer of 128');
   await page.getByRole('button', { name: 'Save', exact: true }).click();
+  await page.locator('.saved').waitFor();
   await page.reload();
   await page.getByLabel('Tags').waitFor();
   assert.equal(await page.getByLabel('Tags').inputValue(), 'keep, wide');
@@ -250,5 +290,36 @@ test('the Runs table stays quick with 10,000 runs', async (t) => {
   t.diagnostic(`reloading and listing 10,001 runs: ${Date.now() - reloadStarted} ms`);
   const longTasks = await page.evaluate(() => window.__longTasks);
   t.diagnostic(`main-thread long tasks: ${longTasks.length} (longest ${Math.max(0, ...longTasks).toFixed(0)} ms)`);
+  assert.deepEqual(page.errors, []);
+});
+
+test('without IndexedDB runs still train, and the page says they will not be kept', async () => {
+  const page = await app.newPage();
+  await page.addInitScript(() => {
+    IDBFactory.prototype.open = () => { throw new DOMException('storage is disabled', 'SecurityError'); };
+  });
+  const train = await new TrainPage(page, app.url).open();
+  const banner = page.locator('.storage-banner');
+  assert.match(await banner.textContent(), /^Runs cannot be saved in this browser, so they will be lost on reload: .*storage is disabled/);
+  await train.set('Epochs', 5);
+  await train.button('Train').click();
+  assert.ok((await train.finalAccuracy()) > 0.4);
+  // In-app navigation: a reload would lose the run, as the banner says.
+  await page.getByRole('link', { name: 'Runs', exact: true }).click();
+  await page.locator('.run-count', { hasText: /^1 run$/ }).waitFor();
+  assert.equal(await page.locator('tr.run-row .status-pill').textContent(), 'finished');
+});
+
+test('a regression run shows predicted-against-actual and residual plots', async () => {
+  const page = await app.newPage();
+  await trainRun(page, app.url, { Dataset: 'sine', 'Run name': 'sine-fit', Epochs: 30 });
+  const runs = await new RunsPage(page, app.url).open();
+  await runs.row('sine-fit').getByRole('link').click();
+  await page.getByRole('heading', { name: 'Test-set evaluation' }).waitFor();
+  assert.match(await page.locator('.run-detail .status.finished').textContent(), /Test R²: /);
+  assert.ok(await page.locator('.predicted-actual .point').count() > 50);
+  assert.equal(await page.locator('.predicted-actual .diagonal').count(), 1);
+  assert.ok(await page.locator('.residuals .point').count() > 50);
+  assert.equal(await page.locator('.confusion-matrix').count(), 0);
   assert.deepEqual(page.errors, []);
 });
