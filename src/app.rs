@@ -3,7 +3,7 @@
 use std::rc::Rc;
 
 use kindling_core::APP_VERSION;
-use kindling_core::tracking::store::SharedStore;
+use kindling_core::tracking::store::{SharedStore, StoreError};
 use leptos::prelude::*;
 use leptos_router::components::{A, Route, Router, Routes};
 use leptos_router::path;
@@ -34,7 +34,8 @@ pub fn App() -> impl IntoView {
         workbench,
     ));
     leptos::task::spawn_local(async move {
-        let store = platform::idb::IdbStore::open(platform::idb::DATABASE_NAME)
+        let on_blocked = move || workbench.error.set(Some(StoreError::Blocked.to_string()));
+        let store = platform::idb::IdbStore::open(platform::idb::DATABASE_NAME, on_blocked)
             .await
             .map(|store| Rc::new(store) as Rc<dyn SharedStore>);
         workbench.attach(store).await;
@@ -79,7 +80,7 @@ fn StorageBanner(workbench: Workbench) -> impl IntoView {
     let unavailable = move || match workbench.status.get() {
         StoreStatus::Unavailable(reason) => Some(view! {
             <p class="storage-banner" role="alert">
-                "Runs cannot be saved in this browser, so they will be lost on reload: " {reason}
+                "Runs cannot be saved in this browser, so they will be lost on reload: " {reason.to_string()}
             </p>
         }),
         _ => None,

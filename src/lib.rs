@@ -3,6 +3,7 @@
 
 pub mod app;
 pub mod components;
+pub mod format;
 pub mod pages;
 pub mod platform;
 pub mod state;

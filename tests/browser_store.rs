@@ -12,7 +12,7 @@ wasm_bindgen_test_configure!(run_in_browser);
 async fn the_indexeddb_store_keeps_the_store_contract() {
     let name = "kindling-contract-test";
     IdbStore::delete(name).await.unwrap();
-    let store = IdbStore::open(name).await.unwrap();
+    let store = IdbStore::open(name, || {}).await.unwrap();
     check_store(&store).await;
     store.close();
     IdbStore::delete(name).await.unwrap();
@@ -22,7 +22,7 @@ async fn the_indexeddb_store_keeps_the_store_contract() {
 async fn what_was_written_is_there_after_reopening() {
     let name = "kindling-reopen-test";
     IdbStore::delete(name).await.unwrap();
-    let store = IdbStore::open(name).await.unwrap();
+    let store = IdbStore::open(name, || {}).await.unwrap();
     let data = kindling_core::data::synthetic::SyntheticSpec::default()
         .generate()
         .unwrap();
@@ -35,8 +35,62 @@ async fn what_was_written_is_there_after_reopening() {
     );
     store.save_run(&run).await.unwrap();
     store.close();
-    let reopened = IdbStore::open(name).await.unwrap();
+    let reopened = IdbStore::open(name, || {}).await.unwrap();
     assert_eq!(reopened.runs().await.unwrap(), vec![run]);
+    reopened.close();
+    IdbStore::delete(name).await.unwrap();
+}
+
+/// Resolves when a raw IndexedDB request or transaction fires `event`.
+async fn raw_event(target: &web_sys::EventTarget, event: &str) {
+    let promise = js_sys::Promise::new(&mut |resolve, _| {
+        target
+            .add_event_listener_with_callback(event, &resolve)
+            .unwrap();
+    });
+    wasm_bindgen_futures::JsFuture::from(promise).await.unwrap();
+}
+
+#[wasm_bindgen_test]
+async fn a_damaged_record_is_left_alone_and_the_others_are_listed() {
+    use wasm_bindgen::JsCast;
+    let name = "kindling-damaged-test";
+    IdbStore::delete(name).await.unwrap();
+    let store = IdbStore::open(name, || {}).await.unwrap();
+    let data = kindling_core::data::synthetic::SyntheticSpec::default()
+        .generate()
+        .unwrap();
+    let good = kindling_core::tracking::RunRecord::new(
+        "good".into(),
+        "good".into(),
+        Default::default(),
+        &data,
+        1.0,
+    );
+    store.save_run(&good).await.unwrap();
+    store.close();
+
+    // A record this version cannot read, as a newer Kindling might leave behind.
+    let factory = web_sys::window().unwrap().indexed_db().unwrap().unwrap();
+    let request = factory.open(name).unwrap();
+    raw_event(&request, "success").await;
+    let database: web_sys::IdbDatabase = request.result().unwrap().unchecked_into();
+    let transaction = database
+        .transaction_with_str_and_mode("runs", web_sys::IdbTransactionMode::Readwrite)
+        .unwrap();
+    transaction
+        .object_store("runs")
+        .unwrap()
+        .put_with_key(
+            &wasm_bindgen::JsValue::from_str("{\"from\": \"the future\"}"),
+            &wasm_bindgen::JsValue::from_str("zzz"),
+        )
+        .unwrap();
+    raw_event(&transaction, "complete").await;
+    database.close();
+
+    let reopened = IdbStore::open(name, || {}).await.unwrap();
+    assert_eq!(reopened.runs().await.unwrap(), vec![good]);
     reopened.close();
     IdbStore::delete(name).await.unwrap();
 }

@@ -15,9 +15,9 @@ use crate::components::line_chart::{LineChart, Series};
 use crate::components::parallel_coordinates::{
     Axis, AxisKind, AxisValue, ParallelCoordinates, PcLine,
 };
+use crate::format::{format_metric, format_param};
 use crate::pages::run_detail::METRIC_CHARTS;
-use crate::pages::runs::{format_metric, format_param};
-use crate::state::workbench::Workbench;
+use crate::state::workbench::{StoreStatus, Workbench};
 
 /// One colour class per compared run (`style/main.css`); more runs reuse them.
 const RUN_CLASSES: [&str; 8] = [
@@ -66,17 +66,37 @@ pub fn ComparePage() -> impl IntoView {
     });
     let only_differences = RwSignal::new(true);
     let chosen_metric = RwSignal::new(String::new());
+    // The metric the parallel coordinates end on: the person's choice if every run has it,
+    // else the first metric they all have.
+    let metric = Memo::new(move |_| {
+        let options = runs.with(|runs| shared_metrics(runs));
+        let chosen = chosen_metric.get();
+        if options.contains(&chosen) {
+            chosen
+        } else {
+            options.into_iter().next().unwrap_or_default()
+        }
+    });
+    // Rebuilt when the compared runs or their states change, not on every epoch of a live one.
+    let shown = Memo::new(move |_| {
+        runs.with(|runs| {
+            runs.iter()
+                .map(|run| (run.id.clone(), run.state.label()))
+                .collect::<Vec<_>>()
+        })
+    });
 
     view! {
         <section class="page compare">
             <p class="breadcrumb"><a href="/runs">"Runs"</a> " / Compare"</p>
             <h1>"Compare runs"</h1>
             {move || {
-                let runs = runs.get();
+                shown.track();
+                let runs = runs.get_untracked();
                 if runs.len() < 2 {
                     return view! {
                         <p class="empty">
-                            {if workbench.runs.with(Vec::is_empty) { "Loading…" } else { "Pick two or more runs on the Runs page to compare them." }}
+                            {move || if workbench.status.get() == StoreStatus::Opening { "Loading…" } else { "Pick two or more runs on the Runs page to compare them." }}
                             " " <a href="/runs">"All runs"</a>
                         </p>
                     }.into_any();
@@ -87,9 +107,6 @@ pub fn ComparePage() -> impl IntoView {
                     </li>
                 }).collect_view();
                 let metric_options = shared_metrics(&runs);
-                if chosen_metric.get_untracked().is_empty() || !metric_options.contains(&chosen_metric.get_untracked()) {
-                    chosen_metric.set(metric_options.first().cloned().unwrap_or_default());
-                }
                 let charts_runs = runs.clone();
                 let table_runs = runs.clone();
                 let pc_runs = runs.clone();
@@ -118,7 +135,7 @@ pub fn ComparePage() -> impl IntoView {
                             {metric_options.clone().into_iter().map(|name| { let label = name.clone(); view! { <SelectOption chosen=chosen_metric value=name>{label}</SelectOption> } }).collect_view()}
                         </select>
                     </div>
-                    {move || parallel_coordinates(&pc_runs, &chosen_metric.get())}
+                    {move || parallel_coordinates(&pc_runs, &metric.get())}
                 }.into_any()
             }}
         </section>
@@ -271,9 +288,6 @@ fn parallel_coordinates(runs: &[RunRecord], metric: &str) -> AnyView {
         .fold((f64::INFINITY, f64::NEG_INFINITY), |(low, high), &v| {
             (low.min(v), high.max(v))
         });
-    // Lower is better for losses and errors: the best run is always the warm end.
-    let lower_is_better =
-        metric.contains("loss") || metric.ends_with("rmse") || metric.ends_with("mae");
     let lines = runs
         .iter()
         .zip(&params)
@@ -297,7 +311,8 @@ fn parallel_coordinates(runs: &[RunRecord], metric: &str) -> AnyView {
             PcLine {
                 label: run.name.clone(),
                 values,
-                colour_value: if lower_is_better { 1.0 - share } else { share },
+                // The legend reads low → high, so the colour follows the value itself.
+                colour_value: share,
             }
         })
         .collect();

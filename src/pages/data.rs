@@ -19,8 +19,6 @@ use crate::state::workbench::Workbench;
 const PREVIEW_ROWS: usize = 8;
 /// Columns shown before "and N more" (the digits have 64).
 const PREVIEW_COLUMNS: usize = 12;
-/// Points drawn in the synthetic preview.
-const MAX_PREVIEW_POINTS: usize = 1_500;
 
 #[component]
 pub fn DataPage() -> impl IntoView {
@@ -33,6 +31,8 @@ pub fn DataPage() -> impl IntoView {
         choice.noise.track();
         choice.seed.track();
         choice.blob_classes.track();
+        // An uploaded dataset can be read once the store has opened.
+        workbench.status.track();
         async move { choice.load(workbench).await.map(|(_, data)| data) }
     });
     let source = Memo::new(move |_| choice.source());
@@ -212,10 +212,10 @@ fn DatasetSummary(data: Dataset) -> impl IntoView {
     }
 }
 
-/// The first two features coloured by class, or the one feature against the target.
+/// The first two features coloured by class, or the one feature against the target (the plot
+/// thins them).
 fn scatter_points(data: &Dataset) -> Option<(Vec<ScatterPoint>, String, String)> {
-    let step = data.row_count().div_ceil(MAX_PREVIEW_POINTS).max(1);
-    let rows = (0..data.row_count()).step_by(step);
+    let rows = 0..data.row_count();
     match (&data.target, data.feature_count()) {
         (Target::Classes { labels, .. }, 2) => Some((
             rows.map(|row| ScatterPoint {

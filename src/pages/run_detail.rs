@@ -11,11 +11,11 @@ use crate::components::confusion_matrix::ConfusionMatrix;
 use crate::components::line_chart::{LineChart, Series};
 use crate::components::roc_chart::RocChart;
 use crate::components::scatter_plot::{ScatterPlot, ScatterPoint};
-use crate::pages::runs::{format_duration, format_metric, format_param, format_time};
+use crate::format::{format_duration, format_metric, format_param, format_time};
 use crate::pages::train::{TrainForm, headline, report_summary};
 use crate::state::data::DataChoice;
 use crate::state::training::Training;
-use crate::state::workbench::{RunLabels, Workbench};
+use crate::state::workbench::{RunLabels, StoreStatus, Workbench};
 
 /// Reads one metric from an epoch, if the epoch has it.
 pub type MetricValue = fn(&EpochMetrics) -> Option<f64>;
@@ -67,6 +67,8 @@ pub fn RunDetailPage() -> impl IntoView {
     let stored = LocalResource::new(move || {
         let id = run_id.get();
         state.track();
+        // The final record's write has landed: the evaluation is there to read.
+        workbench.saved_run.track();
         async move {
             let history = workbench.history(&id).await.map_err(|e| e.to_string())?;
             let evaluation = workbench.evaluation(&id).await.map_err(|e| e.to_string())?;
@@ -99,18 +101,13 @@ pub fn RunDetailPage() -> impl IntoView {
     // The page is rebuilt only when another run is shown; what changes while a run trains or
     // after a save updates in place, so fields being edited are not reset under the person.
     let shown_id = Memo::new(move |_| run.with(|run| run.as_ref().map(|r| r.id.clone())));
-    let saved = RwSignal::new(false);
-    Effect::new(move |_| {
-        shown_id.track();
-        saved.set(false);
-    });
 
     view! {
         <section class="page run-detail">
             {move || match shown_id.get() {
                 None => view! {
                     <p class="empty">
-                        {move || if workbench.runs.with(Vec::is_empty) { "Loading…" } else { "There is no run with this id." }}
+                        {move || if workbench.status.get() == StoreStatus::Opening { "Loading…" } else { "There is no run with this id." }}
                         " " <a href="/runs">"All runs"</a>
                     </p>
                 }.into_any(),
@@ -120,7 +117,7 @@ pub fn RunDetailPage() -> impl IntoView {
                     };
                     let class_names = record.dataset.class_names.clone();
                     view! {
-                        <RunHeader initial=record.clone() run saved />
+                        <RunHeader initial=record.clone() run />
                         {move || load_error().map(|error| view! { <p class="error" role="alert">{error}</p> })}
                         <div class="detail-grid">
                             {move || run.get().map(|record| view! {
@@ -172,33 +169,25 @@ pub fn chart_series(chart: &MetricChart, history: &[EpochMetrics], prefix: &str)
 const SERIES_CLASSES: [&str; 3] = ["series-loss", "series-val-loss", "series-accuracy"];
 
 #[component]
-fn RunHeader(
-    initial: RunRecord,
-    run: Memo<Option<RunRecord>>,
-    saved: RwSignal<bool>,
-) -> impl IntoView {
+fn RunHeader(initial: RunRecord, run: Memo<Option<RunRecord>>) -> impl IntoView {
     let workbench = expect_context::<Workbench>();
     let choice = expect_context::<DataChoice>();
     let form = expect_context::<TrainForm>();
     let name = RwSignal::new(initial.name.clone());
     let tags = RwSignal::new(initial.tags.iter().cloned().collect::<Vec<_>>().join(", "));
     let note = RwSignal::new(initial.note.clone());
+    let saved = RwSignal::new(false);
     let id = StoredValue::new(initial.id.clone());
     let on_save = move |_| {
-        let labels = RunLabels {
-            name: name.get_untracked().trim().to_owned(),
-            tags: tags
-                .get_untracked()
-                .split(',')
-                .map(|tag| tag.trim().to_owned())
-                .filter(|tag| !tag.is_empty())
-                .collect(),
-            note: note.get_untracked(),
-        };
+        let labels = RunLabels::from_fields(
+            &name.get_untracked(),
+            &tags.get_untracked(),
+            &note.get_untracked(),
+        );
         leptos::task::spawn_local(async move {
             match workbench.update_labels(&id.get_value(), labels).await {
                 Ok(()) => saved.set(true),
-                Err(error) => workbench.error.set(Some(error.to_string())),
+                Err(error) => workbench.error.set(Some(error)),
             }
         });
     };

@@ -5,12 +5,13 @@
 use std::cmp::Ordering;
 use std::collections::BTreeSet;
 
-use kindling_core::tracking::query::{Query, Value};
+use kindling_core::tracking::query::Query;
 use kindling_core::tracking::workspace::Workspace;
 use kindling_core::tracking::{RunBundle, RunRecord};
 use leptos::prelude::*;
 use leptos_router::hooks::use_navigate;
 
+use crate::format::{format_duration, format_metric, format_param, format_time};
 use crate::platform::files;
 use crate::state::workbench::{StoreStatus, Workbench};
 
@@ -59,77 +60,49 @@ impl Column {
         }
     }
 
-    fn compare(self, a: &RunRecord, b: &RunRecord) -> Ordering {
+    /// The order of two runs in this column. Runs without the number (a score before the run
+    /// finished, say) sort after those with it, whichever the direction.
+    fn compare(self, a: &RunRecord, b: &RunRecord, descending: bool) -> Ordering {
+        let directed = |order: Ordering| if descending { order.reverse() } else { order };
         let number = |value: Option<f64>, other: Option<f64>| match (value, other) {
-            (Some(x), Some(y)) => x.total_cmp(&y),
-            // Runs without the number sort after those with it, whichever the direction.
+            (Some(x), Some(y)) => directed(x.total_cmp(&y)),
             (Some(_), None) => Ordering::Less,
             (None, Some(_)) => Ordering::Greater,
             (None, None) => Ordering::Equal,
         };
         match self {
-            Column::Name => a.name.to_lowercase().cmp(&b.name.to_lowercase()),
-            Column::Status => a.state.label().cmp(b.state.label()),
-            Column::Dataset => a.dataset.name.cmp(&b.dataset.name),
-            Column::Model => a.spec.model.label().cmp(&b.spec.model.label()),
-            Column::LearningRate => a.spec.learning_rate.total_cmp(&b.spec.learning_rate),
-            Column::Epochs => a.epochs_done.cmp(&b.epochs_done),
+            Column::Name => directed(a.name.to_lowercase().cmp(&b.name.to_lowercase())),
+            Column::Status => directed(a.state.label().cmp(b.state.label())),
+            Column::Dataset => directed(a.dataset.name.cmp(&b.dataset.name)),
+            Column::Model => directed(a.spec.model.label().cmp(&b.spec.model.label())),
+            Column::LearningRate => directed(a.spec.learning_rate.total_cmp(&b.spec.learning_rate)),
+            Column::Epochs => directed(a.epochs_done.cmp(&b.epochs_done)),
             Column::Score => number(a.headline(), b.headline()),
             Column::ValLoss => number(
                 a.metrics.get("val_loss").copied(),
                 b.metrics.get("val_loss").copied(),
             ),
-            Column::Duration => a.duration_ms.total_cmp(&b.duration_ms),
-            Column::Started => a.started_ms.total_cmp(&b.started_ms),
+            Column::Duration => directed(a.duration_ms.total_cmp(&b.duration_ms)),
+            Column::Started => directed(a.started_ms.total_cmp(&b.started_ms)),
         }
     }
 }
 
-/// A duration a person reads at a glance: "850 ms", "12.3 s", "4 min 05 s".
-pub fn format_duration(duration_ms: f64) -> String {
-    if duration_ms < 1_000.0 {
-        format!("{duration_ms:.0} ms")
-    } else if duration_ms < 60_000.0 {
-        format!("{:.1} s", duration_ms / 1_000.0)
-    } else {
-        let seconds = (duration_ms / 1_000.0).round() as u64;
-        format!("{} min {:02} s", seconds / 60, seconds % 60)
-    }
-}
-
-/// Local date and time, to the minute.
-pub fn format_time(unix_ms: f64) -> String {
-    let date = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(unix_ms));
-    format!(
-        "{}-{:02}-{:02} {:02}:{:02}",
-        date.get_full_year(),
-        date.get_month() + 1,
-        date.get_date(),
-        date.get_hours(),
-        date.get_minutes()
-    )
-}
-
-pub fn format_metric(value: f64) -> String {
-    if value.abs() >= 1_000.0 || (value != 0.0 && value.abs() < 0.001) {
-        format!("{value:.3e}")
-    } else {
-        format!("{value:.4}")
-    }
-}
-
-pub fn format_param(value: &Value) -> String {
-    match value {
-        Value::Number(number) => format!("{number}"),
-        Value::Text(text) => text.clone(),
-        Value::Bool(flag) => flag.to_string(),
-    }
-}
-
-/// What was deleted last, so it can be put back.
+/// The one line under the toolbar: what the last action did. A new action replaces it, so an
+/// old error or an Undo for an earlier delete never sits beside a later result.
 #[derive(Clone)]
-struct Deleted {
-    bundles: Vec<RunBundle>,
+enum Notice {
+    Done(String),
+    /// What was deleted, so it can be put back.
+    Deleted {
+        text: String,
+        bundles: Vec<RunBundle>,
+    },
+    Failed(String),
+}
+
+fn plural(count: usize) -> &'static str {
+    if count == 1 { "" } else { "s" }
 }
 
 #[component]
@@ -139,42 +112,47 @@ pub fn RunsPage() -> impl IntoView {
     let sort = RwSignal::new((Column::Started, true));
     let page = RwSignal::new(0usize);
     let selected = RwSignal::new(BTreeSet::<String>::new());
-    let deleted = RwSignal::new(None::<Deleted>);
-    let message = RwSignal::new(None::<String>);
-    let action_error = RwSignal::new(None::<String>);
+    let notice = RwSignal::new(None::<Notice>);
 
-    let query = Memo::new(move |_| Query::parse(&filter.get()).map_err(|e| e.to_string()));
+    // With the parse error, if any, the last query that parsed: while a new one is half-typed,
+    // the table keeps showing what the last one matched instead of going empty.
+    let query = Memo::new(move |previous: Option<&(Query, Option<String>)>| {
+        match Query::parse(&filter.get()) {
+            Ok(query) => (query, None),
+            Err(error) => (
+                previous.map_or_else(
+                    || Query::parse("").expect("the empty query parses"),
+                    |(query, _)| query.clone(),
+                ),
+                Some(error.to_string()),
+            ),
+        }
+    });
     let rows = Memo::new(move |_| {
-        let Ok(query) = query.get() else {
-            return Vec::new();
-        };
         let (column, descending) = sort.get();
-        workbench.runs.with(|runs| {
-            let mut indices: Vec<usize> = (0..runs.len())
-                .filter(|&i| query.matches(&runs[i]))
-                .collect();
-            indices.sort_by(|&a, &b| {
-                let order = column.compare(&runs[a], &runs[b]);
-                if descending { order.reverse() } else { order }
-            });
-            indices
+        query.with(|(query, _)| {
+            workbench.runs.with(|runs| {
+                let mut indices: Vec<usize> = (0..runs.len())
+                    .filter(|&i| query.matches(&runs[i]))
+                    .collect();
+                indices.sort_by(|&a, &b| column.compare(&runs[a], &runs[b], descending));
+                indices
+            })
         })
     });
-    // A new filter or sort starts from the first page.
-    Effect::new(move |_| {
-        filter.track();
-        sort.track();
-        page.set(0);
-    });
     let page_count = move || rows.with(|rows| rows.len().div_ceil(PAGE_SIZE).max(1));
+    // Clamped, so deleting the last page's runs shows the new last page, not an empty one.
+    let current_page = move || page.get().min(page_count() - 1);
     let visible = Memo::new(move |_| {
-        let start = page.get() * PAGE_SIZE;
+        let start = current_page() * PAGE_SIZE;
         rows.with(|rows| {
-            rows.iter()
-                .skip(start)
-                .take(PAGE_SIZE)
-                .copied()
-                .collect::<Vec<_>>()
+            workbench.runs.with(|runs| {
+                rows.iter()
+                    .skip(start)
+                    .take(PAGE_SIZE)
+                    .map(|&i| runs[i].clone())
+                    .collect::<Vec<_>>()
+            })
         })
     });
 
@@ -185,15 +163,16 @@ pub fn RunsPage() -> impl IntoView {
             }
         })
     };
+    let visible_ids =
+        move || visible.with(|runs| runs.iter().map(|r| r.id.clone()).collect::<Vec<_>>());
     let all_visible_selected = move || {
-        let visible_ids = visible_ids(workbench, &visible.get());
-        !visible_ids.is_empty() && selected.with(|s| visible_ids.iter().all(|id| s.contains(id)))
+        let ids = visible_ids();
+        !ids.is_empty() && selected.with(|s| ids.iter().all(|id| s.contains(id)))
     };
     let toggle_all = move |_| {
-        let ids = visible_ids(workbench, &visible.get_untracked());
         let select = !all_visible_selected();
         selected.update(|selected| {
-            for id in ids {
+            for id in visible_ids() {
                 if select {
                     selected.insert(id);
                 } else {
@@ -204,37 +183,34 @@ pub fn RunsPage() -> impl IntoView {
     };
     let on_delete = move |_| {
         let ids: Vec<String> = selected.get_untracked().into_iter().collect();
+        let training = ids.iter().any(|id| workbench.is_live(id));
+        notice.set(None);
         leptos::task::spawn_local(async move {
             match workbench.delete_runs(ids).await {
                 Ok(bundles) => {
                     selected.set(BTreeSet::new());
                     let count = bundles.len();
-                    deleted.set(Some(Deleted { bundles }));
-                    message.set(Some(format!(
-                        "Deleted {count} run{}.",
-                        if count == 1 { "" } else { "s" }
-                    )));
+                    let mut text = format!("Deleted {count} run{}.", plural(count));
+                    if training {
+                        text.push_str(" The run in training was kept; stop it first.");
+                    }
+                    notice.set(Some(Notice::Deleted { text, bundles }));
                 }
-                Err(error) => action_error.set(Some(error.to_string())),
+                Err(error) => notice.set(Some(Notice::Failed(error.to_string()))),
             }
         });
     };
     let on_undo = move |_| {
-        let Some(Deleted { bundles }) = deleted.get_untracked() else {
+        let Some(Notice::Deleted { bundles, .. }) = notice.get_untracked() else {
             return;
         };
+        notice.set(None);
         leptos::task::spawn_local(async move {
             let count = bundles.len();
-            match workbench.restore_runs(bundles).await {
-                Ok(()) => {
-                    deleted.set(None);
-                    message.set(Some(format!(
-                        "Restored {count} run{}.",
-                        if count == 1 { "" } else { "s" }
-                    )));
-                }
-                Err(error) => action_error.set(Some(error.to_string())),
-            }
+            notice.set(Some(match workbench.restore_runs(bundles).await {
+                Ok(()) => Notice::Done(format!("Restored {count} run{}.", plural(count))),
+                Err(error) => Notice::Failed(error.to_string()),
+            }));
         });
     };
     let navigate = use_navigate();
@@ -246,6 +222,7 @@ pub fn RunsPage() -> impl IntoView {
         );
     };
     let on_export = move |_| {
+        notice.set(None);
         leptos::task::spawn_local(async move {
             let result = match workbench.export_workspace().await {
                 Ok(workspace) => files::download_text(
@@ -255,24 +232,26 @@ pub fn RunsPage() -> impl IntoView {
                 )
                 .map(|()| {
                     format!(
-                        "Exported {} runs and {} datasets to workspace.kindling.json.",
+                        "Exported {} run{} and {} dataset{} to workspace.kindling.json.",
                         workspace.runs.len(),
-                        workspace.datasets.len()
+                        plural(workspace.runs.len()),
+                        workspace.datasets.len(),
+                        plural(workspace.datasets.len()),
                     )
                 }),
                 Err(error) => Err(error.to_string()),
             };
-            match result {
-                Ok(text) => message.set(Some(text)),
-                Err(error) => action_error.set(Some(error)),
-            }
+            notice.set(Some(match result {
+                Ok(text) => Notice::Done(text),
+                Err(error) => Notice::Failed(error),
+            }));
         });
     };
     let on_import = move |event: web_sys::Event| {
         let Some(file) = files::from_input_event(&event) else {
             return;
         };
-        action_error.set(None);
+        notice.set(None);
         leptos::task::spawn_local(async move {
             let result = async {
                 let bytes = file.bytes().await?;
@@ -284,10 +263,10 @@ pub fn RunsPage() -> impl IntoView {
                     .map_err(|error| error.to_string())
             }
             .await;
-            match result {
-                Ok(plan) => message.set(Some(plan.summary())),
-                Err(error) => action_error.set(Some(error)),
-            }
+            notice.set(Some(match result {
+                Ok(plan) => Notice::Done(plan.summary()),
+                Err(error) => Notice::Failed(error),
+            }));
         });
     };
 
@@ -300,14 +279,17 @@ pub fn RunsPage() -> impl IntoView {
         view! {
             <th aria-sort=aria_sort>
                 <button type="button" class="sort" data-column=column.title()
-                    on:click=move |_| sort.update(|(sorted, descending)| {
-                        if *sorted == column {
-                            *descending = !*descending;
-                        } else {
-                            *sorted = column;
-                            *descending = matches!(column, Column::Score | Column::Started);
-                        }
-                    })>
+                    on:click=move |_| {
+                        page.set(0);
+                        sort.update(|(sorted, descending)| {
+                            if *sorted == column {
+                                *descending = !*descending;
+                            } else {
+                                *sorted = column;
+                                *descending = matches!(column, Column::Score | Column::Started);
+                            }
+                        })
+                    }>
                     {column.title()}
                     {move || match aria_sort() { "descending" => " ▼", "ascending" => " ▲", _ => "" }}
                 </button>
@@ -315,8 +297,7 @@ pub fn RunsPage() -> impl IntoView {
         }
     };
 
-    let row_view = move |index: usize| {
-        let run = workbench.runs.with(|runs| runs.get(index).cloned())?;
+    let row_view = move |run: RunRecord| {
         let id = run.id.clone();
         let checked_id = id.clone();
         let toggled_id = id.clone();
@@ -331,7 +312,7 @@ pub fn RunsPage() -> impl IntoView {
             .map(|v| format_metric(*v))
             .unwrap_or_else(|| "—".into());
         let status = run.state.label();
-        Some(view! {
+        view! {
             <tr class="run-row" data-run-id=id.clone()>
                 <td><input type="checkbox" aria-label=format!("Select {}", run.name)
                     prop:checked=move || selected.with(|s| s.contains(&checked_id))
@@ -349,7 +330,7 @@ pub fn RunsPage() -> impl IntoView {
                 <td class="number">{format_duration(run.duration_ms)}</td>
                 <td>{format_time(run.started_ms)}</td>
             </tr>
-        })
+        }
     };
 
     view! {
@@ -359,7 +340,10 @@ pub fn RunsPage() -> impl IntoView {
                 <input type="search" class="run-filter" name="filter" aria-label="Filter runs"
                     placeholder="Filter: metrics.test_acc > 0.9 and params.lr = 0.01 and tags.baseline"
                     prop:value=move || filter.get()
-                    on:input=move |ev| filter.set(event_target_value(&ev)) />
+                    on:input=move |ev| {
+                        page.set(0);
+                        filter.set(event_target_value(&ev));
+                    } />
                 <button type="button" disabled=move || { selected.with(|s| s.len() < 2) }
                     on:click=on_compare>"Compare"</button>
                 <button type="button" class="danger" disabled=move || selected.with(BTreeSet::is_empty)
@@ -374,16 +358,19 @@ pub fn RunsPage() -> impl IntoView {
                         on:change=on_import />
                 </label>
             </div>
-            {move || query.get().err().map(|error| view! { <p class="error filter-error" role="alert">{error}</p> })}
-            {move || message.get().map(|text| view! {
-                <p class="notice" role="status">
-                    {text} " "
-                    <Show when=move || deleted.with(Option::is_some)>
-                        <button type="button" class="link undo" on:click=on_undo>"Undo"</button>
-                    </Show>
-                </p>
-            })}
-            {move || action_error.get().map(|error| view! { <p class="error" role="alert">{error}</p> })}
+            {move || query.with(|(_, error)| error.clone()).map(|error| view! { <p class="error filter-error" role="alert">{error}</p> })}
+            <div class="run-notice" role="status">
+                {move || notice.get().map(|notice| match notice {
+                    Notice::Done(text) => view! { <p class="notice">{text}</p> }.into_any(),
+                    Notice::Deleted { text, .. } => view! {
+                        <p class="notice">
+                            {text} " "
+                            <button type="button" class="link undo" on:click=on_undo>"Undo"</button>
+                        </p>
+                    }.into_any(),
+                    Notice::Failed(error) => view! { <p class="error">{error}</p> }.into_any(),
+                })}
+            </div>
             <p class="run-count">
                 {move || {
                     let total = workbench.runs.with(Vec::len);
@@ -391,7 +378,7 @@ pub fn RunsPage() -> impl IntoView {
                     if workbench.status.get() == StoreStatus::Opening {
                         "Loading saved runs…".to_owned()
                     } else if shown == total {
-                        format!("{total} run{}", if total == 1 { "" } else { "s" })
+                        format!("{total} run{}", plural(total))
                     } else {
                         format!("{shown} of {total} runs match")
                     }
@@ -407,26 +394,40 @@ pub fn RunsPage() -> impl IntoView {
                         </tr>
                     </thead>
                     <tbody>
-                        {move || visible.get().into_iter().filter_map(row_view).collect_view()}
+                        // Keyed by what a row shows, so while a run trains only its row is redrawn
+                        // and focus or a click elsewhere in the table is not lost.
+                        <For each=move || visible.get() key=row_key children=row_view />
                     </tbody>
                 </table>
             </div>
             <nav class="pager" aria-label="Pages">
-                <button type="button" disabled=move || page.get() == 0
-                    on:click=move |_| page.update(|p| *p = p.saturating_sub(1))>"Previous"</button>
-                <span class="page-label">{move || format!("Page {} of {}", page.get() + 1, page_count())}</span>
-                <button type="button" disabled=move || { page.get() + 1 >= page_count() }
-                    on:click=move |_| page.update(|p| *p += 1)>"Next"</button>
+                <button type="button" disabled=move || current_page() == 0
+                    on:click=move |_| page.set(current_page().saturating_sub(1))>"Previous"</button>
+                <span class="page-label">{move || format!("Page {} of {}", current_page() + 1, page_count())}</span>
+                <button type="button" disabled=move || { current_page() + 1 >= page_count() }
+                    on:click=move |_| page.set(current_page() + 1)>"Next"</button>
             </nav>
         </section>
     }
 }
 
-fn visible_ids(workbench: Workbench, indices: &[usize]) -> Vec<String> {
-    workbench.runs.with_untracked(|runs| {
-        indices
-            .iter()
-            .filter_map(|&i| runs.get(i).map(|run| run.id.clone()))
-            .collect()
-    })
+/// Everything a row shows that can change; the same key means the row is left as it is.
+fn row_key(
+    run: &RunRecord,
+) -> (
+    String,
+    String,
+    usize,
+    &'static str,
+    Vec<String>,
+    Option<u64>,
+) {
+    (
+        run.id.clone(),
+        run.name.clone(),
+        run.epochs_done,
+        run.state.label(),
+        run.tags.iter().cloned().collect(),
+        run.headline().map(f64::to_bits),
+    )
 }

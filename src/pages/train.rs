@@ -52,6 +52,9 @@ pub struct TrainForm {
     run_name: RwSignal<String>,
     tags: RwSignal<String>,
     note: RwSignal<String>,
+    /// The spec the form was last filled from: what the form does not show (the split's seed,
+    /// the backend) is taken from it, so a re-run is the same run.
+    filled: StoredValue<TrainSpec>,
 }
 
 impl TrainForm {
@@ -84,6 +87,7 @@ impl TrainForm {
             run_name: text(""),
             tags: text(""),
             note: text(""),
+            filled: StoredValue::new(TrainSpec::default()),
         };
         form.fill(&TrainSpec::default());
         form
@@ -91,6 +95,7 @@ impl TrainForm {
 
     /// Sets every field from a spec (a preset, or a run being re-run).
     pub fn fill(&self, spec: &TrainSpec) {
+        self.filled.set_value(spec.clone());
         let small_cnn = ModelSpec::small_cnn();
         let (filters, pool, dense_units) = match &spec.model {
             ModelSpec::Cnn {
@@ -225,18 +230,29 @@ impl TrainForm {
         } else {
             None
         };
-        let defaults = TrainSpec::default();
+        let filled = self.filled.get_value();
+        let (validation_text, test_text) = (self.validation_percent.get(), self.test_percent.get());
+        // Unchanged percentages keep the filled split exactly (they are shown rounded).
+        let split = if validation_text.trim() == percent(filled.split.validation_fraction)
+            && test_text.trim() == percent(filled.split.test_fraction)
+        {
+            filled.split
+        } else {
+            kindling_core::data::prepare::SplitSpec {
+                validation_fraction: parse_field::<f64>("Validation %", &validation_text)? / 100.0,
+                test_fraction: parse_field::<f64>("Test %", &test_text)? / 100.0,
+                seed: filled.split.seed,
+            }
+        };
+        let backend = if model == filled.model {
+            filled.backend
+        } else {
+            Backend::fastest_for(&model)
+        };
         let spec = TrainSpec {
             dataset,
-            split: kindling_core::data::prepare::SplitSpec {
-                validation_fraction: parse_field::<f64>(
-                    "Validation %",
-                    &self.validation_percent.get(),
-                )? / 100.0,
-                test_fraction: parse_field::<f64>("Test %", &self.test_percent.get())? / 100.0,
-                ..defaults.split
-            },
-            backend: Backend::fastest_for(&model),
+            split,
+            backend,
             model,
             optimizer,
             learning_rate: parse_field("Learning rate", &self.learning_rate.get())?,
@@ -252,17 +268,7 @@ impl TrainForm {
     }
 
     fn labels(self) -> RunLabels {
-        RunLabels {
-            name: self.run_name.get().trim().to_owned(),
-            tags: self
-                .tags
-                .get()
-                .split(',')
-                .map(|tag| tag.trim().to_owned())
-                .filter(|tag| !tag.is_empty())
-                .collect(),
-            note: self.note.get(),
-        }
+        RunLabels::from_fields(&self.run_name.get(), &self.tags.get(), &self.note.get())
     }
 }
 
@@ -321,13 +327,11 @@ pub fn TrainPage() -> impl IntoView {
         });
     };
     let apply_preset = move |_| {
-        let dataset = match choice.source() {
-            Source::Bundled(bundled) => DatasetSpec::Bundled(bundled),
-            _ => DatasetSpec::Imported {
-                name: String::new(),
-            },
+        let bundled = match choice.source() {
+            Source::Bundled(bundled) => Some(bundled),
+            _ => None,
         };
-        form.fill(&TrainSpec::preset_for(dataset));
+        form.fill(&TrainSpec::preset_for(bundled));
     };
     let source = Memo::new(move |_| choice.source());
     let is_synthetic = move || matches!(source.get(), Source::Synthetic(_));
@@ -568,18 +572,13 @@ fn TextField(
     }
 }
 
-/// At most this many points are drawn over the decision boundary: enough to see the shape.
-const MAX_PLOTTED_POINTS: usize = 1_500;
-
-/// The data's points for the boundary plot, thinned evenly.
+/// The data's points for the boundary plot (the plot thins them).
 fn plotted_points(data: &Dataset) -> Vec<ScatterPoint> {
     let labels = match &data.target {
         kindling_core::data::Target::Classes { labels, .. } => labels,
         kindling_core::data::Target::Values { .. } => return Vec::new(),
     };
-    let step = data.row_count().div_ceil(MAX_PLOTTED_POINTS).max(1);
     (0..data.row_count())
-        .step_by(step)
         .map(|row| {
             let point = data.row(row);
             ScatterPoint {
@@ -656,7 +655,7 @@ fn RunView(
         has_points.then(|| {
             let scatter = Signal::derive(move || points.get().unwrap_or_default());
             view! {
-                <div class="boundary" aria-label="Decision boundary">
+                <div class="boundary">
                     <h2>"Decision boundary"</h2>
                     <ScatterPlot points=scatter x_label="x".to_string() y_label="y".to_string()
                         background=boundary />

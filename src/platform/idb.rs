@@ -7,13 +7,15 @@
 //! one transaction and awaits nothing else until that transaction ends, because IndexedDB
 //! commits a transaction as soon as it has no pending request.
 
+use std::cell::Cell;
 use std::collections::HashSet;
+use std::rc::Rc;
 
 use js_sys::{Array, Promise};
 use kindling_core::evaluation::Evaluation;
 use kindling_core::metrics::EpochMetrics;
 use kindling_core::tracking::store::{RunStore, StoreError};
-use kindling_core::tracking::{DatasetEntry, RunBundle, RunRecord, StoredDataset};
+use kindling_core::tracking::{DatasetEntry, RunBundle, RunRecord, RunState, StoredDataset};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use wasm_bindgen::prelude::*;
@@ -42,8 +44,9 @@ pub struct IdbStore {
 }
 
 impl IdbStore {
-    /// Opens (creating or upgrading) the named database.
-    pub async fn open(name: &str) -> Result<Self, StoreError> {
+    /// Opens (creating or upgrading) the named database. `on_blocked` is told when another
+    /// tab holds an older version open; the open then waits until that tab lets go.
+    pub async fn open(name: &str, on_blocked: impl FnOnce() + 'static) -> Result<Self, StoreError> {
         let factory = web_sys::window()
             .and_then(|window| window.indexed_db().ok().flatten())
             .ok_or_else(|| StoreError::Unavailable("IndexedDB is not available".into()))?;
@@ -59,28 +62,14 @@ impl IdbStore {
             }
         });
         request.set_onupgradeneeded(Some(on_upgrade.as_ref().unchecked_ref()));
-        let opened = Promise::new(&mut |resolve, reject| {
-            request.set_onsuccess(Some(&resolve));
-            request.set_onerror(Some(&reject));
-            let blocked = Closure::once_into_js(move || {
-                let _ = reject.call1(&JsValue::NULL, &JsValue::from_str("blocked"));
-            });
-            request.set_onblocked(Some(blocked.unchecked_ref()));
-        });
-        let outcome = JsFuture::from(opened).await;
+        let on_blocked = Closure::once(on_blocked);
+        request.set_onblocked(Some(on_blocked.as_ref().unchecked_ref()));
+        let opened = wait_for_request(&request).await;
+        // Only now, with the request settled, may its callbacks go.
         request.set_onupgradeneeded(None);
-        drop(on_upgrade);
-        match outcome {
-            Ok(_) => {}
-            Err(reason) if reason.as_string().as_deref() == Some("blocked") => {
-                return Err(StoreError::Blocked);
-            }
-            Err(_) => return Err(request_error(&request)),
-        }
-        let database: IdbDatabase = request
-            .result()
-            .map_err(|error| StoreError::Unavailable(describe(&error)))?
-            .unchecked_into();
+        request.set_onblocked(None);
+        drop((on_upgrade, on_blocked));
+        let database: IdbDatabase = opened?.unchecked_into();
         // Another tab upgrading the schema asks this one to let go; holding on would block it.
         let on_version_change = Closure::<dyn FnMut()>::new({
             let database = database.clone();
@@ -125,7 +114,7 @@ impl IdbStore {
         &self,
         store: &str,
         range: Option<&IdbKeyRange>,
-    ) -> Result<Vec<T>, StoreError> {
+    ) -> Result<Vec<Result<T, StoreError>>, StoreError> {
         let transaction = self.transaction(&[store], IdbTransactionMode::Readonly)?;
         let object_store = object_store(&transaction, store)?;
         let request = match range {
@@ -138,7 +127,25 @@ impl IdbStore {
             .result()
             .map_err(|error| dom_error(&error))?
             .unchecked_into();
-        values.iter().map(|value| parse(&value)).collect()
+        Ok(values.iter().map(|value| parse(&value)).collect())
+    }
+
+    /// Every readable value of a store. One damaged record (written by a newer version, say)
+    /// must not hide all the others: it is left in place and reported in the console.
+    async fn read_all_readable<T: DeserializeOwned>(
+        &self,
+        store: &str,
+    ) -> Result<Vec<T>, StoreError> {
+        let mut readable = Vec::new();
+        for value in self.read_all::<T>(store, None).await? {
+            match value {
+                Ok(value) => readable.push(value),
+                Err(error) => web_sys::console::warn_1(&JsValue::from_str(&format!(
+                    "Kindling left an unreadable record in \"{store}\" as it is: {error}"
+                ))),
+            }
+        }
+        Ok(readable)
     }
 
     async fn read_one<T: DeserializeOwned>(
@@ -227,8 +234,10 @@ fn request_error(request: &IdbRequest) -> StoreError {
 fn exception_error(error: &DomException) -> StoreError {
     match error.name().as_str() {
         "QuotaExceededError" => StoreError::QuotaExceeded,
-        "VersionError" => StoreError::Blocked,
-        "InvalidStateError" | "UnknownError" => StoreError::Unavailable(error.message()),
+        "VersionError" => StoreError::NewerVersion,
+        // The connection was closed, which this tab does when another one upgrades the schema.
+        "InvalidStateError" => StoreError::Closed,
+        "SecurityError" | "UnknownError" => StoreError::Unavailable(error.message()),
         _ => StoreError::Other(error.message()),
     }
 }
@@ -297,12 +306,14 @@ impl RunStore for IdbStore {
     async fn save_run(&self, run: &RunRecord) -> Result<(), StoreError> {
         let value = json(run);
         let transaction = self.transaction(&[RUNS], IdbTransactionMode::Readwrite)?;
-        put(
-            &object_store(&transaction, RUNS)?,
-            &JsValue::from_str(&run.id),
-            &value,
-        )?;
-        finish(&transaction).await
+        commit(&transaction, || {
+            put(
+                &object_store(&transaction, RUNS)?,
+                &JsValue::from_str(&run.id),
+                &value,
+            )
+        })
+        .await
     }
 
     async fn append_epochs(
@@ -312,13 +323,15 @@ impl RunStore for IdbStore {
     ) -> Result<(), StoreError> {
         let value = json(run);
         let transaction = self.transaction(&[RUNS, EPOCHS], IdbTransactionMode::Readwrite)?;
-        put_epochs(&object_store(&transaction, EPOCHS)?, &run.id, epochs)?;
-        put(
-            &object_store(&transaction, RUNS)?,
-            &JsValue::from_str(&run.id),
-            &value,
-        )?;
-        finish(&transaction).await
+        commit(&transaction, || {
+            put_epochs(&object_store(&transaction, EPOCHS)?, &run.id, epochs)?;
+            put(
+                &object_store(&transaction, RUNS)?,
+                &JsValue::from_str(&run.id),
+                &value,
+            )
+        })
+        .await
     }
 
     async fn finish_run(
@@ -328,19 +341,22 @@ impl RunStore for IdbStore {
     ) -> Result<(), StoreError> {
         let key = JsValue::from_str(&run.id);
         let transaction = self.transaction(&[RUNS, EVALUATIONS], IdbTransactionMode::Readwrite)?;
-        put(&object_store(&transaction, RUNS)?, &key, &json(run))?;
-        if let Some(evaluation) = evaluation {
-            put(
-                &object_store(&transaction, EVALUATIONS)?,
-                &key,
-                &json(evaluation),
-            )?;
-        }
-        finish(&transaction).await
+        commit(&transaction, || {
+            put(&object_store(&transaction, RUNS)?, &key, &json(run))?;
+            match evaluation {
+                Some(evaluation) => put(
+                    &object_store(&transaction, EVALUATIONS)?,
+                    &key,
+                    &json(evaluation),
+                ),
+                None => Ok(()),
+            }
+        })
+        .await
     }
 
     async fn runs(&self) -> Result<Vec<RunRecord>, StoreError> {
-        let mut runs: Vec<RunRecord> = self.read_all(RUNS, None).await?;
+        let mut runs: Vec<RunRecord> = self.read_all_readable(RUNS).await?;
         runs.sort_by(|a, b| a.started_ms.total_cmp(&b.started_ms));
         Ok(runs)
     }
@@ -350,7 +366,10 @@ impl RunStore for IdbStore {
     }
 
     async fn history(&self, id: &str) -> Result<Vec<EpochMetrics>, StoreError> {
-        self.read_all(EPOCHS, Some(&history_range(id)?)).await
+        self.read_all(EPOCHS, Some(&history_range(id)?))
+            .await?
+            .into_iter()
+            .collect()
     }
 
     async fn evaluation(&self, id: &str) -> Result<Option<Evaluation>, StoreError> {
@@ -360,22 +379,25 @@ impl RunStore for IdbStore {
     async fn delete_runs(&self, ids: &[String]) -> Result<(), StoreError> {
         let transaction =
             self.transaction(&[RUNS, EPOCHS, EVALUATIONS], IdbTransactionMode::Readwrite)?;
-        let (runs, epochs, evaluations) = (
-            object_store(&transaction, RUNS)?,
-            object_store(&transaction, EPOCHS)?,
-            object_store(&transaction, EVALUATIONS)?,
-        );
-        for id in ids {
-            let key = JsValue::from_str(id);
-            runs.delete(&key).map_err(|error| dom_error(&error))?;
-            evaluations
-                .delete(&key)
-                .map_err(|error| dom_error(&error))?;
-            epochs
-                .delete(&history_range(id)?.into())
-                .map_err(|error| dom_error(&error))?;
-        }
-        finish(&transaction).await
+        commit(&transaction, || {
+            let (runs, epochs, evaluations) = (
+                object_store(&transaction, RUNS)?,
+                object_store(&transaction, EPOCHS)?,
+                object_store(&transaction, EVALUATIONS)?,
+            );
+            for id in ids {
+                let key = JsValue::from_str(id);
+                runs.delete(&key).map_err(|error| dom_error(&error))?;
+                evaluations
+                    .delete(&key)
+                    .map_err(|error| dom_error(&error))?;
+                epochs
+                    .delete(&history_range(id)?.into())
+                    .map_err(|error| dom_error(&error))?;
+            }
+            Ok(())
+        })
+        .await
     }
 
     async fn add_bundles(
@@ -387,38 +409,51 @@ impl RunStore for IdbStore {
         if let Some(clash) = bundles.iter().find(|b| stored_runs.contains(&b.run.id)) {
             return Err(StoreError::DuplicateRun(clash.run.id.clone()));
         }
-        let stored_datasets = self.read_keys(DATASET_ENTRIES).await?;
-        let new_datasets: Vec<&StoredDataset> = datasets
-            .iter()
-            .filter(|dataset| !stored_datasets.contains(&dataset.entry.id))
-            .collect();
+        let stored_datasets = if datasets.is_empty() {
+            HashSet::new()
+        } else {
+            self.read_keys(DATASET_ENTRIES).await?
+        };
         let transaction = self.transaction(
             &[RUNS, EPOCHS, EVALUATIONS, DATASET_ENTRIES, DATASETS],
             IdbTransactionMode::Readwrite,
         )?;
-        let runs = object_store(&transaction, RUNS)?;
-        let epochs = object_store(&transaction, EPOCHS)?;
-        let evaluations = object_store(&transaction, EVALUATIONS)?;
-        for bundle in bundles {
-            let key = JsValue::from_str(&bundle.run.id);
-            // `add`, not `put`: a run stored meanwhile aborts the whole transaction.
-            runs.add_with_key(&json(&bundle.run), &key)
-                .map_err(|error| dom_error(&error))?;
-            put_epochs(&epochs, &bundle.run.id, &bundle.history)?;
-            if let Some(evaluation) = &bundle.evaluation {
-                put(&evaluations, &key, &json(evaluation))?;
+        commit(&transaction, || {
+            let runs = object_store(&transaction, RUNS)?;
+            let epochs = object_store(&transaction, EPOCHS)?;
+            let evaluations = object_store(&transaction, EVALUATIONS)?;
+            for bundle in bundles {
+                let key = JsValue::from_str(&bundle.run.id);
+                // `add`, not `put`: a run stored meanwhile aborts the whole transaction.
+                runs.add_with_key(&json(&bundle.run), &key)
+                    .map_err(|error| dom_error(&error))?;
+                put_epochs(&epochs, &bundle.run.id, &bundle.history)?;
+                if let Some(evaluation) = &bundle.evaluation {
+                    put(&evaluations, &key, &json(evaluation))?;
+                }
             }
-        }
-        let (entries, rows) = (
-            object_store(&transaction, DATASET_ENTRIES)?,
-            object_store(&transaction, DATASETS)?,
-        );
-        for dataset in new_datasets {
-            let key = JsValue::from_str(&dataset.entry.id);
-            put(&entries, &key, &json(&dataset.entry))?;
-            put(&rows, &key, &json(dataset))?;
-        }
-        finish(&transaction).await
+            let (entries, rows) = (
+                object_store(&transaction, DATASET_ENTRIES)?,
+                object_store(&transaction, DATASETS)?,
+            );
+            for dataset in datasets
+                .iter()
+                .filter(|dataset| !stored_datasets.contains(&dataset.entry.id))
+            {
+                let key = JsValue::from_str(&dataset.entry.id);
+                put(&entries, &key, &json(&dataset.entry))?;
+                put(&rows, &key, &json(dataset))?;
+            }
+            Ok(())
+        })
+        .await
+        .map_err(|error| match error {
+            // Only `add` can break a constraint here: a clashing run written meanwhile.
+            StoreError::Other(message) if message.contains("Key already exists") => {
+                StoreError::DuplicateRun("(written by another tab meanwhile)".into())
+            }
+            other => other,
+        })
     }
 
     async fn save_dataset(&self, dataset: &StoredDataset) -> Result<(), StoreError> {
@@ -433,9 +468,11 @@ impl RunStore for IdbStore {
         let (entry, rows) = (json(&dataset.entry), json(dataset));
         let transaction =
             self.transaction(&[DATASET_ENTRIES, DATASETS], IdbTransactionMode::Readwrite)?;
-        put(&object_store(&transaction, DATASET_ENTRIES)?, &key, &entry)?;
-        put(&object_store(&transaction, DATASETS)?, &key, &rows)?;
-        finish(&transaction).await
+        commit(&transaction, || {
+            put(&object_store(&transaction, DATASET_ENTRIES)?, &key, &entry)?;
+            put(&object_store(&transaction, DATASETS)?, &key, &rows)
+        })
+        .await
     }
 
     async fn dataset(&self, id: &str) -> Result<Option<StoredDataset>, StoreError> {
@@ -443,8 +480,57 @@ impl RunStore for IdbStore {
     }
 
     async fn dataset_entries(&self) -> Result<Vec<DatasetEntry>, StoreError> {
-        let mut entries: Vec<DatasetEntry> = self.read_all(DATASET_ENTRIES, None).await?;
+        let mut entries: Vec<DatasetEntry> = self.read_all_readable(DATASET_ENTRIES).await?;
         entries.sort_by(|a, b| a.added_ms.total_cmp(&b.added_ms));
         Ok(entries)
     }
+
+    async fn interrupt_running(&self, live_run_id: Option<&str>) -> Result<usize, StoreError> {
+        let transaction = self.transaction(&[RUNS], IdbTransactionMode::Readwrite)?;
+        let runs = object_store(&transaction, RUNS)?;
+        let request = runs.get_all().map_err(|error| dom_error(&error))?;
+        let count = Rc::new(Cell::new(0));
+        let live_run_id = live_run_id.map(str::to_owned);
+        // The rewrites are issued from the read's success callback, while the transaction is
+        // still active: nothing another tab writes can slip in between.
+        let on_read = Closure::once({
+            let (request, count, transaction) =
+                (request.clone(), count.clone(), transaction.clone());
+            move || {
+                let Ok(values) = request.result() else { return };
+                for value in values.unchecked_into::<Array>().iter() {
+                    let Ok(mut run) = parse::<RunRecord>(&value) else {
+                        continue;
+                    };
+                    if run.state != RunState::Running || Some(&run.id) == live_run_id.as_ref() {
+                        continue;
+                    }
+                    run.state = RunState::Interrupted;
+                    if put(&runs, &JsValue::from_str(&run.id), &json(&run)).is_err() {
+                        let _ = transaction.abort();
+                        return;
+                    }
+                    count.set(count.get() + 1);
+                }
+            }
+        });
+        request.set_onsuccess(Some(on_read.as_ref().unchecked_ref()));
+        let outcome = finish(&transaction).await;
+        request.set_onsuccess(None);
+        drop(on_read);
+        outcome.map(|()| count.get())
+    }
+}
+
+/// Issues a transaction's requests and waits for it to commit. If issuing one fails, the
+/// transaction is aborted, so the requests already issued do not land on their own.
+async fn commit(
+    transaction: &IdbTransaction,
+    issue: impl FnOnce() -> Result<(), StoreError>,
+) -> Result<(), StoreError> {
+    if let Err(error) = issue() {
+        let _ = transaction.abort();
+        return Err(error);
+    }
+    finish(transaction).await
 }

@@ -74,7 +74,15 @@ impl Training {
     }
 
     /// Starts and records a run of `spec` on `data`, loading the trainer on first use.
-    pub fn start(&self, spec: TrainSpec, data: Dataset, labels: RunLabels) -> Result<(), String> {
+    pub fn start(
+        &self,
+        spec: TrainSpec,
+        data: Dataset,
+        mut labels: RunLabels,
+    ) -> Result<(), String> {
+        if labels.name.is_empty() {
+            labels.name = self.suggest_name();
+        }
         spec.validate().map_err(|error| error.to_string())?;
         if self.is_active() {
             return Err("a run is already in progress; stop it first".into());

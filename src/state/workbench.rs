@@ -2,6 +2,7 @@
 //! store they live in. Pages read the signals; every change goes through here, so what is shown
 //! and what is stored cannot drift apart.
 
+use std::collections::HashSet;
 use std::rc::Rc;
 
 use kindling_core::data::Dataset;
@@ -20,7 +21,7 @@ pub enum StoreStatus {
     Opening,
     Ready,
     /// Runs still train, but nothing is kept; the reason is shown on every page.
-    Unavailable(String),
+    Unavailable(StoreError),
 }
 
 /// What a person gives a run besides its settings.
@@ -31,6 +32,24 @@ pub struct RunLabels {
     pub note: String,
 }
 
+impl RunLabels {
+    /// From the fields as typed: tags are comma-separated, blanks are dropped.
+    pub fn from_fields(name: &str, tags: &str, note: &str) -> Self {
+        Self {
+            name: name.trim().to_owned(),
+            tags: tags
+                .split(',')
+                .map(|tag| tag.trim().to_owned())
+                .filter(|tag| !tag.is_empty())
+                .collect(),
+            note: note.to_owned(),
+        }
+    }
+}
+
+/// A write waiting for the store to open.
+type PendingWrite = Box<dyn FnOnce(Rc<dyn SharedStore>)>;
+
 /// The live run's summary is written to the list at most this often while it trains, so an
 /// open Runs page is not re-filtered on every slice.
 const LIST_REFRESH_MS: f64 = 1_000.0;
@@ -38,6 +57,8 @@ const LIST_REFRESH_MS: f64 = 1_000.0;
 #[derive(Clone, Copy)]
 pub struct Workbench {
     store: StoredValue<Option<Rc<dyn SharedStore>>, LocalStorage>,
+    /// Writes asked for before the store opened, run in order once it has.
+    pending: StoredValue<Vec<PendingWrite>, LocalStorage>,
     pub status: RwSignal<StoreStatus>,
     /// Every run summary, oldest first.
     pub runs: RwSignal<Vec<RunRecord>>,
@@ -56,6 +77,7 @@ impl Workbench {
     pub fn new(now_ms: fn() -> f64) -> Self {
         Self {
             store: StoredValue::new_local(None),
+            pending: StoredValue::new_local(Vec::new()),
             status: RwSignal::new(StoreStatus::Opening),
             runs: RwSignal::new(Vec::new()),
             datasets: RwSignal::new(Vec::new()),
@@ -67,40 +89,52 @@ impl Workbench {
         }
     }
 
-    /// Adopts an opened store: runs a previous page left `running` become interrupted, then
-    /// everything is listed.
+    /// Adopts an opened store: runs a previous page left `running` become interrupted, writes
+    /// asked for meanwhile are made, then everything is listed.
     pub async fn attach(&self, store: Result<Rc<dyn SharedStore>, StoreError>) {
         let store = match store {
             Ok(store) => store,
             Err(error) => {
-                self.status.set(StoreStatus::Unavailable(error.to_string()));
+                self.pending.set_value(Vec::new());
+                self.status.set(StoreStatus::Unavailable(error));
                 return;
             }
         };
         let live = self
             .live
             .with_value(|live| live.as_ref().map(|r| r.id.clone()));
-        let loaded = async {
-            store.interrupt_orphaned_runs(live.as_deref()).await?;
-            Ok::<_, StoreError>((store.runs().await?, store.dataset_entries().await?))
+        if let Err(error) = store.interrupt_running(live.as_deref()).await {
+            self.status.set(StoreStatus::Unavailable(error));
+            return;
         }
-        .await;
+        self.store.set_value(Some(store.clone()));
+        for write in self
+            .pending
+            .try_update_value(std::mem::take)
+            .unwrap_or_default()
+        {
+            write(store.clone());
+        }
+        let loaded =
+            async { Ok::<_, StoreError>((store.runs().await?, store.dataset_entries().await?)) }
+                .await;
         match loaded {
             Ok((mut runs, datasets)) => {
-                // A run started before the store opened is stored now, from its summary.
-                if let Some(live) = self.live.get_value() {
-                    if let Err(error) = store.save_run(&live).await {
-                        self.error.set(Some(error.to_string()));
-                    }
-                    runs.retain(|run| run.id != live.id);
-                    runs.push(live);
-                }
+                // Runs of this visit whose first write is still on its way stay listed.
+                let stored: HashSet<String> = runs.iter().map(|run| run.id.clone()).collect();
+                let unsaved: Vec<RunRecord> = self.runs.with_untracked(|shown| {
+                    shown
+                        .iter()
+                        .filter(|run| !stored.contains(&run.id))
+                        .cloned()
+                        .collect()
+                });
+                runs.extend(unsaved);
                 self.runs.set(runs);
                 self.datasets.set(datasets);
-                self.store.set_value(Some(store));
                 self.status.set(StoreStatus::Ready);
             }
-            Err(error) => self.status.set(StoreStatus::Unavailable(error.to_string())),
+            Err(error) => self.status.set(StoreStatus::Unavailable(error)),
         }
     }
 
@@ -128,14 +162,23 @@ impl Workbench {
     ) where
         F: Future<Output = Result<(), StoreError>> + 'static,
     {
-        let Some(store) = self.store() else { return };
         let error = self.error;
-        leptos::task::spawn_local(async move {
-            match write(store).await {
-                Ok(()) => done(),
-                Err(failure) => error.set(Some(failure.to_string())),
-            }
-        });
+        let start = move |store: Rc<dyn SharedStore>| {
+            leptos::task::spawn_local(async move {
+                match write(store).await {
+                    Ok(()) => done(),
+                    Err(failure) => error.set(Some(failure.to_string())),
+                }
+            });
+        };
+        match (self.store(), self.status.get_untracked()) {
+            (Some(store), _) => start(store),
+            (None, StoreStatus::Opening) => self
+                .pending
+                .update_value(|pending| pending.push(Box::new(start))),
+            // Nothing can be kept; the banner already says so.
+            (None, _) => {}
+        }
     }
 
     fn show_in_list(&self, run: &RunRecord) {
@@ -217,26 +260,36 @@ impl Workbench {
 
     /// Renames, re-tags or re-notes a run, keeping everything else as it is now (a live run
     /// goes on training); resolves once stored.
-    pub async fn update_labels(&self, id: &str, labels: RunLabels) -> Result<(), StoreError> {
+    pub async fn update_labels(&self, id: &str, labels: RunLabels) -> Result<(), String> {
         let apply = |run: &mut RunRecord| {
             run.name = labels.name.clone();
             run.tags = labels.tags.iter().cloned().collect();
             run.note = labels.note.clone();
         };
-        let mut current = match self.live.get_value().filter(|live| live.id == id) {
+        if labels.name.is_empty() {
+            return Err("a run needs a name".into());
+        }
+        let current = match self.live.get_value().filter(|live| live.id == id) {
             Some(mut live) => {
                 apply(&mut live);
                 self.live.set_value(Some(live.clone()));
                 live
             }
-            None => self
-                .runs
-                .with_untracked(|runs| runs.iter().find(|run| run.id == id).cloned())
-                .ok_or_else(|| StoreError::NoSuchRun(id.to_owned()))?,
+            None => {
+                let mut listed = self
+                    .runs
+                    .with_untracked(|runs| runs.iter().find(|run| run.id == id).cloned())
+                    .ok_or_else(|| StoreError::NoSuchRun(id.to_owned()).to_string())?;
+                apply(&mut listed);
+                listed
+            }
         };
-        apply(&mut current);
         self.show_in_list(&current);
-        self.require_store()?.save_run(&current).await
+        let store = self.require_store().map_err(|error| error.to_string())?;
+        store
+            .save_run(&current)
+            .await
+            .map_err(|error| error.to_string())
     }
 
     pub fn is_live(&self, id: &str) -> bool {
@@ -313,8 +366,8 @@ impl Workbench {
     fn require_store(&self) -> Result<Rc<dyn SharedStore>, StoreError> {
         self.store()
             .ok_or_else(|| match self.status.get_untracked() {
-                StoreStatus::Unavailable(reason) => StoreError::Unavailable(reason),
-                _ => StoreError::Unavailable("the saved runs are still loading".into()),
+                StoreStatus::Unavailable(error) => error,
+                _ => StoreError::NotReady,
             })
     }
 }

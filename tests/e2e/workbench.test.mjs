@@ -192,7 +192,7 @@ test('runs are compared, filtered, edited, deleted with undo, exported and impor
   await page.getByLabel('Tags').waitFor();
   assert.equal(await page.getByLabel('Tags').inputValue(), 'keep, wide');
   assert.equal(await page.getByLabel('Note').inputValue(), 'one layer of 128');
-  assert.equal(await page.locator('.confusion-matrix').count(), 1);
+  await page.locator('.confusion-matrix').waitFor();
   assert.equal(await page.locator('table.per-class tbody tr').count(), 2);
 
   // Delete, undo, delete again.
@@ -235,6 +235,7 @@ test('runs are compared, filtered, edited, deleted with undo, exported and impor
   assert.match(await other.locator('.runs .error').textContent(), /^notes\.json: this file is not a Kindling workspace/);
   assert.equal(await fresh.count(), '2 runs', 'a bad file changes nothing');
   await fresh.row('wide').getByRole('link').click();
+  await other.locator('table.per-class').waitFor();
   assert.equal(await other.locator('table.per-class tbody tr').count(), 2, 'the evaluation came along');
   assert.deepEqual(page.errors, []);
   assert.deepEqual(other.errors, []);

@@ -297,17 +297,18 @@ impl TrainSpec {
     /// Settings that work well for a dataset: the ones `kindling-ml/tests/quality.rs` holds to
     /// its quality bar (a CNN for the digit images, a linear model for the small, noisy diabetes
     /// set, the default MLP otherwise).
-    pub fn preset_for(dataset: DatasetSpec) -> Self {
-        let model = match &dataset {
-            DatasetSpec::Bundled(BundledDataset::Digits) => ModelSpec::small_cnn(),
-            DatasetSpec::Bundled(BundledDataset::Diabetes) => ModelSpec::Linear,
+    pub fn preset_for(bundled: Option<BundledDataset>) -> Self {
+        let model = match bundled {
+            Some(BundledDataset::Digits) => ModelSpec::small_cnn(),
+            Some(BundledDataset::Diabetes) => ModelSpec::Linear,
             _ => ModelSpec::mlp(vec![64, 64]),
         };
+        let defaults = Self::default();
         Self {
-            dataset,
+            dataset: bundled.map_or(defaults.dataset.clone(), DatasetSpec::Bundled),
             backend: Backend::fastest_for(&model),
             model,
-            ..Self::default()
+            ..defaults
         }
     }
 

@@ -45,7 +45,7 @@ fn digits_reach_95_percent_with_an_mlp() {
 
 #[test]
 fn digits_reach_96_percent_with_a_cnn() {
-    let preset = TrainSpec::preset_for(DatasetSpec::Bundled(BundledDataset::Digits)).model;
+    let preset = TrainSpec::preset_for(Some(BundledDataset::Digits)).model;
     assert_eq!(
         preset,
         ModelSpec::small_cnn(),
@@ -57,7 +57,7 @@ fn digits_reach_96_percent_with_a_cnn() {
 #[test]
 fn diabetes_reaches_an_r2_of_035() {
     // As in scikit-learn's examples, the figure is a linear model's.
-    let preset = TrainSpec::preset_for(DatasetSpec::Bundled(BundledDataset::Diabetes)).model;
+    let preset = TrainSpec::preset_for(Some(BundledDataset::Diabetes)).model;
     assert_eq!(preset, ModelSpec::Linear, "the diabetes preset is linear");
     assert!(bundled_score(BundledDataset::Diabetes, preset) >= 0.35);
 }

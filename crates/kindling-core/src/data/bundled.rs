@@ -30,6 +30,11 @@ impl BundledDataset {
     ];
 
     /// The file's name under `datasets/` in the served app.
+    /// The stem the Data and Train pages use as the choice's key (`iris`).
+    pub fn key(self) -> &'static str {
+        self.file_name().trim_end_matches(".csv")
+    }
+
     pub fn file_name(self) -> &'static str {
         match self {
             BundledDataset::Iris => "iris.csv",

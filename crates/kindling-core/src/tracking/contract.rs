@@ -6,7 +6,7 @@ use std::future::Future;
 use std::pin::pin;
 use std::task::{Context, Poll, Waker};
 
-use super::store::{RunStore, StoreError, bundles, interrupt_orphaned_runs};
+use super::store::{RunStore, StoreError, bundles};
 use super::{RunBundle, RunRecord, RunState, StoredDataset};
 use crate::data::synthetic::{SyntheticKind, SyntheticSpec};
 use crate::evaluation::{Evaluation, Report, classification_report};
@@ -133,10 +133,7 @@ pub async fn check_store(store: &impl RunStore) {
     );
     let live = run("live", 2_500.0);
     ok(store.save_run(&live).await, "save_run");
-    assert_eq!(
-        interrupt_orphaned_runs(store, Some("live")).await.unwrap(),
-        1
-    );
+    assert_eq!(store.interrupt_running(Some("live")).await.unwrap(), 1);
     let interrupted = store.run("z-earlier").await.unwrap().unwrap();
     assert_eq!(interrupted.state, RunState::Interrupted);
     assert_eq!(store.history("z-earlier").await.unwrap(), vec![epoch(1)]);

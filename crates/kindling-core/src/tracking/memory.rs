@@ -4,7 +4,7 @@ use std::cell::RefCell;
 use std::collections::BTreeMap;
 
 use super::store::{RunStore, StoreError};
-use super::{DatasetEntry, RunBundle, RunRecord, StoredDataset};
+use super::{DatasetEntry, RunBundle, RunRecord, RunState, StoredDataset};
 use crate::evaluation::Evaluation;
 use crate::metrics::EpochMetrics;
 
@@ -148,6 +148,17 @@ impl RunStore for MemoryStore {
 
     async fn dataset(&self, id: &str) -> Result<Option<StoredDataset>, StoreError> {
         Ok(self.inner.borrow().datasets.get(id).cloned())
+    }
+
+    async fn interrupt_running(&self, live_run_id: Option<&str>) -> Result<usize, StoreError> {
+        let mut count = 0;
+        for run in &mut self.inner.borrow_mut().runs {
+            if run.state == RunState::Running && Some(run.id.as_str()) != live_run_id {
+                run.state = RunState::Interrupted;
+                count += 1;
+            }
+        }
+        Ok(count)
     }
 
     async fn dataset_entries(&self) -> Result<Vec<DatasetEntry>, StoreError> {

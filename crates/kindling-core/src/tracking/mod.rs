@@ -12,7 +12,6 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 
-use crate::data::bundled::BundledDataset;
 use crate::data::prepare::dataset_id;
 use crate::data::{Dataset, Target, Task};
 use crate::evaluation::{Evaluation, Report};
@@ -288,7 +287,7 @@ impl Queryable for RunRecord {
             "name" => Some(self.name.clone()),
             "status" => Some(self.state.label().to_owned()),
             "dataset" => Some(self.dataset.name.clone()),
-            "model" => Some(self.spec.model.label()),
+            "model" => Some(model_kind(&self.spec.model)),
             "id" => Some(self.id.clone()),
             _ => None,
         }
@@ -375,13 +374,6 @@ pub const METRIC_NAMES: [&str; 14] = [
     "lr",
     "best_epoch",
 ];
-
-impl BundledDataset {
-    /// The stem the Data and Train pages use as the choice's key (`iris`).
-    pub fn key(self) -> &'static str {
-        self.file_name().trim_end_matches(".csv")
-    }
-}
 
 #[cfg(test)]
 mod tests {

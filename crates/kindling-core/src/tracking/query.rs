@@ -52,7 +52,7 @@ impl Query {
     }
 
     /// Whether the run belongs in the filtered table. A comparison on something the run lacks
-    /// is false whatever the operator, as SQL treats NULL.
+    /// is false whatever the operator (so `not metrics.x > 0` is true for a run without `x`).
     pub fn matches(&self, run: &impl Queryable) -> bool {
         self.root.as_ref().is_none_or(|root| root.matches(run))
     }
@@ -402,6 +402,9 @@ fn compare(actual: &Value, op: Op, literal: &Literal) -> bool {
     let ordering = match (actual, literal.number) {
         (&Value::Number(a), Some(b)) if close_enough(a, b) => Some(Ordering::Equal),
         (Value::Number(a), Some(b)) => a.partial_cmp(&b),
+        // A number is never "less than" a word: `metrics.acc > 0,9` (a decimal comma) must
+        // not quietly compare text and match every run whose value starts with "0.".
+        (Value::Number(_), None) if matches!(op, Op::Lt | Op::Le | Op::Gt | Op::Ge) => None,
         _ => Some(actual_text.cmp(&literal.lowercase)),
     };
     match (op, ordering) {
@@ -526,6 +529,8 @@ mod tests {
             ("metrics.delta < -2", false),
             ("metrics.loss = NaN", true),
             ("metrics.loss < 1", false),
+            ("metrics.val_acc > 0,5", false),
+            ("metrics.val_acc < 0,99", false),
         ]);
     }
 

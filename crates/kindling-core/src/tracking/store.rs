@@ -11,7 +11,7 @@ use std::pin::Pin;
 use thiserror::Error;
 
 use super::workspace::{ImportPlan, Workspace, export_workspace, import_workspace};
-use super::{DatasetEntry, RunBundle, RunRecord, RunState, StoredDataset};
+use super::{DatasetEntry, RunBundle, RunRecord, StoredDataset};
 use crate::evaluation::Evaluation;
 use crate::metrics::EpochMetrics;
 
@@ -28,6 +28,15 @@ pub enum StoreError {
          tabs and reload this one"
     )]
     Blocked,
+    #[error("the saved data was written by a newer version of Kindling: reload this tab to use it")]
+    NewerVersion,
+    #[error(
+        "another Kindling tab updated how runs are saved, so this tab can no longer save: \
+         reload it"
+    )]
+    Closed,
+    #[error("the saved runs are still loading; try again in a moment")]
+    NotReady,
     #[error("this browser does not allow this page to save data (private mode?): {0}")]
     Unavailable(String),
     #[error("a run with id {0} is already stored; nothing was written")]
@@ -36,7 +45,7 @@ pub enum StoreError {
     NoSuchRun(String),
     #[error("the saved data could not be read ({0}); it was left as it is")]
     Corrupt(String),
-    #[error("saving failed: {0}")]
+    #[error("the browser's storage failed: {0}")]
     Other(String),
 }
 
@@ -89,23 +98,12 @@ pub trait RunStore {
 
     /// What is stored, without the rows.
     async fn dataset_entries(&self) -> Result<Vec<DatasetEntry>, StoreError>;
-}
 
-/// A run the store says is running, when no trainer in this tab runs it, was cut off by a
-/// reload or a closed tab: marks such runs interrupted, keeping their epochs. Returns how many.
-pub async fn interrupt_orphaned_runs(
-    store: &impl RunStore,
-    live_run_id: Option<&str>,
-) -> Result<usize, StoreError> {
-    let mut count = 0;
-    for mut run in store.runs().await? {
-        if run.state == RunState::Running && Some(run.id.as_str()) != live_run_id {
-            run.state = RunState::Interrupted;
-            store.save_run(&run).await?;
-            count += 1;
-        }
-    }
-    Ok(count)
+    /// A run stored as running that no trainer in this tab runs was cut off by a reload or a
+    /// closed tab: marks such runs interrupted, keeping their epochs, and returns how many.
+    /// Reading and rewriting happen in one transaction, so a run another tab finishes
+    /// meanwhile is never overwritten by an older copy.
+    async fn interrupt_running(&self, live_run_id: Option<&str>) -> Result<usize, StoreError>;
 }
 
 /// Reads everything stored about the given runs, for export or for undoing a delete.
@@ -150,10 +148,7 @@ pub trait SharedStore {
     fn save_dataset<'a>(&'a self, dataset: &'a StoredDataset) -> StoreFuture<'a, ()>;
     fn dataset<'a>(&'a self, id: &'a str) -> StoreFuture<'a, Option<StoredDataset>>;
     fn dataset_entries(&self) -> StoreFuture<'_, Vec<DatasetEntry>>;
-    fn interrupt_orphaned_runs<'a>(
-        &'a self,
-        live_run_id: Option<&'a str>,
-    ) -> StoreFuture<'a, usize>;
+    fn interrupt_running<'a>(&'a self, live_run_id: Option<&'a str>) -> StoreFuture<'a, usize>;
     fn export_workspace(&self, now_ms: f64) -> StoreFuture<'_, Workspace>;
     fn import_workspace(&self, workspace: Workspace) -> StoreFuture<'_, ImportPlan>;
 }
@@ -203,11 +198,8 @@ impl<S: RunStore> SharedStore for S {
     fn dataset_entries(&self) -> StoreFuture<'_, Vec<DatasetEntry>> {
         Box::pin(RunStore::dataset_entries(self))
     }
-    fn interrupt_orphaned_runs<'a>(
-        &'a self,
-        live_run_id: Option<&'a str>,
-    ) -> StoreFuture<'a, usize> {
-        Box::pin(interrupt_orphaned_runs(self, live_run_id))
+    fn interrupt_running<'a>(&'a self, live_run_id: Option<&'a str>) -> StoreFuture<'a, usize> {
+        Box::pin(RunStore::interrupt_running(self, live_run_id))
     }
     fn export_workspace(&self, now_ms: f64) -> StoreFuture<'_, Workspace> {
         Box::pin(export_workspace(self, now_ms))

@@ -8,8 +8,9 @@ use std::collections::HashSet;
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
-use super::store::{RunStore, StoreError, bundles};
+use super::store::{RunStore, StoreError};
 use super::{RunBundle, RunRecord, StoredDataset};
+use crate::data::prepare::dataset_id;
 
 /// Written into every file; a reader refuses formats it does not know rather than guess.
 pub const WORKSPACE_FORMAT: &str = "kindling-workspace/1";
@@ -55,13 +56,36 @@ impl Workspace {
                 found: format.to_owned(),
             });
         }
-        serde_json::from_value(value).map_err(|error| WorkspaceError::Damaged(error.to_string()))
+        let workspace: Workspace = serde_json::from_value(value)
+            .map_err(|error| WorkspaceError::Damaged(error.to_string()))?;
+        // A dataset is stored under the hash of its rows; rows that do not match their id
+        // would make a later re-run silently train on other data.
+        if let Some(stored) = workspace
+            .datasets
+            .iter()
+            .find(|stored| dataset_id(&stored.dataset) != stored.entry.id)
+        {
+            return Err(WorkspaceError::Damaged(format!(
+                "the rows of dataset \"{}\" do not match its version id",
+                stored.entry.name
+            )));
+        }
+        Ok(workspace)
     }
 }
 
 /// Everything in the store, ready to be written to a file.
 pub async fn export_workspace(store: &impl RunStore, now_ms: f64) -> Result<Workspace, StoreError> {
-    let ids: Vec<String> = store.runs().await?.into_iter().map(|run| run.id).collect();
+    // Built from the listing itself, so a run deleted meanwhile (in another tab) cannot fail
+    // the export.
+    let mut runs = Vec::new();
+    for run in store.runs().await? {
+        runs.push(RunBundle {
+            history: store.history(&run.id).await?,
+            evaluation: store.evaluation(&run.id).await?,
+            run,
+        });
+    }
     let mut datasets = Vec::new();
     for entry in store.dataset_entries().await? {
         if let Some(dataset) = store.dataset(&entry.id).await? {
@@ -72,7 +96,7 @@ pub async fn export_workspace(store: &impl RunStore, now_ms: f64) -> Result<Work
         format: WORKSPACE_FORMAT.to_owned(),
         app_version: crate::APP_VERSION.to_owned(),
         exported_ms: now_ms,
-        runs: bundles(store, &ids).await?,
+        runs,
         datasets,
     })
 }
@@ -142,7 +166,16 @@ pub fn plan_import(
         datasets_already_present: 0,
     };
     for mut bundle in workspace.runs {
-        if stored_runs.contains(&bundle.run) {
+        // The same run under another id is still the same run: it was renamed by an earlier
+        // import of this file.
+        let same_run = |stored: &RunRecord| {
+            *stored
+                == RunRecord {
+                    id: stored.id.clone(),
+                    ..bundle.run.clone()
+                }
+        };
+        if stored_runs.iter().any(same_run) {
             plan.runs_already_present += 1;
             continue;
         }
@@ -231,7 +264,7 @@ mod tests {
         let teacher = MemoryStore::default();
         block_on(teacher.add_bundles(&[bundle("a", "teacher's"), bundle("b", "same")], &[]))
             .unwrap();
-        let student = Workspace {
+        let student_file = || Workspace {
             format: WORKSPACE_FORMAT.into(),
             app_version: "0.1.0".into(),
             exported_ms: 1.0,
@@ -242,7 +275,7 @@ mod tests {
             ],
             datasets: Vec::new(),
         };
-        let plan = block_on(import_workspace(&teacher, student)).unwrap();
+        let plan = block_on(import_workspace(&teacher, student_file())).unwrap();
         assert_eq!(plan.runs_already_present, 1);
         assert_eq!(plan.runs_given_new_ids, 1);
         let runs = block_on(teacher.runs()).unwrap();
@@ -264,6 +297,12 @@ mod tests {
             "Imported 2 runs and 0 datasets. 1 run already here was skipped. 1 run shared an id \
              with a different run here and got a new id."
         );
+        let again = block_on(import_workspace(&teacher, student_file())).unwrap();
+        assert!(
+            again.runs.is_empty(),
+            "the renamed run is recognised as already here"
+        );
+        assert_eq!(again.runs_already_present, 3);
     }
 
     #[test]
@@ -283,6 +322,21 @@ mod tests {
             "this workspace was written as kindling-workspace/9, which this version of Kindling \
              cannot read (it reads kindling-workspace/1); open it in a newer Kindling"
         );
+        let mut tampered = Workspace {
+            format: WORKSPACE_FORMAT.into(),
+            app_version: "0.1.0".into(),
+            exported_ms: 1.0,
+            runs: Vec::new(),
+            datasets: vec![StoredDataset::new(
+                SyntheticSpec::default().generate().unwrap(),
+                1.0,
+            )],
+        };
+        assert!(Workspace::from_json(tampered.to_json().as_bytes()).is_ok());
+        tampered.datasets[0].dataset.features[0] += 1.0;
+        let refused = Workspace::from_json(tampered.to_json().as_bytes()).unwrap_err();
+        assert!(matches!(refused, WorkspaceError::Damaged(_)));
+        assert!(refused.to_string().ends_with("do not match its version id"));
         let damaged = format!("{{\"format\": \"{WORKSPACE_FORMAT}\", \"runs\": 3}}");
         assert!(matches!(
             Workspace::from_json(damaged.as_bytes()),
