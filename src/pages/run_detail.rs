@@ -78,9 +78,10 @@ pub fn RunDetailPage() -> impl IntoView {
     let history = Memo::new(move |_| {
         let id = run_id.get();
         let live = training.run.with(|live| {
-            live.as_ref()
-                .filter(|live| live.run_id == id)
-                .map(|live| live.history.clone())
+            live.as_ref().filter(|live| live.run_id == id).map(|live| {
+                let shown = workbench.shown_epochs(&id, live.history.len());
+                live.history[..shown].to_vec()
+            })
         });
         live.unwrap_or_else(|| {
             stored

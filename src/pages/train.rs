@@ -598,10 +598,22 @@ fn RunView(
     chart_metric: RwSignal<ChartMetric>,
     plotted: RwSignal<Option<Dataset>>,
 ) -> impl IntoView {
+    let workbench = expect_context::<Workbench>();
+    // Only epochs already stored are shown, so a reload loses nothing that was on screen.
+    let shown = Memo::new(move |_| {
+        run.with(|run| {
+            run.as_ref()
+                .map_or(0, |r| workbench.shown_epochs(&r.run_id, r.history.len()))
+        })
+    });
     let fraction =
         Signal::derive(move || run.with(|run| run.as_ref().map_or(0.0, |r| r.fraction_done)));
     let label = Signal::derive(move || {
-        run.with(|run| run.as_ref().map(progress_label).unwrap_or_default())
+        run.with(|run| {
+            run.as_ref()
+                .map(|r| progress_label(r, shown.get()))
+                .unwrap_or_default()
+        })
     });
     let status = Memo::new(move |_| run.with(|run| run.as_ref().map(|r| r.status.clone())));
     // A memo, not a derived signal: the chart reads the series three times per update.
@@ -620,7 +632,7 @@ fn RunView(
             ],
         };
         run.with(|run| {
-            let history = run.as_ref().map_or(&[][..], |r| &r.history[..]);
+            let history = run.as_ref().map_or(&[][..], |r| &r.history[..shown.get()]);
             lines
                 .into_iter()
                 .map(|(label, class, value)| Series {
@@ -675,8 +687,10 @@ fn RunView(
     }
 }
 
-fn progress_label(progress: &RunProgress) -> String {
-    let epochs_done = progress.history.last().map_or(0, |m| m.epoch);
+fn progress_label(progress: &RunProgress, shown_epochs: usize) -> String {
+    let epochs_done = progress.history[..shown_epochs]
+        .last()
+        .map_or(0, |m| m.epoch);
     let mut label = format!("Epoch {epochs_done} of {}", progress.total_epochs);
     if let (true, Some(eta_ms)) = (progress.status.is_active(), progress.eta_ms()) {
         label.push_str(&format!(" · about {:.0} s left", (eta_ms / 1000.0).ceil()));

@@ -67,8 +67,16 @@ pub struct Workbench {
     pub error: RwSignal<Option<String>>,
     /// The last run whose final record is safely stored, so the Train page can say so.
     pub saved_run: RwSignal<Option<String>>,
+    /// How many of the live run's epochs are stored: pages show no more than this, so a
+    /// reload or a closed tab loses nothing that was on screen.
+    pub live_stored_epochs: RwSignal<usize>,
     /// The record of the run the trainer is working on.
     live: StoredValue<Option<RunRecord>>,
+    /// Its epochs not yet written, and whether a write is on its way. One write at a time,
+    /// carrying everything that arrived meanwhile, so a fast run cannot queue up a backlog of
+    /// transactions that a reload would cut off.
+    live_unsaved: StoredValue<Vec<EpochMetrics>>,
+    live_writing: StoredValue<bool>,
     listed_ms: StoredValue<f64>,
     now_ms: StoredValue<fn() -> f64>,
 }
@@ -83,7 +91,10 @@ impl Workbench {
             datasets: RwSignal::new(Vec::new()),
             error: RwSignal::new(None),
             saved_run: RwSignal::new(None),
+            live_stored_epochs: RwSignal::new(0),
             live: StoredValue::new(None),
+            live_unsaved: StoredValue::new(Vec::new()),
+            live_writing: StoredValue::new(false),
             listed_ms: StoredValue::new(0.0),
             now_ms: StoredValue::new(now_ms),
         }
@@ -151,14 +162,14 @@ impl Workbench {
     where
         F: Future<Output = Result<(), StoreError>> + 'static,
     {
-        self.write_then(write, || {});
+        self.write_then(write, |_| {});
     }
 
-    /// [`Self::write`], then `done` once the write has landed.
+    /// [`Self::write`], then `done` with whether the write landed.
     fn write_then<F>(
         &self,
         write: impl FnOnce(Rc<dyn SharedStore>) -> F + 'static,
-        done: impl FnOnce() + 'static,
+        done: impl FnOnce(bool) + 'static,
     ) where
         F: Future<Output = Result<(), StoreError>> + 'static,
     {
@@ -166,8 +177,11 @@ impl Workbench {
         let start = move |store: Rc<dyn SharedStore>| {
             leptos::task::spawn_local(async move {
                 match write(store).await {
-                    Ok(()) => done(),
-                    Err(failure) => error.set(Some(failure.to_string())),
+                    Ok(()) => done(true),
+                    Err(failure) => {
+                        error.set(Some(failure.to_string()));
+                        done(false);
+                    }
                 }
             });
         };
@@ -198,7 +212,50 @@ impl Workbench {
         run.note = labels.note;
         self.show_in_list(&run);
         self.live.set_value(Some(run.clone()));
+        self.live_unsaved.set_value(Vec::new());
+        self.live_stored_epochs.set(0);
         self.write(move |store| async move { store.save_run(&run).await });
+    }
+
+    /// Writes the live run's unsaved epochs with its summary, unless a write is on its way (its
+    /// completion calls this again).
+    fn flush_live(&self) {
+        if self.live_writing.get_value() || self.live_unsaved.with_value(Vec::is_empty) {
+            return;
+        }
+        let Some(run) = self.live.get_value() else {
+            return;
+        };
+        let epochs = self
+            .live_unsaved
+            .try_update_value(std::mem::take)
+            .unwrap_or_default();
+        let last_epoch = epochs.last().map_or(0, |epoch| epoch.epoch);
+        self.live_writing.set_value(true);
+        let this = *self;
+        self.write_then(
+            move |store| async move { store.append_epochs(&run, &epochs).await },
+            move |stored| {
+                this.live_writing.set_value(false);
+                if stored {
+                    this.live_stored_epochs
+                        .update(|count| *count = (*count).max(last_epoch));
+                }
+                this.flush_live();
+            },
+        );
+    }
+
+    /// How many of a run's epochs a page may show: all of them, unless it is the live run and
+    /// its epochs are being stored.
+    pub fn shown_epochs(&self, run_id: &str, received: usize) -> usize {
+        let storing =
+            self.is_live(run_id) && !matches!(self.status.get(), StoreStatus::Unavailable(_));
+        if storing {
+            received.min(self.live_stored_epochs.get())
+        } else {
+            received
+        }
     }
 
     /// Folds a trainer message into the live run's record and stores what changed.
@@ -217,8 +274,9 @@ impl Workbench {
                 if now_ms - self.listed_ms.get_value() >= LIST_REFRESH_MS {
                     self.show_in_list(&run);
                 }
-                let epochs: Vec<EpochMetrics> = epochs.clone();
-                self.write(move |store| async move { store.append_epochs(&run, &epochs).await });
+                self.live_unsaved
+                    .update_value(|unsaved| unsaved.extend(epochs.iter().cloned()));
+                self.flush_live();
             }
             FromWorker::Finished {
                 run_id,
@@ -251,10 +309,24 @@ impl Workbench {
     fn finish_live(&self, run: RunRecord, evaluation: Option<Evaluation>) {
         self.live.set_value(None);
         self.show_in_list(&run);
+        // Epochs still unsaved go first; this write is ordered after any on its way.
+        let epochs = self
+            .live_unsaved
+            .try_update_value(std::mem::take)
+            .unwrap_or_default();
         let (saved, id) = (self.saved_run, run.id.clone());
         self.write_then(
-            move |store| async move { store.finish_run(&run, evaluation.as_ref()).await },
-            move || saved.set(Some(id)),
+            move |store| async move {
+                if !epochs.is_empty() {
+                    store.append_epochs(&run, &epochs).await?;
+                }
+                store.finish_run(&run, evaluation.as_ref()).await
+            },
+            move |stored| {
+                if stored {
+                    saved.set(Some(id));
+                }
+            },
         );
     }
 

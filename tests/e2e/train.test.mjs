@@ -70,6 +70,8 @@ test('the page answers clicks while training, and Pause, Resume and Stop work', 
 
   await train.button('Pause').click();
   await page.locator('.status.paused').waitFor();
+  // The epochs that arrived just before the pause are shown once stored, a moment later.
+  await page.waitForTimeout(300);
   const pausedAt = await train.epochsDone();
   await page.waitForTimeout(500);
   assert.equal(await train.epochsDone(), pausedAt, 'a paused run does not advance');
