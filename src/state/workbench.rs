@@ -77,6 +77,9 @@ pub struct Workbench {
     /// transactions that a reload would cut off.
     live_unsaved: StoredValue<Vec<EpochMetrics>>,
     live_writing: StoredValue<bool>,
+    /// Set when storing the live run's epochs failed: pages then show every epoch, since
+    /// waiting for the store would show none.
+    live_write_failed: RwSignal<bool>,
     listed_ms: StoredValue<f64>,
     now_ms: StoredValue<fn() -> f64>,
 }
@@ -95,6 +98,7 @@ impl Workbench {
             live: StoredValue::new(None),
             live_unsaved: StoredValue::new(Vec::new()),
             live_writing: StoredValue::new(false),
+            live_write_failed: RwSignal::new(false),
             listed_ms: StoredValue::new(0.0),
             now_ms: StoredValue::new(now_ms),
         }
@@ -214,6 +218,7 @@ impl Workbench {
         self.live.set_value(Some(run.clone()));
         self.live_unsaved.set_value(Vec::new());
         self.live_stored_epochs.set(0);
+        self.live_write_failed.set(false);
         self.write(move |store| async move { store.save_run(&run).await });
     }
 
@@ -233,6 +238,7 @@ impl Workbench {
         let last_epoch = epochs.last().map_or(0, |epoch| epoch.epoch);
         self.live_writing.set_value(true);
         let this = *self;
+        let retry = epochs.clone();
         self.write_then(
             move |store| async move { store.append_epochs(&run, &epochs).await },
             move |stored| {
@@ -240,8 +246,14 @@ impl Workbench {
                 if stored {
                     this.live_stored_epochs
                         .update(|count| *count = (*count).max(last_epoch));
+                    this.flush_live();
+                } else {
+                    // Kept for the next write, so no stored record counts epochs that are not
+                    // stored; the failure is already on screen.
+                    this.live_write_failed.set(true);
+                    this.live_unsaved
+                        .update_value(|unsaved| drop(unsaved.splice(0..0, retry)));
                 }
-                this.flush_live();
             },
         );
     }
@@ -249,8 +261,9 @@ impl Workbench {
     /// How many of a run's epochs a page may show: all of them, unless it is the live run and
     /// its epochs are being stored.
     pub fn shown_epochs(&self, run_id: &str, received: usize) -> usize {
-        let storing =
-            self.is_live(run_id) && !matches!(self.status.get(), StoreStatus::Unavailable(_));
+        let storing = self.is_live(run_id)
+            && !self.live_write_failed.get()
+            && !matches!(self.status.get(), StoreStatus::Unavailable(_));
         if storing {
             received.min(self.live_stored_epochs.get())
         } else {

@@ -324,3 +324,36 @@ test('a regression run shows predicted-against-actual and residual plots', async
   assert.equal(await page.locator('.confusion-matrix').count(), 0);
   assert.deepEqual(page.errors, []);
 });
+
+test('a full disk is reported in words, and the run stored so far stays whole', async () => {
+  const page = await app.newPage();
+  // Fault injection: the browser refuses every epoch write as if the site's quota were used up.
+  await page.addInitScript(() => {
+    const put = IDBObjectStore.prototype.put;
+    IDBObjectStore.prototype.put = function guarded(...args) {
+      if (this.name === 'epochs') throw new DOMException('quota', 'QuotaExceededError');
+      return put.apply(this, args);
+    };
+  });
+  const train = await new TrainPage(page, app.url).open();
+  await train.set('Epochs', 20000);
+  await train.set('Run name', 'disk-full');
+  await train.button('Train').click();
+  const banner = page.locator('.storage-banner');
+  await banner.waitFor();
+  assert.match(await banner.textContent(), /^the browser's storage for this site is full: delete some runs/);
+  // Training goes on in view: with the store failing, waiting for it would show nothing.
+  await page.waitForFunction(() => /Epoch [1-9]/.test(document.querySelector('.progress-label')?.textContent));
+  await train.button('Stop').click();
+  await page.locator('.status.finished').waitFor();
+
+  // Without the fault, the run is there, its summary and epochs agreeing: none were written.
+  const other = await page.context().newPage();
+  const runs = await new RunsPage(other, app.url).open();
+  const row = runs.row('disk-full');
+  await row.waitFor();
+  assert.equal(await row.locator('td.number').nth(1).textContent(), '0');
+  await row.getByRole('link').click();
+  await other.getByRole('heading', { name: /disk-full/ }).waitFor();
+  assert.equal(await other.locator('.metric-chart polyline').count(), 0, 'no half-written history');
+});
