@@ -47,7 +47,9 @@ const PLOT_HEIGHT: f64 = HEIGHT - MARGIN_TOP - MARGIN_BOTTOM;
 /// How many `.pc-ramp-N` classes the stylesheet has: a class per line keeps colours out of the
 /// markup, and ten steps are as many as the eye tells apart on a thin line.
 const RAMP_STEPS: usize = 10;
+#[cfg(test)]
 const RAMP_LOW: (u8, u8, u8) = (28, 126, 214);
+#[cfg(test)]
 const RAMP_HIGH: (u8, u8, u8) = (247, 103, 7);
 /// More labels than this on one axis would overlap; the rest are in the lines' tooltips.
 const MAX_CATEGORY_LABELS: usize = 12;
@@ -304,11 +306,11 @@ fn ramp_step(value: f64) -> usize {
     (unit(value) * (RAMP_STEPS - 1) as f64).round() as usize
 }
 
-/// The colour a line with this colour value is drawn in (its `.pc-ramp-N` rule's), for views
-/// outside the chart that should match it, such as a swatch beside a run in a table. The ramp
-/// runs straight from blue to orange in RGB; its middle is a grey-brown, still clear on a light
-/// page.
-pub fn ramp_colour(value: f64) -> String {
+/// The colour a line with this colour value must be drawn in: the tests hold each
+/// `.pc-ramp-N` rule of the stylesheet to it. The ramp runs straight from blue to orange in RGB;
+/// its middle is a grey-brown, still clear on a light page.
+#[cfg(test)]
+fn ramp_colour(value: f64) -> String {
     let t = ramp_step(value) as f64 / (RAMP_STEPS - 1) as f64;
     let channel =
         |low: u8, high: u8| (f64::from(low) + (f64::from(high) - f64::from(low)) * t).round() as u8;

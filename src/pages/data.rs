@@ -36,7 +36,6 @@ pub fn DataPage() -> impl IntoView {
         async move { choice.load(workbench).await.map(|(_, data)| data) }
     });
     let source = Memo::new(move |_| choice.source());
-    let choose = move |key: String| choice.key.set(key);
 
     view! {
         <section class="page data">
@@ -46,43 +45,24 @@ pub fn DataPage() -> impl IntoView {
                     <fieldset>
                         <legend>"Synthetic"</legend>
                         <ul class="choices">
-                            {SYNTHETIC_KEYS.map(|(key, title)| view! {
-                                <li><label>
-                                    <input type="radio" name="data-choice" value=key
-                                        prop:checked=move || choice.key.get() == key
-                                        on:change=move |_| choose(key.to_owned()) />
-                                    " " {title}
-                                </label></li>
-                            })}
+                            {SYNTHETIC_KEYS.map(|(key, title)| view! { <DataChoiceItem key=key>{title}</DataChoiceItem> })}
                         </ul>
                     </fieldset>
                     <fieldset>
                         <legend>"Real datasets"</legend>
                         <ul class="choices">
                             {BundledDataset::ALL.map(|bundled| view! {
-                                <li><label>
-                                    <input type="radio" name="data-choice" value=bundled.key()
-                                        prop:checked=move || choice.key.get() == bundled.key()
-                                        on:change=move |_| choose(bundled.key().to_owned()) />
-                                    " " {bundled.title()}
-                                </label></li>
+                                <DataChoiceItem key=bundled.key()>{bundled.title()}</DataChoiceItem>
                             })}
                         </ul>
                     </fieldset>
                     <fieldset>
                         <legend>"Your datasets"</legend>
                         <ul class="choices">
-                            {move || workbench.datasets.get().into_iter().map(|entry| {
-                                let key = imported_key(&entry.id);
-                                let checked_key = key.clone();
-                                view! {
-                                    <li><label>
-                                        <input type="radio" name="data-choice" value=key.clone()
-                                            prop:checked=move || choice.key.get() == checked_key
-                                            on:change=move |_| choose(key.clone()) />
-                                        " " {entry.name} <small>{format!(" ({} rows)", entry.rows)}</small>
-                                    </label></li>
-                                }
+                            {move || workbench.datasets.get().into_iter().map(|entry| view! {
+                                <DataChoiceItem key=imported_key(&entry.id)>
+                                    {entry.name} <small>{format!(" ({} rows)", entry.rows)}</small>
+                                </DataChoiceItem>
                             }).collect_view()}
                         </ul>
                         <CsvUpload />
@@ -108,6 +88,21 @@ pub fn DataPage() -> impl IntoView {
                 </div>
             </div>
         </section>
+    }
+}
+
+/// One dataset in the list of choices: a radio button bound to the shared choice.
+#[component]
+fn DataChoiceItem(#[prop(into)] key: String, children: Children) -> impl IntoView {
+    let choice = expect_context::<DataChoice>();
+    let checked_key = key.clone();
+    view! {
+        <li><label>
+            <input type="radio" name="data-choice" value=key.clone()
+                prop:checked=move || choice.key.with(|chosen| *chosen == checked_key)
+                on:change=move |_| choice.key.set(key.clone()) />
+            " " {children()}
+        </label></li>
     }
 }
 

@@ -11,7 +11,7 @@ use kindling_core::tracking::{RunBundle, RunRecord};
 use leptos::prelude::*;
 use leptos_router::hooks::use_navigate;
 
-use crate::format::{format_duration, format_metric, format_param, format_time};
+use crate::format::{format_duration, format_metric, format_time};
 use crate::platform::files;
 use crate::state::workbench::{StoreStatus, Workbench};
 
@@ -301,7 +301,6 @@ pub fn RunsPage() -> impl IntoView {
         let id = run.id.clone();
         let checked_id = id.clone();
         let toggled_id = id.clone();
-        let params = run.params();
         let score = run
             .headline()
             .map(format_metric)
@@ -323,7 +322,7 @@ pub fn RunsPage() -> impl IntoView {
                 <td><span class=format!("status-pill {status}")>{status}</span></td>
                 <td>{run.dataset.name.clone()}</td>
                 <td>{run.spec.model.label()}</td>
-                <td class="number">{params.get("lr").map(format_param)}</td>
+                <td class="number">{run.spec.learning_rate.to_string()}</td>
                 <td class="number">{run.epochs_done}</td>
                 <td class="number score">{score}</td>
                 <td class="number">{val_loss}</td>
