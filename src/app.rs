@@ -3,17 +3,21 @@
 use std::rc::Rc;
 
 use kindling_core::APP_VERSION;
+use kindling_core::registry::store::SharedRegistry;
 use kindling_core::tracking::store::{SharedStore, StoreError};
 use leptos::prelude::*;
 use leptos_router::components::{A, Route, Router, Routes};
 use leptos_router::path;
 
 use crate::pages::{
-    about::AboutPage, compare::ComparePage, data::DataPage, run_detail::RunDetailPage,
-    runs::RunsPage, train::TrainPage,
+    about::AboutPage, compare::ComparePage, data::DataPage, models::ModelPage, models::ModelsPage,
+    models::VersionPage, predict::PredictPage, run_detail::RunDetailPage, runs::RunsPage,
+    train::TrainPage,
 };
 use crate::platform;
 use crate::state::data::DataChoice;
+use crate::state::models::Models;
+use crate::state::registry::Registry;
 use crate::state::training::{SpawnTrainer, TrainerLink, Training};
 use crate::state::workbench::{StoreStatus, Workbench};
 
@@ -25,10 +29,14 @@ pub fn App() -> impl IntoView {
     });
     let workbench = Workbench::new(platform::clock::now_unix_ms);
     provide_context(workbench);
+    let models = Models::new(Rc::clone(&spawn));
+    provide_context(models);
+    let registry = Registry::new(workbench, models, platform::clock::now_unix_ms);
+    provide_context(registry);
     provide_context(DataChoice::default());
     crate::pages::train::provide_train_form();
     provide_context(Training::new(
-        spawn,
+        Rc::clone(&spawn),
         platform::clock::now_unix_ms,
         platform::clock::random_u32,
         workbench,
@@ -37,8 +45,15 @@ pub fn App() -> impl IntoView {
         let on_blocked = move || workbench.error.set(Some(StoreError::Blocked.to_string()));
         let store = platform::idb::IdbStore::open(platform::idb::DATABASE_NAME, on_blocked)
             .await
-            .map(|store| Rc::new(store) as Rc<dyn SharedStore>);
-        workbench.attach(store).await;
+            .map(Rc::new);
+        let registry_store = store
+            .as_ref()
+            .ok()
+            .map(|store| Rc::clone(store) as Rc<dyn SharedRegistry>);
+        workbench
+            .attach(store.map(|store| store as Rc<dyn SharedStore>))
+            .await;
+        registry.attach(registry_store).await;
     });
 
     view! {
@@ -52,6 +67,8 @@ pub fn App() -> impl IntoView {
                     <A href="/data">"Data"</A>
                     <A href="/" exact=true>"Train"</A>
                     <A href="/runs">"Runs"</A>
+                    <A href="/models">"Models"</A>
+                    <A href="/predict">"Predict"</A>
                     <A href="/about">"About"</A>
                 </nav>
             </header>
@@ -63,6 +80,10 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/runs") view=RunsPage />
                     <Route path=path!("/runs/:id") view=RunDetailPage />
                     <Route path=path!("/compare") view=ComparePage />
+                    <Route path=path!("/models") view=ModelsPage />
+                    <Route path=path!("/models/:name") view=ModelPage />
+                    <Route path=path!("/models/:name/:version") view=VersionPage />
+                    <Route path=path!("/predict") view=PredictPage />
                     <Route path=path!("/about") view=AboutPage />
                 </Routes>
             </main>

@@ -19,6 +19,16 @@ async fn the_indexeddb_store_keeps_the_store_contract() {
 }
 
 #[wasm_bindgen_test]
+async fn the_indexeddb_store_keeps_the_registry_contract() {
+    let name = "kindling-registry-contract-test";
+    IdbStore::delete(name).await.unwrap();
+    let store = IdbStore::open(name, || {}).await.unwrap();
+    kindling_core::registry::store::check_registry(&store).await;
+    store.close();
+    IdbStore::delete(name).await.unwrap();
+}
+
+#[wasm_bindgen_test]
 async fn what_was_written_is_there_after_reopening() {
     let name = "kindling-reopen-test";
     IdbStore::delete(name).await.unwrap();

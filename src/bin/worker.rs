@@ -109,6 +109,13 @@ mod trainer {
             ToWorker::Pause => control.paused.set(true),
             ToWorker::Resume => control.paused.set(false),
             ToWorker::Stop => control.stop.set(true),
+            ToWorker::Model {
+                request_id,
+                request,
+            } => post(&FromWorker::Reply {
+                request_id,
+                result: models::answer(*request),
+            }),
         }
     }
 
@@ -183,7 +190,88 @@ mod trainer {
             run_id,
             outcome,
             evaluation: Box::new(trainer.evaluate()),
+            model: trainer.trained_model().run_model().ok().map(Box::new),
         });
+    }
+
+    /// Requests about trained models: each is answered at once, between training slices.
+    mod models {
+        use std::cell::RefCell;
+        use std::collections::HashMap;
+
+        use kindling_core::protocol::{ModelReply, ModelRequest, ModelSource};
+        use kindling_ml::{TrainedModel, automatic_checks, build_package, open_package};
+
+        /// The playground asks about the same model again and again; a few stay loaded.
+        const KEPT_MODELS: usize = 4;
+
+        thread_local! {
+            static LOADED: RefCell<HashMap<String, TrainedModel>> = RefCell::new(HashMap::new());
+        }
+
+        fn load(source: ModelSource) -> Result<TrainedModel, String> {
+            match source {
+                ModelSource::Run(model) => {
+                    TrainedModel::from_run_model(&model).map_err(|e| e.to_string())
+                }
+                ModelSource::Package(bytes) => open_package(&bytes)
+                    .map(|(_, model)| model)
+                    .map_err(|e| e.to_string()),
+            }
+        }
+
+        pub fn answer(request: ModelRequest) -> Result<ModelReply, String> {
+            match request {
+                ModelRequest::Check { source, registered } => {
+                    let model = load(source)?;
+                    Ok(ModelReply::Checks(automatic_checks(
+                        &model,
+                        registered.as_ref(),
+                    )))
+                }
+                ModelRequest::Package { source, version } => {
+                    let model = load(source)?;
+                    let (bytes, weights_sha256) =
+                        build_package(&version, &model).map_err(|e| e.to_string())?;
+                    Ok(ModelReply::Package {
+                        bytes,
+                        weights_sha256,
+                    })
+                }
+                ModelRequest::Open { bytes } => {
+                    let (opened, _) = open_package(&bytes).map_err(|e| e.to_string())?;
+                    Ok(ModelReply::Opened {
+                        manifest: Box::new(opened.manifest),
+                        sha256: opened.sha256,
+                    })
+                }
+                ModelRequest::Predict { key, source, rows } => {
+                    let loaded = LOADED.with_borrow(|loaded| loaded.get(&key).cloned());
+                    let model = match (loaded, source) {
+                        (Some(model), _) => model,
+                        (None, None) => return Ok(ModelReply::NotLoaded),
+                        (None, Some(source)) => {
+                            let model = load(source)?;
+                            LOADED.with_borrow_mut(|loaded| {
+                                if loaded.len() >= KEPT_MODELS {
+                                    loaded.clear();
+                                }
+                                loaded.insert(key, model.clone());
+                            });
+                            model
+                        }
+                    };
+                    let width = model.signature().input_size();
+                    if width == 0 || rows.len() % width != 0 {
+                        return Err(format!(
+                            "the model takes {width} values per row; {} values do not make whole rows",
+                            rows.len()
+                        ));
+                    }
+                    Ok(ModelReply::Predictions(model.predict(&rows)))
+                }
+            }
+        }
     }
 
     /// The decision boundary of a run on 2-D classification data: where to ask the model, fixed

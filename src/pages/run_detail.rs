@@ -12,6 +12,7 @@ use crate::components::line_chart::{LineChart, Series};
 use crate::components::roc_chart::RocChart;
 use crate::components::scatter_plot::{ScatterPlot, ScatterPoint};
 use crate::format::{format_duration, format_metric, format_param, format_time};
+use crate::pages::models::RegisterPanel;
 use crate::pages::train::{TrainForm, headline, report_summary};
 use crate::state::data::DataChoice;
 use crate::state::training::Training;
@@ -142,6 +143,7 @@ pub fn RunDetailPage() -> impl IntoView {
                             <EvaluationView evaluation class_names=class_names.clone() />
                         })}
                         <Recipe run=record />
+                        <RegisterPanel run />
                     }.into_any()
                 }
             }}

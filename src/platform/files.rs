@@ -47,7 +47,16 @@ pub fn from_drop_event(event: &web_sys::DragEvent) -> Option<PickedFile> {
 
 /// Offers `text` as a file download named `file_name`.
 pub fn download_text(file_name: &str, text: &str, mime_type: &str) -> Result<(), String> {
-    let parts = js_sys::Array::of1(&wasm_bindgen::JsValue::from_str(text));
+    download(file_name, &wasm_bindgen::JsValue::from_str(text), mime_type)
+}
+
+/// Offers `bytes` as a file download named `file_name`.
+pub fn download_bytes(file_name: &str, bytes: &[u8], mime_type: &str) -> Result<(), String> {
+    download(file_name, &js_sys::Uint8Array::from(bytes), mime_type)
+}
+
+fn download(file_name: &str, part: &wasm_bindgen::JsValue, mime_type: &str) -> Result<(), String> {
+    let parts = js_sys::Array::of1(part);
     let options = BlobPropertyBag::new();
     options.set_type(mime_type);
     let failed = |_| "the browser refused to create the download".to_owned();

@@ -1,5 +1,6 @@
-//! The IndexedDB [`RunStore`]: runs, their epochs and evaluations, and imported datasets, kept
-//! in this browser profile.
+//! The IndexedDB [`RunStore`] and [`RegistryStore`]: runs, their epochs, evaluations and
+//! models, imported datasets, and the model registry with its packages, kept in this browser
+//! profile.
 //!
 //! Values are stored as JSON strings of core's types, so the schema below is only the object
 //! stores and keys; a field added to a type is read from old records through serde defaults,
@@ -14,8 +15,12 @@ use std::rc::Rc;
 use js_sys::{Array, Promise};
 use kindling_core::evaluation::Evaluation;
 use kindling_core::metrics::EpochMetrics;
+use kindling_core::registry::store::RegistryStore;
+use kindling_core::registry::{ModelVersion, RegisteredModel};
 use kindling_core::tracking::store::{RunStore, StoreError};
-use kindling_core::tracking::{DatasetEntry, RunBundle, RunRecord, RunState, StoredDataset};
+use kindling_core::tracking::{
+    DatasetEntry, RunBundle, RunModel, RunRecord, RunState, StoredDataset,
+};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use wasm_bindgen::prelude::*;
@@ -29,7 +34,7 @@ use web_sys::{
 /// The workbench's database; tests open others by name.
 pub const DATABASE_NAME: &str = "kindling";
 /// Bump with a new step in [`upgrade`].
-const SCHEMA_VERSION: u32 = 1;
+const SCHEMA_VERSION: u32 = 2;
 
 const RUNS: &str = "runs";
 /// Keyed `[run_id, epoch]`, so one key range reads or deletes a run's history in order.
@@ -38,6 +43,13 @@ const EVALUATIONS: &str = "evaluations";
 /// Entries are kept apart from the rows so listing datasets does not read them all.
 const DATASET_ENTRIES: &str = "dataset_entries";
 const DATASETS: &str = "datasets";
+/// Version 2: a finished run's model, keyed by run id.
+const RUN_MODELS: &str = "run_models";
+/// Version 2: registered models by name; versions and packages keyed `[model, version]`.
+/// Packages are stored as bytes, not JSON, and apart from versions so listing reads none.
+const MODELS: &str = "models";
+const VERSIONS: &str = "versions";
+const PACKAGES: &str = "packages";
 
 pub struct IdbStore {
     database: IdbDatabase,
@@ -187,6 +199,11 @@ fn upgrade(database: &IdbDatabase, old_version: u32) {
             let _ = database.create_object_store(store);
         }
     }
+    if old_version < 2 {
+        for store in [RUN_MODELS, MODELS, VERSIONS, PACKAGES] {
+            let _ = database.create_object_store(store);
+        }
+    }
 }
 
 fn object_store(transaction: &IdbTransaction, name: &str) -> Result<IdbObjectStore, StoreError> {
@@ -234,6 +251,7 @@ fn request_error(request: &IdbRequest) -> StoreError {
 fn exception_error(error: &DomException) -> StoreError {
     match error.name().as_str() {
         "QuotaExceededError" => StoreError::QuotaExceeded,
+        "ConstraintError" => StoreError::KeyTaken,
         "VersionError" => StoreError::NewerVersion,
         // The connection was closed, which this tab does when another one upgrades the schema.
         "InvalidStateError" => StoreError::Closed,
@@ -338,21 +356,29 @@ impl RunStore for IdbStore {
         &self,
         run: &RunRecord,
         evaluation: Option<&Evaluation>,
+        model: Option<&RunModel>,
     ) -> Result<(), StoreError> {
         let key = JsValue::from_str(&run.id);
-        let transaction = self.transaction(&[RUNS, EVALUATIONS], IdbTransactionMode::Readwrite)?;
+        let (run, evaluation, model) = (json(run), evaluation.map(json), model.map(json));
+        let transaction = self.transaction(
+            &[RUNS, EVALUATIONS, RUN_MODELS],
+            IdbTransactionMode::Readwrite,
+        )?;
         commit(&transaction, || {
-            put(&object_store(&transaction, RUNS)?, &key, &json(run))?;
-            match evaluation {
-                Some(evaluation) => put(
-                    &object_store(&transaction, EVALUATIONS)?,
-                    &key,
-                    &json(evaluation),
-                ),
-                None => Ok(()),
+            put(&object_store(&transaction, RUNS)?, &key, &run)?;
+            if let Some(evaluation) = &evaluation {
+                put(&object_store(&transaction, EVALUATIONS)?, &key, evaluation)?;
             }
+            if let Some(model) = &model {
+                put(&object_store(&transaction, RUN_MODELS)?, &key, model)?;
+            }
+            Ok(())
         })
         .await
+    }
+
+    async fn run_model(&self, id: &str) -> Result<Option<RunModel>, StoreError> {
+        self.read_one(RUN_MODELS, &JsValue::from_str(id)).await
     }
 
     async fn runs(&self) -> Result<Vec<RunRecord>, StoreError> {
@@ -377,17 +403,21 @@ impl RunStore for IdbStore {
     }
 
     async fn delete_runs(&self, ids: &[String]) -> Result<(), StoreError> {
-        let transaction =
-            self.transaction(&[RUNS, EPOCHS, EVALUATIONS], IdbTransactionMode::Readwrite)?;
+        let transaction = self.transaction(
+            &[RUNS, EPOCHS, EVALUATIONS, RUN_MODELS],
+            IdbTransactionMode::Readwrite,
+        )?;
         commit(&transaction, || {
-            let (runs, epochs, evaluations) = (
+            let (runs, epochs, evaluations, models) = (
                 object_store(&transaction, RUNS)?,
                 object_store(&transaction, EPOCHS)?,
                 object_store(&transaction, EVALUATIONS)?,
+                object_store(&transaction, RUN_MODELS)?,
             );
             for id in ids {
                 let key = JsValue::from_str(id);
                 runs.delete(&key).map_err(|error| dom_error(&error))?;
+                models.delete(&key).map_err(|error| dom_error(&error))?;
                 evaluations
                     .delete(&key)
                     .map_err(|error| dom_error(&error))?;
@@ -449,7 +479,7 @@ impl RunStore for IdbStore {
         .await
         .map_err(|error| match error {
             // Only `add` can break a constraint here: a clashing run written meanwhile.
-            StoreError::Other(message) if message.contains("Key already exists") => {
+            StoreError::KeyTaken => {
                 StoreError::DuplicateRun("(written by another tab meanwhile)".into())
             }
             other => other,
@@ -519,6 +549,117 @@ impl RunStore for IdbStore {
         request.set_onsuccess(None);
         drop(on_read);
         outcome.map(|()| count.get())
+    }
+}
+
+fn version_key(model: &str, version: u32) -> JsValue {
+    Array::of2(
+        &JsValue::from_str(model),
+        &JsValue::from_f64(f64::from(version)),
+    )
+    .into()
+}
+
+impl RegistryStore for IdbStore {
+    async fn models(&self) -> Result<Vec<RegisteredModel>, StoreError> {
+        self.read_all_readable(MODELS).await
+    }
+
+    async fn versions(&self) -> Result<Vec<ModelVersion>, StoreError> {
+        self.read_all_readable(VERSIONS).await
+    }
+
+    async fn save_model(&self, model: &RegisteredModel) -> Result<(), StoreError> {
+        let value = json(model);
+        let transaction = self.transaction(&[MODELS], IdbTransactionMode::Readwrite)?;
+        commit(&transaction, || {
+            put(
+                &object_store(&transaction, MODELS)?,
+                &JsValue::from_str(&model.name),
+                &value,
+            )
+        })
+        .await
+    }
+
+    async fn add_version(
+        &self,
+        model: &RegisteredModel,
+        version: &ModelVersion,
+        package: &[u8],
+    ) -> Result<(), StoreError> {
+        let key = version_key(&version.model, version.version);
+        let name = JsValue::from_str(&model.name);
+        let (model_value, version_value) = (json(model), json(version));
+        let package = js_sys::Uint8Array::from(package);
+        let transaction =
+            self.transaction(&[MODELS, VERSIONS, PACKAGES], IdbTransactionMode::Readwrite)?;
+        let models = object_store(&transaction, MODELS)?;
+        let read = models.get(&name).map_err(|error| dom_error(&error))?;
+        // The model is written only if it is not there yet, decided inside this transaction:
+        // an alias moved meanwhile (by this tab or another) is never overwritten.
+        let on_read = Closure::once({
+            let (read, transaction) = (read.clone(), transaction.clone());
+            move || {
+                let absent = read.result().is_ok_and(|value| value.is_undefined());
+                if absent && put(&models, &name, &model_value).is_err() {
+                    let _ = transaction.abort();
+                }
+            }
+        });
+        read.set_onsuccess(Some(on_read.as_ref().unchecked_ref()));
+        let outcome = commit(&transaction, || {
+            // `add`, not `put`: a version number already taken aborts the whole transaction.
+            object_store(&transaction, VERSIONS)?
+                .add_with_key(&version_value, &key)
+                .map_err(|error| dom_error(&error))?;
+            put(&object_store(&transaction, PACKAGES)?, &key, &package)
+        })
+        .await;
+        read.set_onsuccess(None);
+        drop(on_read);
+        outcome.map_err(|error| match error {
+            StoreError::KeyTaken => StoreError::DuplicateVersion {
+                model: version.model.clone(),
+                version: version.version,
+            },
+            other => other,
+        })
+    }
+
+    async fn update_version(
+        &self,
+        version: &ModelVersion,
+        package: Option<&[u8]>,
+    ) -> Result<(), StoreError> {
+        let key = version_key(&version.model, version.version);
+        let value = json(version);
+        let package = package.map(js_sys::Uint8Array::from);
+        let transaction = self.transaction(&[VERSIONS, PACKAGES], IdbTransactionMode::Readwrite)?;
+        commit(&transaction, || {
+            put(&object_store(&transaction, VERSIONS)?, &key, &value)?;
+            match &package {
+                Some(package) => put(&object_store(&transaction, PACKAGES)?, &key, package),
+                None => Ok(()),
+            }
+        })
+        .await
+    }
+
+    async fn package(&self, model: &str, version: u32) -> Result<Option<Vec<u8>>, StoreError> {
+        let transaction = self.transaction(&[PACKAGES], IdbTransactionMode::Readonly)?;
+        let request = object_store(&transaction, PACKAGES)?
+            .get(&version_key(model, version))
+            .map_err(|error| dom_error(&error))?;
+        finish(&transaction).await?;
+        let value = request.result().map_err(|error| dom_error(&error))?;
+        if value.is_undefined() {
+            return Ok(None);
+        }
+        value
+            .dyn_ref::<js_sys::Uint8Array>()
+            .map(|bytes| Some(bytes.to_vec()))
+            .ok_or_else(|| StoreError::Corrupt("a stored package is not bytes".into()))
     }
 }
 

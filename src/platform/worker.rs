@@ -5,12 +5,14 @@ use std::rc::Rc;
 
 use kindling_core::protocol::{FromWorker, ToWorker};
 use wasm_bindgen::prelude::*;
-use web_sys::{ErrorEvent, MessageEvent, Worker};
+use web_sys::{ErrorEvent, Event, MessageEvent, Worker};
 
 use crate::state::training::{TrainerEvent, TrainerLink};
 
 /// Trunk emits the trainer unhashed; `public/worker_loader.js` starts it and reports a failed load.
-const WORKER_URL: &str = "./worker_loader.js";
+/// Absolute, like every asset path Trunk writes: a worker URL is resolved against the page's
+/// address, and pages live at `/runs/<id>`, `/models/<name>`, ….
+const WORKER_URL: &str = "/worker_loader.js";
 
 /// A running trainer worker. Dropping it terminates the worker.
 pub struct WorkerLink {
@@ -19,7 +21,7 @@ pub struct WorkerLink {
     /// while its wasm is still loading (nothing listens yet), so they wait here.
     outbox: Rc<RefCell<Option<Vec<String>>>>,
     _on_message: Closure<dyn FnMut(MessageEvent)>,
-    _on_error: Closure<dyn FnMut(ErrorEvent)>,
+    _on_error: Closure<dyn FnMut(Event)>,
 }
 
 impl WorkerLink {
@@ -53,14 +55,14 @@ impl WorkerLink {
                 on_event(TrainerEvent::Message(message));
             })
         };
-        let on_error = Closure::<dyn FnMut(ErrorEvent)>::new(move |event: ErrorEvent| {
+        // A script that fails to load fires a plain `Event`, not an `ErrorEvent`.
+        let on_error = Closure::<dyn FnMut(Event)>::new(move |event: Event| {
             event.prevent_default();
-            let detail = event.message();
-            let detail = if detail.is_empty() {
-                "its code could not be loaded".to_owned()
-            } else {
-                detail
-            };
+            let detail = event
+                .dyn_ref::<ErrorEvent>()
+                .map(ErrorEvent::message)
+                .filter(|message| !message.is_empty())
+                .unwrap_or_else(|| "its code could not be loaded".to_owned());
             on_event(TrainerEvent::Lost(format!(
                 "the trainer stopped working: {detail}"
             )));

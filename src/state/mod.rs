@@ -2,5 +2,7 @@
 //! (e.g. [`training::TrainerLink`]) that `platform` implements.
 
 pub mod data;
+pub mod models;
+pub mod registry;
 pub mod training;
 pub mod workbench;

@@ -12,7 +12,7 @@ use kindling_core::protocol::FromWorker;
 use kindling_core::spec::TrainSpec;
 use kindling_core::tracking::store::{SharedStore, StoreError};
 use kindling_core::tracking::workspace::{ImportPlan, Workspace};
-use kindling_core::tracking::{DatasetEntry, RunBundle, RunRecord, StoredDataset};
+use kindling_core::tracking::{DatasetEntry, RunBundle, RunModel, RunRecord, StoredDataset};
 use leptos::prelude::*;
 
 /// Opening the store is asynchronous; pages say so rather than show an empty list.
@@ -295,9 +295,13 @@ impl Workbench {
                 run_id,
                 outcome,
                 evaluation,
+                model,
             } if *run_id == run.id => {
                 run.finish(*outcome, evaluation, now_ms);
-                self.finish_live(run, Some((**evaluation).clone()));
+                self.finish_live(
+                    run,
+                    Some(((**evaluation).clone(), model.as_deref().cloned())),
+                );
             }
             FromWorker::Failed { run_id, reason } if *run_id == run.id => {
                 run.fail(reason.clone(), now_ms);
@@ -319,7 +323,9 @@ impl Workbench {
         }
     }
 
-    fn finish_live(&self, run: RunRecord, evaluation: Option<Evaluation>) {
+    /// Stores the run's end: its final record and, when it produced one, the kept model's
+    /// evaluation and weights.
+    fn finish_live(&self, run: RunRecord, outcome: Option<(Evaluation, Option<RunModel>)>) {
         self.live.set_value(None);
         self.show_in_list(&run);
         // Epochs still unsaved go first; this write is ordered after any on its way.
@@ -333,7 +339,10 @@ impl Workbench {
                 if !epochs.is_empty() {
                     store.append_epochs(&run, &epochs).await?;
                 }
-                store.finish_run(&run, evaluation.as_ref()).await
+                let (evaluation, model) = outcome.unzip();
+                store
+                    .finish_run(&run, evaluation.as_ref(), model.flatten().as_ref())
+                    .await
             },
             move |stored| {
                 if stored {
@@ -402,6 +411,11 @@ impl Workbench {
 
     pub async fn history(&self, id: &str) -> Result<Vec<EpochMetrics>, StoreError> {
         self.require_store()?.history(id).await
+    }
+
+    /// The model a finished run kept, if it is stored.
+    pub async fn run_model(&self, id: &str) -> Result<Option<RunModel>, StoreError> {
+        self.require_store()?.run_model(id).await
     }
 
     pub async fn evaluation(&self, id: &str) -> Result<Option<Evaluation>, StoreError> {

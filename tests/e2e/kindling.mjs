@@ -105,7 +105,7 @@ export class TrainPage {
 export async function trainRun(page, url, settings = {}) {
   const train = await new TrainPage(page, url).open();
   for (const [label, value] of Object.entries(settings)) {
-    if (label === 'Dataset') await train.field('Dataset').selectOption(value);
+    if (label === 'Dataset' || label === 'Model') await train.field(label).selectOption(value);
     else await train.set(label, value);
   }
   await train.button('Train').click();

@@ -16,7 +16,7 @@ test('the shell shows the name, the navigation and the version', async () => {
   await new TrainPage(page, app.url).open();
   await assert.doesNotReject(page.getByRole('link', { name: 'Kindling' }).waitFor());
   const nav = page.getByRole('navigation', { name: 'Main' });
-  assert.deepEqual(await nav.getByRole('link').allTextContents(), ['Data', 'Train', 'Runs', 'About']);
+  assert.deepEqual(await nav.getByRole('link').allTextContents(), ['Data', 'Train', 'Runs', 'Models', 'Predict', 'About']);
   await nav.getByRole('link', { name: 'About' }).click();
   await page.getByRole('heading', { name: 'About Kindling' }).waitFor();
   assert.equal(new URL(page.url()).pathname, '/about');

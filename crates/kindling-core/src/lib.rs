@@ -4,10 +4,13 @@
 //! Everything here compiles and tests natively in seconds; the browser shell and the trainer
 //! both build on it, so the rules of the product live in one place.
 
+pub mod base64;
 pub mod data;
 pub mod evaluation;
 pub mod metrics;
+pub mod package;
 pub mod protocol;
+pub mod registry;
 pub mod rng;
 pub mod session;
 pub mod signature;

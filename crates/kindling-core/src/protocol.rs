@@ -7,7 +7,12 @@ use thiserror::Error;
 use crate::data::Dataset;
 use crate::evaluation::Evaluation;
 use crate::metrics::EpochMetrics;
+use crate::package::Manifest;
+use crate::registry::ModelVersion;
+use crate::registry::gates::CheckResult;
+use crate::signature::{ModelSignature, Prediction};
 use crate::spec::TrainSpec;
+use crate::tracking::RunModel;
 
 /// From the UI to the worker.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -22,6 +27,70 @@ pub enum ToWorker {
     Resume,
     /// Ends the run after the current slice, keeping what was learned.
     Stop,
+    /// Work on a trained model (checks, packages, predictions), answered by
+    /// [`FromWorker::Reply`] with the same `request_id`.
+    Model {
+        request_id: u32,
+        request: Box<ModelRequest>,
+    },
+}
+
+/// What the UI asks of a trained model. The UI does not link Burn, so everything that needs
+/// the network itself happens in the worker.
+// Built once per request and boxed inside `ToWorker`, so the variants' sizes do not matter.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum ModelRequest {
+    /// The automatic gate checks, against the registered model's signature when it has one.
+    Check {
+        source: ModelSource,
+        registered: Option<ModelSignature>,
+    },
+    /// The package of `version`, whose weights come from `source` (a run's model when it is
+    /// registered, its current package when its card is edited).
+    Package {
+        source: ModelSource,
+        version: Box<ModelVersion>,
+    },
+    /// Runs every upload check on a package.
+    Open {
+        #[serde(with = "crate::base64::serde_bytes")]
+        bytes: Vec<u8>,
+    },
+    /// Answers for raw row-major inputs. `key` names the model so the worker can keep it
+    /// loaded between requests; without `source`, the worker answers
+    /// [`ModelReply::NotLoaded`] if it does not hold the model.
+    Predict {
+        key: String,
+        source: Option<ModelSource>,
+        rows: Vec<f32>,
+    },
+}
+
+/// Where a model's weights come from: a run's record or a stored package.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum ModelSource {
+    Run(Box<RunModel>),
+    Package(#[serde(with = "crate::base64::serde_bytes")] Vec<u8>),
+}
+
+/// The worker's answer to a [`ModelRequest`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum ModelReply {
+    Checks(Vec<CheckResult>),
+    Package {
+        #[serde(with = "crate::base64::serde_bytes")]
+        bytes: Vec<u8>,
+        weights_sha256: String,
+    },
+    /// The package passed every check.
+    Opened {
+        manifest: Box<Manifest>,
+        sha256: String,
+    },
+    Predictions(Vec<Prediction>),
+    /// The worker does not hold the model a `Predict` named: ask again with its source.
+    NotLoaded,
 }
 
 /// From the worker to the UI.
@@ -56,11 +125,18 @@ pub enum FromWorker {
         outcome: RunOutcome,
         /// The kept model on the validation and test splits, in evaluation mode.
         evaluation: Box<Evaluation>,
+        /// The kept model's weights; `None` only if they could not be written.
+        model: Option<Box<RunModel>>,
     },
     /// The run could not go on; `reason` is written for a person.
     Failed {
         run_id: String,
         reason: String,
+    },
+    /// The answer to [`ToWorker::Model`]; an error is written for a person.
+    Reply {
+        request_id: u32,
+        result: Result<ModelReply, String>,
     },
     /// The trainer itself broke (a panic); it must be restarted.
     Crashed {

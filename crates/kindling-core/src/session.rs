@@ -90,6 +90,7 @@ impl RunProgress {
                 run_id,
                 outcome,
                 evaluation,
+                ..
             } if run_id == self.run_id => {
                 if outcome != RunOutcome::Stopped {
                     self.fraction_done = 1.0;
@@ -218,6 +219,7 @@ mod tests {
             run_id: "a".into(),
             outcome: RunOutcome::Completed,
             evaluation: Box::new(evaluation.clone()),
+            model: None,
         });
         assert_eq!(run.fraction_done, 1.0);
         assert!(!run.status.is_active());

@@ -3,10 +3,31 @@
 //! registry and in packages), so a model is never separated from its preprocessing.
 
 use serde::{Deserialize, Serialize};
+use thiserror::Error;
 
+use crate::data::csv::MAX_COLUMNS;
 use crate::data::prepare::Preprocessing;
 use crate::data::{Dataset, ImageShape, Target, Task};
-use crate::spec::{Backend, ModelSpec};
+use crate::spec::{Backend, ModelSpec, SpecError};
+
+/// Why a signature (read from an uploaded package) cannot describe a usable model.
+#[derive(Debug, Error, PartialEq)]
+pub enum SignatureError {
+    #[error(transparent)]
+    Spec(#[from] SpecError),
+    #[error("the model takes {0} input columns; it needs 1 to {MAX_COLUMNS}")]
+    Inputs(usize),
+    #[error("the model predicts {0} classes; a classifier needs at least 2")]
+    Classes(usize),
+    #[error("the standardisation has {found} means or deviations for {expected} input columns")]
+    Preprocessing { expected: usize, found: usize },
+    #[error("the standardisation holds a mean or deviation that is not a usable number")]
+    Scale,
+    #[error("a regression model needs its target's mean and deviation, and this one has none")]
+    TargetScaling,
+    #[error("a CNN needs images whose pixels are its {0} inputs, and the image shape does not fit")]
+    ImageShape(usize),
+}
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ModelSignature {
@@ -58,6 +79,58 @@ impl ModelSignature {
             preprocessing,
             backend,
         }
+    }
+
+    /// Checks everything a network is built from, so a signature from an upload is refused in
+    /// words instead of failing inside the trainer.
+    pub fn validate(&self) -> Result<(), SignatureError> {
+        self.model.validate()?;
+        let inputs = self.input_size();
+        if !(1..=MAX_COLUMNS).contains(&inputs) {
+            return Err(SignatureError::Inputs(inputs));
+        }
+        if let Output::Classes { class_names, .. } = &self.output
+            && class_names.len() < 2
+        {
+            return Err(SignatureError::Classes(class_names.len()));
+        }
+        let standardization = &self.preprocessing.features;
+        for found in [standardization.mean.len(), standardization.std.len()] {
+            if found != inputs {
+                return Err(SignatureError::Preprocessing {
+                    expected: inputs,
+                    found,
+                });
+            }
+        }
+        let usable = |mean: f32, std: f32| mean.is_finite() && std.is_finite() && std > 0.0;
+        if !standardization
+            .mean
+            .iter()
+            .zip(&standardization.std)
+            .all(|(&mean, &std)| usable(mean, std))
+        {
+            return Err(SignatureError::Scale);
+        }
+        match (self.task(), self.preprocessing.target) {
+            (Task::Regression, None) => return Err(SignatureError::TargetScaling),
+            (Task::Regression, Some(target)) if !usable(target.mean, target.std) => {
+                return Err(SignatureError::Scale);
+            }
+            _ => {}
+        }
+        if let ModelSpec::Cnn { pool, .. } = self.model {
+            let min_side = if pool { 4 } else { 3 };
+            let fits = self.image_shape.is_some_and(|shape| {
+                shape.height >= min_side
+                    && shape.width >= min_side
+                    && shape.height.checked_mul(shape.width) == Some(inputs)
+            });
+            if !fits {
+                return Err(SignatureError::ImageShape(inputs));
+            }
+        }
+        Ok(())
     }
 
     pub fn task(&self) -> Task {

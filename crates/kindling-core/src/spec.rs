@@ -72,6 +72,36 @@ impl ModelSpec {
         }
     }
 
+    /// Checks the architecture's settings (also those read from an uploaded package).
+    pub fn validate(&self) -> Result<(), SpecError> {
+        match self {
+            ModelSpec::Mlp {
+                hidden_layers,
+                dropout,
+                ..
+            } => {
+                check_hidden_layers(hidden_layers)?;
+                if !(0.0..=MAX_DROPOUT).contains(dropout) {
+                    return Err(SpecError::Dropout(*dropout));
+                }
+            }
+            ModelSpec::Linear => {}
+            ModelSpec::Cnn {
+                filters,
+                dense_units,
+                ..
+            } => {
+                if !(1..=MAX_FILTERS).contains(filters) {
+                    return Err(SpecError::Filters(*filters));
+                }
+                if *dense_units > MAX_LAYER_UNITS {
+                    return Err(SpecError::DenseUnits(*dense_units));
+                }
+            }
+        }
+        Ok(())
+    }
+
     pub fn label(&self) -> String {
         match self {
             ModelSpec::Mlp {
@@ -314,31 +344,7 @@ impl TrainSpec {
 
     /// Checks every setting, so the worker is only ever given a spec it can train.
     pub fn validate(&self) -> Result<(), SpecError> {
-        match &self.model {
-            ModelSpec::Mlp {
-                hidden_layers,
-                dropout,
-                ..
-            } => {
-                check_hidden_layers(hidden_layers)?;
-                if !(0.0..=MAX_DROPOUT).contains(dropout) {
-                    return Err(SpecError::Dropout(*dropout));
-                }
-            }
-            ModelSpec::Linear => {}
-            ModelSpec::Cnn {
-                filters,
-                dense_units,
-                ..
-            } => {
-                if !(1..=MAX_FILTERS).contains(filters) {
-                    return Err(SpecError::Filters(*filters));
-                }
-                if *dense_units > MAX_LAYER_UNITS {
-                    return Err(SpecError::DenseUnits(*dense_units));
-                }
-            }
-        }
+        self.model.validate()?;
         if !(0.0..=1.0).contains(&self.weight_decay) {
             return Err(SpecError::WeightDecay(self.weight_decay));
         }

@@ -244,3 +244,22 @@ fn the_bundled_datasets_read_as_documented() {
     };
     assert_eq!(class_names[9], "9");
 }
+
+#[test]
+fn rows_to_score_may_be_one_row_or_one_column() {
+    use kindling_core::data::csv::read_rows_to_score;
+    let table = read_rows_to_score(b"a,b\n1,2\n").unwrap();
+    assert_eq!(table.header, ["a", "b"]);
+    assert_eq!(table.row_count(), 1);
+    let single = read_rows_to_score(b"x\n1.5\n2\n").unwrap();
+    assert_eq!(single.header, ["x"]);
+    assert_eq!(single.row_count(), 2);
+    assert!(matches!(
+        read_rows_to_score(b"x,y\n"),
+        Err(CsvError::TooFewRows { found: 0 })
+    ));
+    assert!(matches!(
+        read_table(b"a,b\n1,2\n"),
+        Err(CsvError::TooFewRows { found: 1 })
+    ));
+}

@@ -7,10 +7,12 @@
 
 mod device;
 mod model;
+mod package;
 mod trained;
 mod trainer;
 
 pub use device::{autodiff_device, plain_device};
 pub use model::{BuildError, Cnn, Mlp, Network};
+pub use package::{automatic_checks, build_package, open_package, package_files};
 pub use trained::{TrainedModel, WeightsError};
 pub use trainer::{Slice, TrainError, Trainer};

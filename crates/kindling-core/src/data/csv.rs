@@ -210,6 +210,16 @@ pub struct Import {
 /// Decodes and splits a file. Accepts UTF-8 with or without a byte-order mark, `\n` or `\r\n`
 /// line ends, and RFC 4180 quoting (quoted delimiters, doubled quotes, line breaks in quotes).
 pub fn read_table(bytes: &[u8]) -> Result<Table, CsvError> {
+    read(bytes, MIN_ROWS, false)
+}
+
+/// Reads rows to score with a model: the same rules as [`read_table`], except that one row is
+/// enough and a single column is allowed (a model may take one feature).
+pub fn read_rows_to_score(bytes: &[u8]) -> Result<Table, CsvError> {
+    read(bytes, 1, true)
+}
+
+fn read(bytes: &[u8], min_rows: usize, single_column: bool) -> Result<Table, CsvError> {
     if bytes.len() > MAX_FILE_BYTES {
         return Err(CsvError::TooLarge { bytes: bytes.len() });
     }
@@ -225,7 +235,10 @@ pub fn read_table(bytes: &[u8]) -> Result<Table, CsvError> {
     if text.trim().is_empty() {
         return Err(CsvError::Empty);
     }
-    let delimiter = sniff_delimiter(text)?;
+    let delimiter = match sniff_delimiter(text) {
+        Err(CsvError::SingleColumn) if single_column => ',',
+        sniffed => sniffed?,
+    };
     let mut records = parse_records(text, delimiter, usize::MAX)?.into_iter();
     let header_record = records.next().ok_or(CsvError::Empty)?;
     let header = check_header(header_record.fields)?;
@@ -245,7 +258,7 @@ pub fn read_table(bytes: &[u8]) -> Result<Table, CsvError> {
         }
         row_lines.push(record.line);
     }
-    if row_lines.len() < MIN_ROWS {
+    if row_lines.len() < min_rows {
         return Err(CsvError::TooFewRows {
             found: row_lines.len(),
         });

@@ -7,7 +7,7 @@ use std::pin::pin;
 use std::task::{Context, Poll, Waker};
 
 use super::store::{RunStore, StoreError, bundles};
-use super::{RunBundle, RunRecord, RunState, StoredDataset};
+use super::{RunBundle, RunModel, RunRecord, RunState, StoredDataset};
 use crate::data::synthetic::{SyntheticKind, SyntheticSpec};
 use crate::evaluation::{Evaluation, Report, classification_report};
 use crate::metrics::EpochMetrics;
@@ -40,6 +40,14 @@ fn epoch(epoch: usize) -> EpochMetrics {
         val_accuracy: Some(0.625),
         val_r2: None,
         elapsed_ms: 12.5 * epoch as f64,
+    }
+}
+
+fn run_model() -> RunModel {
+    let version = crate::registry::tests_support::version("m", 1);
+    RunModel {
+        signature: version.signature,
+        burnpack: (0..=255).collect(),
     }
 }
 
@@ -113,10 +121,13 @@ pub async fn check_store(store: &impl RunStore) {
     assert_eq!(store.run("a-later").await.unwrap().unwrap().epochs_done, 3);
     assert!(store.history("z-earlier").await.unwrap().is_empty());
 
-    // Finishing keeps the evaluation beside the run.
+    // Finishing keeps the evaluation and the model beside the run.
     later.finish(RunOutcome::Completed, &evaluation(), 3_000.0);
+    let model = run_model();
     ok(
-        store.finish_run(&later, Some(&evaluation())).await,
+        store
+            .finish_run(&later, Some(&evaluation()), Some(&model))
+            .await,
         "finish_run",
     );
     assert_eq!(store.run("a-later").await.unwrap(), Some(later.clone()));
@@ -124,6 +135,8 @@ pub async fn check_store(store: &impl RunStore) {
         store.evaluation("a-later").await.unwrap(),
         Some(evaluation())
     );
+    assert_eq!(store.run_model("a-later").await.unwrap(), Some(model));
+    assert_eq!(store.run_model("z-earlier").await.unwrap(), None);
 
     // A reload interrupts running runs except the live one, and keeps their epochs.
     earlier.record_epochs(&[epoch(1)]);
@@ -158,6 +171,7 @@ pub async fn check_store(store: &impl RunStore) {
     );
     assert_eq!(store.run("a-later").await.unwrap(), None);
     assert!(store.history("a-later").await.unwrap().is_empty());
+    assert_eq!(store.run_model("a-later").await.unwrap(), None);
     assert_eq!(store.evaluation("a-later").await.unwrap(), None);
     assert_eq!(store.runs().await.unwrap().len(), 2, "other runs stay");
     ok(store.add_bundles(&saved, &[]).await, "add_bundles");

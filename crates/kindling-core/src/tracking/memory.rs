@@ -4,9 +4,11 @@ use std::cell::RefCell;
 use std::collections::BTreeMap;
 
 use super::store::{RunStore, StoreError};
-use super::{DatasetEntry, RunBundle, RunRecord, RunState, StoredDataset};
+use super::{DatasetEntry, RunBundle, RunModel, RunRecord, RunState, StoredDataset};
 use crate::evaluation::Evaluation;
 use crate::metrics::EpochMetrics;
+use crate::registry::store::RegistryStore;
+use crate::registry::{ModelVersion, RegisteredModel};
 
 #[derive(Default)]
 pub struct MemoryStore {
@@ -19,7 +21,11 @@ struct Inner {
     runs: Vec<RunRecord>,
     epochs: BTreeMap<String, BTreeMap<usize, EpochMetrics>>,
     evaluations: BTreeMap<String, Evaluation>,
+    run_models: BTreeMap<String, RunModel>,
     datasets: BTreeMap<String, StoredDataset>,
+    models: BTreeMap<String, RegisteredModel>,
+    versions: BTreeMap<(String, u32), ModelVersion>,
+    packages: BTreeMap<(String, u32), Vec<u8>>,
 }
 
 impl Inner {
@@ -63,13 +69,21 @@ impl RunStore for MemoryStore {
         &self,
         run: &RunRecord,
         evaluation: Option<&Evaluation>,
+        model: Option<&RunModel>,
     ) -> Result<(), StoreError> {
         let mut inner = self.inner.borrow_mut();
         inner.put_run(run);
         if let Some(evaluation) = evaluation {
             inner.evaluations.insert(run.id.clone(), evaluation.clone());
         }
+        if let Some(model) = model {
+            inner.run_models.insert(run.id.clone(), model.clone());
+        }
         Ok(())
+    }
+
+    async fn run_model(&self, id: &str) -> Result<Option<RunModel>, StoreError> {
+        Ok(self.inner.borrow().run_models.get(id).cloned())
     }
 
     async fn runs(&self) -> Result<Vec<RunRecord>, StoreError> {
@@ -106,6 +120,7 @@ impl RunStore for MemoryStore {
         for id in ids {
             inner.epochs.remove(id);
             inner.evaluations.remove(id);
+            inner.run_models.remove(id);
         }
         Ok(())
     }
@@ -174,6 +189,70 @@ impl RunStore for MemoryStore {
     }
 }
 
+impl RegistryStore for MemoryStore {
+    async fn models(&self) -> Result<Vec<RegisteredModel>, StoreError> {
+        Ok(self.inner.borrow().models.values().cloned().collect())
+    }
+
+    async fn versions(&self) -> Result<Vec<ModelVersion>, StoreError> {
+        Ok(self.inner.borrow().versions.values().cloned().collect())
+    }
+
+    async fn save_model(&self, model: &RegisteredModel) -> Result<(), StoreError> {
+        self.inner
+            .borrow_mut()
+            .models
+            .insert(model.name.clone(), model.clone());
+        Ok(())
+    }
+
+    async fn add_version(
+        &self,
+        model: &RegisteredModel,
+        version: &ModelVersion,
+        package: &[u8],
+    ) -> Result<(), StoreError> {
+        let mut inner = self.inner.borrow_mut();
+        let key = (version.model.clone(), version.version);
+        if inner.versions.contains_key(&key) {
+            return Err(StoreError::DuplicateVersion {
+                model: key.0,
+                version: key.1,
+            });
+        }
+        inner
+            .models
+            .entry(model.name.clone())
+            .or_insert_with(|| model.clone());
+        inner.versions.insert(key.clone(), version.clone());
+        inner.packages.insert(key, package.to_vec());
+        Ok(())
+    }
+
+    async fn update_version(
+        &self,
+        version: &ModelVersion,
+        package: Option<&[u8]>,
+    ) -> Result<(), StoreError> {
+        let mut inner = self.inner.borrow_mut();
+        let key = (version.model.clone(), version.version);
+        inner.versions.insert(key.clone(), version.clone());
+        if let Some(package) = package {
+            inner.packages.insert(key, package.to_vec());
+        }
+        Ok(())
+    }
+
+    async fn package(&self, model: &str, version: u32) -> Result<Option<Vec<u8>>, StoreError> {
+        Ok(self
+            .inner
+            .borrow()
+            .packages
+            .get(&(model.to_owned(), version))
+            .cloned())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -181,6 +260,13 @@ mod tests {
     #[test]
     fn the_memory_store_keeps_the_store_contract() {
         super::super::contract::block_on(super::super::contract::check_store(
+            &MemoryStore::default(),
+        ));
+    }
+
+    #[test]
+    fn the_memory_store_keeps_the_registry_contract() {
+        super::super::contract::block_on(crate::registry::store::check_registry(
             &MemoryStore::default(),
         ));
     }

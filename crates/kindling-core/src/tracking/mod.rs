@@ -17,6 +17,7 @@ use crate::data::{Dataset, Target, Task};
 use crate::evaluation::{Evaluation, Report};
 use crate::metrics::EpochMetrics;
 use crate::protocol::RunOutcome;
+use crate::signature::ModelSignature;
 use crate::spec::{DatasetSpec, ModelSpec, Optimizer, Schedule, TrainSpec};
 use query::{Queryable, Value};
 
@@ -292,6 +293,16 @@ impl Queryable for RunRecord {
             _ => None,
         }
     }
+}
+
+/// The model a finished run kept: Burn's record bytes (the exact reload) and what is needed to
+/// use them. Stored with the run when it finishes, so any finished run can later be validated,
+/// registered or tried in the playground.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RunModel {
+    pub signature: ModelSignature,
+    #[serde(with = "crate::base64::serde_bytes")]
+    pub burnpack: Vec<u8>,
 }
 
 /// A run with everything stored about it: what export writes and import reads.

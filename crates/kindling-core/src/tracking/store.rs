@@ -11,7 +11,7 @@ use std::pin::Pin;
 use thiserror::Error;
 
 use super::workspace::{ImportPlan, Workspace, export_workspace, import_workspace};
-use super::{DatasetEntry, RunBundle, RunRecord, StoredDataset};
+use super::{DatasetEntry, RunBundle, RunModel, RunRecord, StoredDataset};
 use crate::evaluation::Evaluation;
 use crate::metrics::EpochMetrics;
 
@@ -41,6 +41,10 @@ pub enum StoreError {
     Unavailable(String),
     #[error("a run with id {0} is already stored; nothing was written")]
     DuplicateRun(String),
+    #[error("{model} already has a version {version}; nothing was written")]
+    DuplicateVersion { model: String, version: u32 },
+    #[error("another write stored this record first; nothing was written")]
+    KeyTaken,
     #[error("there is no run with id {0}")]
     NoSuchRun(String),
     #[error("the saved data could not be read ({0}); it was left as it is")]
@@ -62,12 +66,16 @@ pub trait RunStore {
         epochs: &[EpochMetrics],
     ) -> Result<(), StoreError>;
 
-    /// Writes the final summary and the kept model's evaluation, together.
+    /// Writes the final summary, the kept model's evaluation and the model itself, together.
     async fn finish_run(
         &self,
         run: &RunRecord,
         evaluation: Option<&Evaluation>,
+        model: Option<&RunModel>,
     ) -> Result<(), StoreError>;
+
+    /// The model the run kept, if it finished with one.
+    async fn run_model(&self, id: &str) -> Result<Option<RunModel>, StoreError>;
 
     /// Every run summary, oldest first.
     async fn runs(&self) -> Result<Vec<RunRecord>, StoreError>;
@@ -138,7 +146,9 @@ pub trait SharedStore {
         &'a self,
         run: &'a RunRecord,
         evaluation: Option<&'a Evaluation>,
+        model: Option<&'a RunModel>,
     ) -> StoreFuture<'a, ()>;
+    fn run_model<'a>(&'a self, id: &'a str) -> StoreFuture<'a, Option<RunModel>>;
     fn runs(&self) -> StoreFuture<'_, Vec<RunRecord>>;
     fn history<'a>(&'a self, id: &'a str) -> StoreFuture<'a, Vec<EpochMetrics>>;
     fn evaluation<'a>(&'a self, id: &'a str) -> StoreFuture<'a, Option<Evaluation>>;
@@ -168,8 +178,12 @@ impl<S: RunStore> SharedStore for S {
         &'a self,
         run: &'a RunRecord,
         evaluation: Option<&'a Evaluation>,
+        model: Option<&'a RunModel>,
     ) -> StoreFuture<'a, ()> {
-        Box::pin(RunStore::finish_run(self, run, evaluation))
+        Box::pin(RunStore::finish_run(self, run, evaluation, model))
+    }
+    fn run_model<'a>(&'a self, id: &'a str) -> StoreFuture<'a, Option<RunModel>> {
+        Box::pin(RunStore::run_model(self, id))
     }
     fn runs(&self) -> StoreFuture<'_, Vec<RunRecord>> {
         Box::pin(RunStore::runs(self))

@@ -1,0 +1,216 @@
+//! Requests about trained models (gate checks, packages, upload checks, predictions), answered
+//! by a worker of their own. The UI does not link Burn, so anything that needs a network
+//! happens there; a second worker, not the trainer, so the playground answers while a run
+//! trains and a run's state never mixes with a request's.
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::future::Future;
+use std::pin::Pin;
+use std::rc::Rc;
+use std::task::{Context, Poll, Waker};
+
+use kindling_core::package::Manifest;
+use kindling_core::protocol::{FromWorker, ModelReply, ModelRequest, ModelSource, ToWorker};
+use kindling_core::registry::ModelVersion;
+use kindling_core::registry::gates::CheckResult;
+use kindling_core::signature::{ModelSignature, Prediction};
+use leptos::prelude::*;
+
+use crate::state::training::{SpawnTrainer, TrainerEvent, TrainerLink};
+
+type Answer = Result<ModelReply, String>;
+
+/// One request's answer, once it comes.
+#[derive(Default)]
+struct Slot {
+    answer: Option<Answer>,
+    waker: Option<Waker>,
+}
+
+struct Reply(Rc<RefCell<Slot>>);
+
+impl Future for Reply {
+    type Output = Answer;
+
+    fn poll(self: Pin<&mut Self>, context: &mut Context<'_>) -> Poll<Answer> {
+        let mut slot = self.0.borrow_mut();
+        match slot.answer.take() {
+            Some(answer) => Poll::Ready(answer),
+            None => {
+                slot.waker = Some(context.waker().clone());
+                Poll::Pending
+            }
+        }
+    }
+}
+
+fn settle(slot: &Rc<RefCell<Slot>>, answer: Answer) {
+    let waker = {
+        let mut slot = slot.borrow_mut();
+        slot.answer = Some(answer);
+        slot.waker.take()
+    };
+    if let Some(waker) = waker {
+        waker.wake();
+    }
+}
+
+#[derive(Default)]
+struct Inner {
+    link: Option<Box<dyn TrainerLink>>,
+    next_id: u32,
+    waiting: HashMap<u32, Rc<RefCell<Slot>>>,
+}
+
+/// The model worker, started on first use; app-wide (context).
+#[derive(Clone, Copy)]
+pub struct Models {
+    inner: StoredValue<Rc<RefCell<Inner>>, LocalStorage>,
+    spawn: StoredValue<SpawnTrainer, LocalStorage>,
+}
+
+impl Models {
+    pub fn new(spawn: SpawnTrainer) -> Self {
+        Self {
+            inner: StoredValue::new_local(Rc::default()),
+            spawn: StoredValue::new_local(spawn),
+        }
+    }
+
+    async fn ask(&self, request: ModelRequest) -> Answer {
+        let inner = self.inner.get_value();
+        if inner.borrow().link.is_none() {
+            let on_event: Rc<dyn Fn(TrainerEvent)> = {
+                let inner = Rc::downgrade(&inner);
+                Rc::new(move |event| {
+                    if let Some(inner) = inner.upgrade() {
+                        on_event(&inner, event);
+                    }
+                })
+            };
+            let link = (self.spawn.get_value())(on_event)?;
+            inner.borrow_mut().link = Some(link);
+        }
+        let slot = Rc::new(RefCell::new(Slot::default()));
+        let sent = {
+            let mut state = inner.borrow_mut();
+            state.next_id = state.next_id.wrapping_add(1);
+            let request_id = state.next_id;
+            state.waiting.insert(request_id, Rc::clone(&slot));
+            let message = ToWorker::Model {
+                request_id,
+                request: Box::new(request),
+            };
+            state
+                .link
+                .as_ref()
+                .map(|link| link.send(&message))
+                .unwrap_or_else(|| Err("the model worker is not running".into()))
+        };
+        if let Err(reason) = sent {
+            lose(&inner, &reason);
+        }
+        Reply(slot).await
+    }
+
+    /// The automatic gate checks for a run's model.
+    pub async fn check(
+        &self,
+        source: ModelSource,
+        registered: Option<ModelSignature>,
+    ) -> Result<Vec<CheckResult>, String> {
+        match self.ask(ModelRequest::Check { source, registered }).await? {
+            ModelReply::Checks(checks) => Ok(checks),
+            _ => Err(unexpected()),
+        }
+    }
+
+    /// The package of `version` and the sha256 of its weights.
+    pub async fn package(
+        &self,
+        source: ModelSource,
+        version: ModelVersion,
+    ) -> Result<(Vec<u8>, String), String> {
+        let request = ModelRequest::Package {
+            source,
+            version: Box::new(version),
+        };
+        match self.ask(request).await? {
+            ModelReply::Package {
+                bytes,
+                weights_sha256,
+            } => Ok((bytes, weights_sha256)),
+            _ => Err(unexpected()),
+        }
+    }
+
+    /// Every upload check; the manifest and the package's sha256 when all pass.
+    pub async fn open(&self, bytes: Vec<u8>) -> Result<(Manifest, String), String> {
+        match self.ask(ModelRequest::Open { bytes }).await? {
+            ModelReply::Opened { manifest, sha256 } => Ok((*manifest, sha256)),
+            _ => Err(unexpected()),
+        }
+    }
+
+    /// Answers for raw row-major inputs. `key` names the model: the worker keeps a few loaded,
+    /// so `source` (a whole package) is only made and sent when it does not hold this one.
+    pub async fn predict(
+        &self,
+        key: String,
+        source: impl FnOnce() -> ModelSource,
+        rows: Vec<f32>,
+    ) -> Result<Vec<Prediction>, String> {
+        let request = ModelRequest::Predict {
+            key: key.clone(),
+            source: None,
+            rows: rows.clone(),
+        };
+        let reply = match self.ask(request).await? {
+            ModelReply::NotLoaded => {
+                let source = Some(source());
+                self.ask(ModelRequest::Predict { key, source, rows })
+                    .await?
+            }
+            reply => reply,
+        };
+        match reply {
+            ModelReply::Predictions(predictions) => Ok(predictions),
+            _ => Err(unexpected()),
+        }
+    }
+}
+
+fn unexpected() -> String {
+    "the model worker answered a different question; reload the page".into()
+}
+
+fn on_event(inner: &Rc<RefCell<Inner>>, event: TrainerEvent) {
+    match event {
+        TrainerEvent::Message(FromWorker::Reply { request_id, result }) => {
+            let slot = inner.borrow_mut().waiting.remove(&request_id);
+            if let Some(slot) = slot {
+                settle(&slot, result);
+            }
+        }
+        TrainerEvent::Message(FromWorker::Crashed { message }) => {
+            lose(inner, &format!("the model worker crashed: {message}"));
+        }
+        TrainerEvent::Message(_) => {}
+        TrainerEvent::Lost(reason) => lose(inner, &reason),
+    }
+}
+
+/// Every waiting request fails with `reason`; the next request starts a fresh worker.
+fn lose(inner: &Rc<RefCell<Inner>>, reason: &str) {
+    let (waiting, link) = {
+        let mut state = inner.borrow_mut();
+        (std::mem::take(&mut state.waiting), state.link.take())
+    };
+    for slot in waiting.values() {
+        settle(slot, Err(reason.to_owned()));
+    }
+    // Dropping a link terminates its worker and frees the callback that may be running this
+    // very code, so it is dropped later, from the event loop.
+    leptos::task::spawn_local(async move { drop(link) });
+}

@@ -1,0 +1,407 @@
+//! The model registry as app-wide state: registered models and their versions, and every
+//! action on them (validate, register, move aliases, archive, edit the card, download, upload).
+//! The rules are core's (`kindling_core::registry`); this file orders the steps and keeps the
+//! lists in step with the store. A refused action changes neither.
+
+use std::collections::BTreeMap;
+use std::rc::Rc;
+
+use kindling_core::package::sha256_hex;
+use kindling_core::protocol::ModelSource;
+use kindling_core::registry::card::ModelCard;
+use kindling_core::registry::gates::{self, Champion, Gate, GateReport};
+use kindling_core::registry::store::SharedRegistry;
+use kindling_core::registry::{
+    CHAMPION, Lineage, ModelVersion, RegisteredModel, VersionSource, check_model_name,
+};
+use kindling_core::signature::ModelSignature;
+use kindling_core::tracking::store::StoreError;
+use kindling_core::tracking::{RunModel, RunRecord, RunState};
+use leptos::prelude::*;
+
+use crate::state::models::Models;
+use crate::state::workbench::Workbench;
+
+/// A run checked against a model's gates, ready to be registered as its next version.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Candidate {
+    pub run: RunRecord,
+    pub run_model: RunModel,
+    pub model_name: String,
+    /// The gates it was checked against; for a new model, the ones it will be created with.
+    pub gates: Vec<Gate>,
+    pub report: GateReport,
+}
+
+#[derive(Clone, Copy)]
+pub struct Registry {
+    store: StoredValue<Option<Rc<dyn SharedRegistry>>, LocalStorage>,
+    pub models: RwSignal<Vec<RegisteredModel>>,
+    /// Every version of every model, ordered by model then number.
+    pub versions: RwSignal<Vec<ModelVersion>>,
+    pub loaded: RwSignal<bool>,
+    workbench: Workbench,
+    worker: Models,
+    now_ms: StoredValue<fn() -> f64>,
+}
+
+fn words(error: StoreError) -> String {
+    error.to_string()
+}
+
+impl Registry {
+    pub fn new(workbench: Workbench, worker: Models, now_ms: fn() -> f64) -> Self {
+        Self {
+            store: StoredValue::new_local(None),
+            models: RwSignal::new(Vec::new()),
+            versions: RwSignal::new(Vec::new()),
+            loaded: RwSignal::new(false),
+            workbench,
+            worker,
+            now_ms: StoredValue::new(now_ms),
+        }
+    }
+
+    /// Adopts the opened store, or, when it could not be opened, stops waiting for one (the
+    /// pages then say the registry is empty; the storage banner says why).
+    pub async fn attach(&self, store: Option<Rc<dyn SharedRegistry>>) {
+        if let Some(store) = store {
+            self.store.set_value(Some(store));
+            self.reload_or_report().await;
+        }
+        self.loaded.set(true);
+    }
+
+    fn store(&self) -> Result<Rc<dyn SharedRegistry>, String> {
+        self.store
+            .get_value()
+            .ok_or_else(|| StoreError::NotReady.to_string())
+    }
+
+    async fn reload(&self) -> Result<(), String> {
+        let store = self.store()?;
+        let mut models = store.models().await.map_err(words)?;
+        models.sort_by(|a, b| a.name.cmp(&b.name));
+        let mut versions = store.versions().await.map_err(words)?;
+        versions.sort_by(|a, b| (&a.model, a.version).cmp(&(&b.model, b.version)));
+        self.models.set(models);
+        self.versions.set(versions);
+        Ok(())
+    }
+
+    pub fn model(&self, name: &str) -> Option<RegisteredModel> {
+        self.models
+            .with(|models| models.iter().find(|m| m.name == name).cloned())
+    }
+
+    pub fn version(&self, name: &str, number: u32) -> Option<ModelVersion> {
+        self.versions.with(|versions| {
+            versions
+                .iter()
+                .find(|v| v.model == name && v.version == number)
+                .cloned()
+        })
+    }
+
+    fn champion_metrics(&self, model: &RegisteredModel) -> Option<(u32, BTreeMap<String, f64>)> {
+        let number = *model.aliases.get(CHAMPION)?;
+        self.version(&model.name, number)
+            .map(|version| (number, version.metrics))
+    }
+
+    /// Checks a finished run against `model_name`'s gates (or, for a model not registered yet,
+    /// against `new_gates`) and the automatic checks.
+    pub async fn validate(
+        &self,
+        run: RunRecord,
+        model_name: &str,
+        new_gates: Vec<Gate>,
+    ) -> Result<Candidate, String> {
+        let model_name = model_name.trim();
+        check_model_name(model_name).map_err(|error| error.to_string())?;
+        if !matches!(run.state, RunState::Finished { .. } | RunState::Stopped) {
+            return Err("only a run that finished (or was stopped) has a model to register".into());
+        }
+        let run_model = self
+            .workbench
+            .run_model(&run.id)
+            .await
+            .map_err(words)?
+            .ok_or(
+                "this run has no stored model: runs imported from a workspace file carry no \
+                 weights, and runs from before models were kept have none; re-run it",
+            )?;
+        let existing = self.model(model_name);
+        let gates = existing
+            .as_ref()
+            .map(|model| model.gates.clone())
+            .unwrap_or(new_gates);
+        let registered_signature = self.registered_signature(model_name);
+        let automatic = self
+            .worker
+            .check(
+                ModelSource::Run(Box::new(run_model.clone())),
+                registered_signature,
+            )
+            .await?;
+        let champion = existing.as_ref().and_then(|m| self.champion_metrics(m));
+        let champion = champion.as_ref().map(|(version, metrics)| Champion {
+            version: *version,
+            metrics,
+        });
+        let report = gates::evaluate(&gates, &run.metrics, champion.as_ref(), automatic);
+        Ok(Candidate {
+            run,
+            run_model,
+            model_name: model_name.to_owned(),
+            gates,
+            report,
+        })
+    }
+
+    /// Registers a validated run as the model's next version (creating the model on first
+    /// use), with its package built and stored in the same step.
+    pub async fn register(&self, candidate: Candidate) -> Result<ModelVersion, String> {
+        let store = self.store()?;
+        let now_ms = (self.now_ms.get_value())();
+        let model = match self.model(&candidate.model_name) {
+            Some(model) => model,
+            None => {
+                let mut model = RegisteredModel::new(&candidate.model_name, now_ms)
+                    .map_err(|error| error.to_string())?;
+                model.gates = candidate.gates.clone();
+                model
+            }
+        };
+        let number = self
+            .versions
+            .with_untracked(|versions| RegisteredModel::next_version(versions, &model.name));
+        let run = &candidate.run;
+        let mut version = ModelVersion {
+            model: model.name.clone(),
+            version: number,
+            created_ms: now_ms,
+            source: VersionSource::Run,
+            lineage: Lineage {
+                run_id: run.id.clone(),
+                run_name: run.name.clone(),
+                dataset: run.dataset.clone(),
+                recipe: run.spec.clone(),
+                app_version: run.app_version.clone(),
+            },
+            signature: candidate.run_model.signature.clone(),
+            metrics: run
+                .metrics
+                .iter()
+                .filter(|(name, _)| name.starts_with("test_") || name.starts_with("val_"))
+                .map(|(name, value)| (name.clone(), *value))
+                .collect(),
+            gate_report: candidate.report.clone(),
+            package_sha256: String::new(),
+            weights_sha256: String::new(),
+            archived: false,
+            card: ModelCard::default(),
+        };
+        let (package, weights_sha256) = self
+            .worker
+            .package(
+                ModelSource::Run(Box::new(candidate.run_model)),
+                version.clone(),
+            )
+            .await?;
+        version.package_sha256 = sha256_hex(&package);
+        version.weights_sha256 = weights_sha256;
+        store
+            .add_version(&model, &version, &package)
+            .await
+            .map_err(words)?;
+        self.reload_or_report().await;
+        Ok(version)
+    }
+
+    async fn save_model(&self, model: RegisteredModel) -> Result<(), String> {
+        self.store()?.save_model(&model).await.map_err(words)?;
+        self.reload_or_report().await;
+        Ok(())
+    }
+
+    pub async fn move_alias(
+        &self,
+        model_name: &str,
+        alias: &str,
+        number: u32,
+        reason: &str,
+        override_reason: Option<&str>,
+    ) -> Result<(), String> {
+        let mut model = self.model(model_name).ok_or("there is no such model")?;
+        let version = self
+            .version(model_name, number)
+            .ok_or("there is no such version")?;
+        let now_ms = (self.now_ms.get_value())();
+        model
+            .move_alias(alias.trim(), &version, reason, override_reason, now_ms)
+            .map_err(|error| error.to_string())?;
+        self.save_model(model).await
+    }
+
+    pub async fn remove_alias(
+        &self,
+        model_name: &str,
+        alias: &str,
+        reason: &str,
+    ) -> Result<(), String> {
+        let mut model = self.model(model_name).ok_or("there is no such model")?;
+        let now_ms = (self.now_ms.get_value())();
+        model
+            .remove_alias(alias, reason, now_ms)
+            .map_err(|error| error.to_string())?;
+        self.save_model(model).await
+    }
+
+    pub async fn set_gates(&self, model_name: &str, gates: Vec<Gate>) -> Result<(), String> {
+        let mut model = self.model(model_name).ok_or("there is no such model")?;
+        model.gates = gates;
+        self.save_model(model).await
+    }
+
+    /// Archives (or restores) a version; it stays listed and downloadable.
+    pub async fn set_archived(
+        &self,
+        model_name: &str,
+        number: u32,
+        archived: bool,
+    ) -> Result<(), String> {
+        let model = self.model(model_name).ok_or("there is no such model")?;
+        let mut version = self
+            .version(model_name, number)
+            .ok_or("there is no such version")?;
+        if archived {
+            version.archive(&model).map_err(|error| error.to_string())?;
+        } else {
+            version.archived = false;
+        }
+        self.store()?
+            .update_version(&version, None)
+            .await
+            .map_err(words)?;
+        self.reload_or_report().await;
+        Ok(())
+    }
+
+    /// Saves the card's written sections and rebuilds the package, which carries the card.
+    pub async fn save_card(
+        &self,
+        model_name: &str,
+        number: u32,
+        card: ModelCard,
+    ) -> Result<(), String> {
+        let mut version = self
+            .version(model_name, number)
+            .ok_or("there is no such version")?;
+        let store = self.store()?;
+        let package = store
+            .package(model_name, number)
+            .await
+            .map_err(words)?
+            .ok_or("this version's package is missing from storage")?;
+        version.card = card.clone();
+        let (package, weights_sha256) = self
+            .worker
+            .package(ModelSource::Package(package), version)
+            .await?;
+        // Read again after the rebuild: the version may have been archived meanwhile.
+        let mut version = self
+            .version(model_name, number)
+            .ok_or("there is no such version")?;
+        version.card = card;
+        version.package_sha256 = sha256_hex(&package);
+        version.weights_sha256 = weights_sha256;
+        store
+            .update_version(&version, Some(&package))
+            .await
+            .map_err(words)?;
+        self.reload_or_report().await;
+        Ok(())
+    }
+
+    /// The stored package, exactly as it will be downloaded.
+    pub async fn package(&self, model_name: &str, number: u32) -> Result<Vec<u8>, String> {
+        self.store()?
+            .package(model_name, number)
+            .await
+            .map_err(words)?
+            .ok_or_else(|| "this version's package is missing from storage".into())
+    }
+
+    /// Checks an uploaded package step by step and, if every check passes, adds it as a
+    /// version (creating the model on first use). The same weights already registered are not
+    /// added twice.
+    pub async fn upload(&self, file_name: &str, bytes: Vec<u8>) -> Result<ModelVersion, String> {
+        let store = self.store()?;
+        let (manifest, sha256) = self.worker.open(bytes.clone()).await?;
+        let now_ms = (self.now_ms.get_value())();
+        let mut version = manifest.to_version(sha256, file_name, now_ms);
+        if let Some(same) = self.versions.with_untracked(|versions| {
+            versions
+                .iter()
+                .find(|v| {
+                    v.weights_sha256 == version.weights_sha256 && v.signature == version.signature
+                })
+                .map(|v| format!("{} v{}", v.model, v.version))
+        }) {
+            return Err(format!(
+                "this model is already registered as {same}; nothing was added"
+            ));
+        }
+        let model = match self.model(&manifest.name) {
+            Some(model) => model,
+            None => {
+                RegisteredModel::new(&manifest.name, now_ms).map_err(|error| error.to_string())?
+            }
+        };
+        // The sender's gate report stays inside the package; this registry's verdict comes
+        // from this registry's gates and the automatic checks run here.
+        let automatic = self
+            .worker
+            .check(
+                ModelSource::Package(bytes.clone()),
+                self.registered_signature(&model.name),
+            )
+            .await?;
+        let champion = self.champion_metrics(&model);
+        let champion = champion.as_ref().map(|(number, metrics)| Champion {
+            version: *number,
+            metrics,
+        });
+        version.gate_report =
+            gates::evaluate(&model.gates, &version.metrics, champion.as_ref(), automatic);
+        version.version = self
+            .versions
+            .with_untracked(|versions| RegisteredModel::next_version(versions, &model.name));
+        store
+            .add_version(&model, &version, &bytes)
+            .await
+            .map_err(words)?;
+        self.reload_or_report().await;
+        Ok(version)
+    }
+
+    /// Re-lists what is stored. A failure to read back is said on its own (in the storage
+    /// banner), so a change that was stored is never reported as a failed one.
+    async fn reload_or_report(&self) {
+        if let Err(error) = self.reload().await {
+            self.workbench.error.set(Some(error));
+        }
+    }
+
+    /// The signature of the model's latest version, which every new version must match.
+    fn registered_signature(&self, model_name: &str) -> Option<ModelSignature> {
+        self.versions.with_untracked(|versions| {
+            versions
+                .iter()
+                .rev()
+                .find(|v| v.model == model_name)
+                .map(|v| v.signature.clone())
+        })
+    }
+}
