@@ -51,6 +51,14 @@ mod trainer {
         js_sys::global().unchecked_into()
     }
 
+    /// The worker's monotonic clock, in milliseconds.
+    fn now_ms() -> f64 {
+        scope()
+            .performance()
+            .expect("workers have a performance clock")
+            .now()
+    }
+
     fn post(message: &FromWorker) {
         // Posting only fails when the page is gone, and then nobody is left to tell.
         let _ = scope().post_message(&JsValue::from_str(&message.to_json()));
@@ -116,6 +124,7 @@ mod trainer {
                 request_id,
                 result: models::answer(*request),
             }),
+            ToWorker::Bench(request) => post(&FromWorker::Bench(bench::answer(request))),
         }
     }
 
@@ -131,10 +140,6 @@ mod trainer {
         };
         let mut boundary = Boundary::for_data(&data);
         drop(data);
-        let performance = scope()
-            .performance()
-            .expect("workers have a performance clock");
-        let now_ms = move || performance.now();
         let mut epoch = 0;
         let outcome = loop {
             if control.stop.get() {
@@ -192,6 +197,69 @@ mod trainer {
             evaluation: Box::new(trainer.evaluate()),
             model: trainer.trained_model().run_model().ok().map(Box::new),
         });
+    }
+
+    /// Measurements for `cargo xtask bench`, run synchronously: nothing else is going on.
+    mod bench {
+        use core::arch::wasm32::{f32x4, f32x4_add, f32x4_extract_lane, f32x4_mul, v128};
+
+        use kindling_core::protocol::{BenchReply, BenchRequest};
+        use kindling_ml::bench::{samples_per_second, workloads};
+
+        pub fn answer(request: BenchRequest) -> BenchReply {
+            match request {
+                BenchRequest::Workload { id, backend } => {
+                    match workloads().into_iter().find(|workload| workload.id == id) {
+                        Some(workload) => BenchReply::Workload {
+                            samples_per_s: samples_per_second(&workload, backend, &super::now_ms),
+                            id,
+                            backend,
+                        },
+                        None => BenchReply::Failed(format!("no workload is called {id}")),
+                    }
+                }
+                BenchRequest::SimdPeak => BenchReply::SimdPeak {
+                    gflops: simd_peak_gflops(),
+                },
+            }
+        }
+
+        /// Eight independent f32x4 multiply-add chains (enough to hide the latency); 2 FLOPs per
+        /// lane per step. wasm SIMD128 has no fused multiply-add, so this is the peak the
+        /// trainer's kernels can reach too. The kernel is called many times, and the first calls
+        /// are not timed: V8 starts wasm in its baseline compiler and swaps in optimised code
+        /// only between calls.
+        fn simd_peak_gflops() -> f64 {
+            const STEPS: usize = 100_000;
+            const WARM_UP_CALLS: usize = 200;
+            const TIMED_CALLS: usize = 400;
+            let mut checksum = 0.0;
+            for _ in 0..WARM_UP_CALLS {
+                checksum += std::hint::black_box(chains(std::hint::black_box(STEPS)));
+            }
+            let start_ms = super::now_ms();
+            for _ in 0..TIMED_CALLS {
+                checksum += std::hint::black_box(chains(std::hint::black_box(STEPS)));
+            }
+            let elapsed_ms = super::now_ms() - start_ms;
+            std::hint::black_box(checksum);
+            let flops = (TIMED_CALLS * STEPS * 8 * 4 * 2) as f64;
+            flops / (elapsed_ms / 1000.0) / 1e9
+        }
+
+        #[inline(never)]
+        fn chains(steps: usize) -> f32 {
+            let scale = f32x4(0.999_999, 0.999_998, 0.999_997, 0.999_996);
+            let offset = f32x4(1e-7, 2e-7, 3e-7, 4e-7);
+            let mut chains: [v128; 8] = [f32x4(1.0, 1.0, 1.0, 1.0); 8];
+            for _ in 0..steps {
+                for chain in &mut chains {
+                    *chain = f32x4_add(f32x4_mul(*chain, scale), offset);
+                }
+            }
+            // Every chain is read, so the loop cannot be optimised away.
+            chains.iter().map(|c| f32x4_extract_lane::<0>(*c)).sum()
+        }
     }
 
     /// Requests about trained models: each is answered at once, between training slices.

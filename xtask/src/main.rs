@@ -15,7 +15,8 @@ usage: cargo xtask <command>
           native (cargo test), browser (wasm-bindgen-test in Chromium), end-to-end (Playwright)
   check   what CI does, cheapest first: fmt, clippy (native and wasm32), then `test`
   dist    install what is missing and build the release app into dist/
-  bench   native training throughput per backend on the benchmark workloads (release build)";
+  bench   training throughput on the benchmark workloads: Kindling's worker and TensorFlow.js
+          in the same headless Chromium, and the same Burn code natively (bench/run.mjs)";
 
 fn main() -> ExitCode {
     let command = std::env::args().nth(1).unwrap_or_default();
@@ -24,17 +25,7 @@ fn main() -> ExitCode {
         "test" => test(),
         "check" => check(),
         "dist" => dist(),
-        "bench" => process::run(
-            "cargo",
-            &[
-                "run",
-                "--release",
-                "-p",
-                "kindling-ml",
-                "--example",
-                "bench",
-            ],
-        ),
+        "bench" => bench(),
         _ => {
             eprintln!("{USAGE}");
             return ExitCode::from(2);
@@ -66,6 +57,15 @@ fn dist() -> Result {
 fn test() -> Result {
     tools::ensure(tools::Purpose::Test)?;
     layers::run_all()
+}
+
+fn bench() -> Result {
+    tools::ensure(tools::Purpose::Test)?;
+    tools::ensure_bench_packages()?;
+    layers::build_release()?;
+    let mut run = process::command("node", &["bench/run.mjs"]);
+    run.args(std::env::args().skip(2));
+    process::run_command(&mut run)
 }
 
 fn check() -> Result {

@@ -74,6 +74,19 @@ fn ensure_node_packages() -> Result {
     run("npm", &["ci", "--no-audit", "--no-fund"])
 }
 
+/// TensorFlow.js 4.22 and its wasm backend for the benchmark's other side (`bench/tfjs`).
+pub fn ensure_bench_packages() -> Result {
+    let dir = root().join("bench").join("tfjs");
+    let installed = dir.join("node_modules").join(".package-lock.json");
+    if is_newer_or_same(&installed, &dir.join("package-lock.json")) {
+        return Ok(());
+    }
+    say("installing TensorFlow.js for the benchmark with npm ci");
+    process::run_command(
+        process::command("npm", &["ci", "--no-audit", "--no-fund"]).current_dir(&dir),
+    )
+}
+
 fn ensure_trunk() -> Result {
     let wanted = format!("trunk {TRUNK_VERSION}");
     if output("trunk", &["--version"]).is_some_and(|v| v.trim() == wanted) {

@@ -11,7 +11,7 @@ use crate::package::Manifest;
 use crate::registry::ModelVersion;
 use crate::registry::gates::CheckResult;
 use crate::signature::{ModelSignature, Prediction};
-use crate::spec::TrainSpec;
+use crate::spec::{Backend, TrainSpec};
 use crate::tracking::RunModel;
 
 /// From the UI to the worker.
@@ -33,6 +33,30 @@ pub enum ToWorker {
         request_id: u32,
         request: Box<ModelRequest>,
     },
+    /// `cargo xtask bench` drives the worker directly with these; the app never sends them.
+    Bench(BenchRequest),
+}
+
+/// A measurement the benchmark asks of the worker, answered by [`FromWorker::Bench`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum BenchRequest {
+    /// Trains one of `kindling_ml::bench::workloads` (by id) and reports samples/s.
+    Workload { id: String, backend: Backend },
+    /// The browser's own f32 SIMD peak: a tight f32x4 multiply-add loop, in GFLOP/s.
+    SimdPeak,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum BenchReply {
+    Workload {
+        id: String,
+        backend: Backend,
+        samples_per_s: f64,
+    },
+    SimdPeak {
+        gflops: f64,
+    },
+    Failed(String),
 }
 
 /// What the UI asks of a trained model. The UI does not link Burn, so everything that needs
@@ -133,6 +157,7 @@ pub enum FromWorker {
         run_id: String,
         reason: String,
     },
+    Bench(BenchReply),
     /// The answer to [`ToWorker::Model`]; an error is written for a person.
     Reply {
         request_id: u32,

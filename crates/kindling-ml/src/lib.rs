@@ -5,6 +5,7 @@
 //! It depends on Burn and on kindling-core, never on the web: the same code trains in the
 //! browser worker and in native tests and benchmarks.
 
+pub mod bench;
 mod device;
 mod model;
 mod package;

@@ -1,0 +1,139 @@
+// `cargo xtask bench`: Kindling's trainer in its real Web Worker (the release build in dist/),
+// TensorFlow.js 4.22 (cpu and wasm backends, bench/tfjs) in the same headless Chromium, and the
+// same Burn code natively, on the workloads of WORKLOADS.md. Prints medians and the ratios the
+// performance issue asks for, and writes every measurement to bench-results/<time>.json.
+//
+//   node bench/run.mjs [--reps=3] [--skip-tfjs] [--skip-native]
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { startApp } from '../tests/e2e/kindling.mjs';
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
+const args = Object.fromEntries(process.argv.slice(2).map((arg) => {
+  const [key, value] = arg.replace(/^--/, '').split('=');
+  return [key, value ?? true];
+}));
+const REPS = Number(args.reps ?? 3);
+const WORKLOADS = [
+  { id: 'W1 spiral-mlp', tfjs: 'spiral-mlp' },
+  { id: 'W2 mnist-mlp', tfjs: 'mnist-mlp' },
+  // TF.js's wasm backend cannot train the plain convolution (no Conv2DBackpropFilter kernel);
+  // its im2col variant is the same maths, so it stands in for W3 as the harness does.
+  { id: 'W3 digits-cnn', tfjs: 'digits-cnn', tfjsWasm: 'digits-cnn-im2col' },
+];
+const BACKENDS = ['NdArray', 'Flex'];
+/** FLOPs per W2 sample: 6 per weight (forward 2, backward 4), as kindling_ml::bench says. */
+const W2_FLOPS_PER_SAMPLE = 6 * (784 * 128 + 128 * 10);
+
+const median = (values) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+};
+
+/** One request to a fresh trainer worker in a fresh page; resolves to its `Bench` reply. */
+async function askWorker(app, request) {
+  const page = await app.newPage();
+  await page.goto(new URL('/about', app.url).href);
+  const reply = await page.evaluate((message) => new Promise((resolve, reject) => {
+    const worker = new Worker('/worker_loader.js');
+    worker.onerror = (event) => reject(new Error(event.message || 'the trainer did not load'));
+    worker.onmessage = (event) => {
+      const data = JSON.parse(event.data);
+      if (data === 'Ready') worker.postMessage(message);
+      else if (data.Bench) {
+        worker.terminate();
+        resolve(data.Bench);
+      }
+    };
+  }), JSON.stringify({ Bench: request }));
+  await page.close();
+  if (reply.Failed) throw new Error(reply.Failed);
+  return reply;
+}
+
+async function browserSide() {
+  const app = await startApp();
+  const runs = [];
+  try {
+    // Repetition is the outer loop, to spread machine noise over every configuration.
+    for (let rep = 1; rep <= REPS; rep += 1) {
+      for (const { id } of WORKLOADS) {
+        for (const backend of BACKENDS) {
+          const { Workload: result } = await askWorker(app, { Workload: { id, backend } });
+          const run = { side: 'kindling-browser', workload: id, backend, rep, samples_per_s: result.samples_per_s };
+          console.error(JSON.stringify(run));
+          runs.push(run);
+        }
+      }
+      const { SimdPeak: peak } = await askWorker(app, 'SimdPeak');
+      runs.push({ side: 'simd-peak', rep, gflops: peak.gflops });
+      console.error(JSON.stringify(runs.at(-1)));
+    }
+  } finally {
+    await app.close();
+  }
+  return runs;
+}
+
+function nativeSide() {
+  const output = execFileSync('cargo', ['run', '--release', '-q', '-p', 'kindling-ml', '--example', 'bench'],
+    { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+  return output.split('\n').filter((line) => line.startsWith('{')).map((line) => JSON.parse(line));
+}
+
+function tfjsSide() {
+  const out = join(ROOT, 'bench-results', `tfjs-${Date.now()}.jsonl`);
+  const workloads = [...new Set(WORKLOADS.flatMap((w) => [w.tfjs, w.tfjsWasm].filter(Boolean)))];
+  const result = spawnSync('node', ['run.mjs', `--reps=${REPS}`, '--modes=loop', '--backends=cpu,wasm',
+    `--workloads=${workloads.join(',')}`, `--out=${out}`], { cwd: join(ROOT, 'bench', 'tfjs'), stdio: ['ignore', 'ignore', 'inherit'] });
+  if (result.status !== 0 && result.status !== 1) throw new Error(`the TF.js harness failed (exit ${result.status})`);
+  return readFileSync(out, 'utf8').split('\n').filter(Boolean).map((line) => JSON.parse(line));
+}
+
+mkdirSync(join(ROOT, 'bench-results'), { recursive: true });
+const started = new Date();
+const browser = await browserSide();
+const native = args['skip-native'] ? [] : nativeSide();
+const tfjs = args['skip-tfjs'] ? [] : tfjsSide();
+
+const rate = (runs) => (runs.length ? median(runs.map((r) => r.samples_per_s)) : Number.NaN);
+const rows = WORKLOADS.map(({ id, tfjs: tfjsId, tfjsWasm }) => {
+  const kindling = Object.fromEntries(BACKENDS.map((backend) => [backend,
+    rate(browser.filter((r) => r.side === 'kindling-browser' && r.workload === id && r.backend === backend))]));
+  const best = Math.max(...Object.values(kindling));
+  const nativeBest = Math.max(...BACKENDS.map((backend) =>
+    rate(native.filter((r) => r.workload === id && r.backend === backend))));
+  const tf = (backend, workload) => rate(tfjs.filter((r) => r.workload === workload && r.backend === backend && r.status === 'ok'));
+  const tfCpu = tf('cpu', tfjsId);
+  const tfWasm = Math.max(tf('wasm', tfjsId) || 0, tfjsWasm ? tf('wasm', tfjsWasm) : 0) || Number.NaN;
+  return { id, kindling, best, nativeBest, tfCpu, tfWasm };
+});
+const peak = median(browser.filter((r) => r.side === 'simd-peak').map((r) => r.gflops));
+const fixed = (value, digits = 0) => (Number.isFinite(value) ? value.toFixed(digits) : '—');
+
+console.log(`\nTraining throughput, median of ${REPS} (samples/s; Chromium worker unless "native")`);
+console.log(['workload', 'ndarray', 'flex', 'tfjs-cpu', 'tfjs-wasm', 'native', '/tfjs-wasm', '/tfjs-cpu', 'wasm/native']
+  .map((h, i) => (i === 0 ? h.padEnd(15) : h.padStart(12))).join(''));
+for (const row of rows) {
+  console.log([row.id.padEnd(15), ...[row.kindling.NdArray, row.kindling.Flex, row.tfCpu, row.tfWasm, row.nativeBest].map((v) => fixed(v).padStart(12)),
+    ...[row.best / row.tfWasm, row.best / row.tfCpu, row.best / row.nativeBest].map((v) => fixed(v, 2).padStart(12))].join(''));
+}
+const w2 = rows.find((row) => row.id.startsWith('W2'));
+const w2Gflops = (w2.best * W2_FLOPS_PER_SAMPLE) / 1e9;
+console.log(`\nW2 achieves ${fixed(w2Gflops, 2)} GFLOP/s; this worker's f32x4 multiply-add peak is ${fixed(peak, 2)} GFLOP/s (${fixed((100 * w2Gflops) / peak, 0)} %).`);
+
+const file = join(ROOT, 'bench-results', `bench-${started.toISOString().replace(/[:.]/g, '-')}.json`);
+writeFileSync(file, JSON.stringify({
+  started: started.toISOString(),
+  machine: { cpus: cpus().length, model: cpus()[0]?.model, loadavg: loadavg() },
+  repetitions: REPS,
+  summary: rows,
+  w2_gflops: w2Gflops,
+  simd_peak_gflops: peak,
+  runs: { browser, native, tfjs },
+}, null, 2));
+console.log(`raw results: ${file}`);

@@ -1,0 +1,119 @@
+//! The benchmark workloads of `shared/bench/WORKLOADS.md`, shared by the native benchmark
+//! (`examples/bench.rs`) and the trainer worker's benchmark mode, so both sides and TF.js train
+//! on the same data and are counted the same way.
+//!
+//! samples/s = samples in epochs 2..E / wall time of epochs 2..E (epoch 1 is warm-up), as the
+//! TF.js harness counts. Kindling reads the loss back once per epoch, not once per step.
+
+use kindling_core::data::prepare::SplitSpec;
+use kindling_core::data::synthetic::SyntheticSpec;
+use kindling_core::data::{Dataset, ImageShape, Target};
+use kindling_core::rng::Mulberry32;
+use kindling_core::spec::{Backend, ModelSpec, Optimizer, TrainSpec};
+
+use crate::Trainer;
+
+/// Floating-point operations per training sample of W2 (784-128-10): a forward pass is two per
+/// multiply-add, and the backward pass twice the forward, so 6 per weight.
+pub const W2_FLOPS_PER_SAMPLE: f64 = 6.0 * (784.0 * 128.0 + 128.0 * 10.0);
+
+const SEED: u32 = 42;
+
+/// One benchmark workload: its data and the spec that trains on every row of it.
+pub struct Workload {
+    pub id: &'static str,
+    pub data: Dataset,
+    pub spec: TrainSpec,
+}
+
+pub fn workloads() -> Vec<Workload> {
+    let spec = |model, learning_rate, batch_size, epochs| TrainSpec {
+        model,
+        optimizer: Optimizer::Adam,
+        learning_rate,
+        batch_size,
+        epochs,
+        // Every row trains, as in the harness: no validation or test rows held out.
+        split: SplitSpec {
+            validation_fraction: 0.0,
+            test_fraction: 0.0,
+            seed: SEED,
+        },
+        ..TrainSpec::default()
+    };
+    let mut digits = uniform(1_797, 64, 10);
+    digits.image_shape = Some(ImageShape {
+        height: 8,
+        width: 8,
+    });
+    vec![
+        Workload {
+            id: "W1 spiral-mlp",
+            data: SyntheticSpec::default()
+                .generate()
+                .expect("the default spiral is valid"),
+            spec: spec(ModelSpec::mlp(vec![64, 64]), 0.01, 64, 20),
+        },
+        Workload {
+            id: "W2 mnist-mlp",
+            data: uniform(10_000, 784, 10),
+            spec: spec(ModelSpec::mlp(vec![128]), 0.001, 128, 3),
+        },
+        Workload {
+            id: "W3 digits-cnn",
+            data: digits,
+            spec: spec(
+                ModelSpec::Cnn {
+                    filters: 8,
+                    pool: false,
+                    dense_units: 0,
+                },
+                0.001,
+                32,
+                5,
+            ),
+        },
+    ]
+}
+
+/// The harness's uniform sets: per sample, `width` uniforms then label = floor(u × classes).
+fn uniform(rows: usize, width: usize, classes: u32) -> Dataset {
+    let mut rng = Mulberry32::new(SEED);
+    let mut features = Vec::with_capacity(rows * width);
+    let mut labels = Vec::with_capacity(rows);
+    for _ in 0..rows {
+        features.extend((0..width).map(|_| rng.next_f64() as f32));
+        labels.push(((rng.next_f64() * f64::from(classes)) as u32).min(classes - 1));
+    }
+    Dataset {
+        name: format!("uniform {rows}x{width}"),
+        feature_names: (0..width).map(|i| format!("x{i}")).collect(),
+        features,
+        target: Target::Classes {
+            name: "label".into(),
+            labels,
+            class_names: (0..classes).map(|c| c.to_string()).collect(),
+        },
+        image_shape: None,
+    }
+}
+
+/// samples/s over epochs 2..E, timed by `now_ms` (the worker's `performance.now()`, or an
+/// `Instant` natively).
+pub fn samples_per_second(workload: &Workload, backend: Backend, now_ms: &dyn Fn() -> f64) -> f64 {
+    let spec = TrainSpec {
+        backend,
+        ..workload.spec.clone()
+    };
+    let mut trainer = Trainer::new(&spec, &workload.data).expect("benchmark specs are valid");
+    let mut elapsed_ms = Vec::new();
+    while !trainer.is_done() {
+        let slice = trainer
+            .run_slice(now_ms, f64::INFINITY)
+            .expect("benchmarks do not diverge");
+        elapsed_ms.extend(slice.epochs.iter().map(|m| m.elapsed_ms));
+    }
+    let timed_ms = elapsed_ms[spec.epochs - 1] - elapsed_ms[0];
+    let timed_samples = (spec.epochs - 1) * workload.data.row_count();
+    timed_samples as f64 / (timed_ms / 1000.0)
+}
