@@ -3,6 +3,7 @@
 mod chart_text;
 pub mod confusion_matrix;
 pub mod digit_canvas;
+pub mod drop_zone;
 pub mod line_chart;
 pub mod parallel_coordinates;
 pub mod progress_bar;

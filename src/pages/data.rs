@@ -9,9 +9,10 @@ use kindling_core::data::prepare::dataset_id;
 use kindling_core::data::{Dataset, Target, Task};
 use leptos::prelude::*;
 
+use crate::components::drop_zone::{DropZone, FilePicker};
 use crate::components::scatter_plot::{ScatterPlot, ScatterPoint};
 use crate::components::select::SelectOption;
-use crate::platform::files::{self, PickedFile};
+use crate::platform::files::PickedFile;
 use crate::state::data::{DataChoice, SYNTHETIC_KEYS, Source, imported_key};
 use crate::state::workbench::Workbench;
 
@@ -290,7 +291,6 @@ fn CsvUpload() -> impl IntoView {
     let target = RwSignal::new(String::new());
     let task = RwSignal::new("auto".to_owned());
     let missing = RwSignal::new("drop".to_owned());
-    let dragging = RwSignal::new(false);
 
     let read = move |file: PickedFile| {
         error.set(None);
@@ -315,18 +315,6 @@ fn CsvUpload() -> impl IntoView {
                 Err(message) => error.set(Some(format!("{}: {message}", file.name))),
             }
         });
-    };
-    let on_pick = move |event: web_sys::Event| {
-        if let Some(file) = files::from_input_event(&event) {
-            read(file);
-        }
-    };
-    let on_drop = move |event: web_sys::DragEvent| {
-        event.prevent_default();
-        dragging.set(false);
-        if let Some(file) = files::from_drop_event(&event) {
-            read(file);
-        }
     };
     let on_import = move |_| {
         let Some(upload) = pending.get_untracked() else {
@@ -388,16 +376,9 @@ fn CsvUpload() -> impl IntoView {
     };
 
     view! {
-        <div class="csv-upload" class:dragging=move || dragging.get()
-            on:dragover=move |ev: web_sys::DragEvent| { ev.prevent_default(); dragging.set(true); }
-            on:dragleave=move |_| dragging.set(false)
-            on:drop=on_drop>
+        <DropZone class="csv-upload" on_file=read>
             <p>"Drop a CSV file here, or "
-                <label class="link">
-                    "choose one"
-                    <input type="file" class="visually-hidden" name="csv-file" accept=".csv,.tsv,.txt,text/csv"
-                        on:change=on_pick />
-                </label>
+                <FilePicker on_file=read name="csv-file" class="link" accept=".csv,.tsv,.txt,text/csv" />
                 <small>" (stays on this device)"</small>
             </p>
             {move || error.get().map(|message| view! { <p class="error upload-error" role="alert">{message}</p> })}
@@ -465,7 +446,7 @@ fn CsvUpload() -> impl IntoView {
                     </div>
                 }
             })}
-        </div>
+        </DropZone>
     }
 }
 

@@ -12,6 +12,7 @@ use kindling_core::tracking::{METRIC_NAMES, RunRecord, RunState};
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
 
+use crate::components::drop_zone::{DropZone, FilePicker};
 use crate::format::{format_metric, format_time};
 use crate::platform::files::{self, PickedFile};
 use crate::state::registry::{Candidate, Registry};
@@ -31,7 +32,6 @@ fn short_hash(hash: &str) -> String {
 pub fn ModelsPage() -> impl IntoView {
     let registry = expect_context::<Registry>();
     let notice = RwSignal::new(None::<Result<String, String>>);
-    let dragging = RwSignal::new(false);
     let upload = move |file: PickedFile| {
         // Refused before reading: a file of gigabytes would otherwise be read whole first.
         let limit = zip::PACKAGE_LIMITS.max_archive_bytes;
@@ -57,18 +57,6 @@ pub fn ModelsPage() -> impl IntoView {
                 Err(error) => Err(format!("{} was not added: {error}", file.name)),
             }));
         });
-    };
-    let on_pick = move |event: web_sys::Event| {
-        if let Some(file) = files::from_input_event(&event) {
-            upload(file);
-        }
-    };
-    let on_drop = move |event: web_sys::DragEvent| {
-        event.prevent_default();
-        dragging.set(false);
-        if let Some(file) = files::from_drop_event(&event) {
-            upload(file);
-        }
     };
     let rows = move || {
         let versions = registry.versions.get();
@@ -105,18 +93,12 @@ pub fn ModelsPage() -> impl IntoView {
                  bring in a package someone shared below. Packages open in ONNX Runtime and \
                  Python's safetensors as they are."
             </p>
-            <div class=move || if dragging.get() { "drop-zone dragging" } else { "drop-zone" }
-                on:dragover=move |event: web_sys::DragEvent| { event.prevent_default(); dragging.set(true); }
-                on:dragleave=move |_| dragging.set(false)
-                on:drop=on_drop>
+            <DropZone class="drop-zone" on_file=upload>
                 <p>"Drop a " <code>".kindling.zip"</code> " package here, or "
-                    <label class="button">
-                        "choose one"
-                        <input type="file" id="package-file" class="visually-hidden" accept=".zip,application/zip" on:change=on_pick />
-                    </label>
+                    <FilePicker on_file=upload id="package-file" accept=".zip,application/zip" />
                 </p>
                 <p class="hint">"It is checked step by step (size, names, manifest, hashes, tensor shapes, finite weights, a prediction) before anything is stored."</p>
-            </div>
+            </DropZone>
             <div role="status" class="upload-notice">
                 {move || notice.get().map(|notice| match notice {
                     Ok(text) => view! { <p class="notice">{text}</p> }.into_any(),

@@ -15,6 +15,7 @@ use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
 use crate::components::digit_canvas::DigitCanvas;
+use crate::components::drop_zone::{DropZone, FilePicker};
 use crate::components::select::SelectOption;
 use crate::platform::files::{self, PickedFile};
 use crate::state::models::Models;
@@ -992,7 +993,6 @@ fn BatchScoring(model: RwSignal<ModelState, LocalStorage>) -> impl IntoView {
     let models = expect_context::<Models>();
     let file = RwSignal::new_local(None::<Rc<BatchFile>>);
     let state = RwSignal::new(BatchState::Idle);
-    let dragging = RwSignal::new(false);
     let reads = StoredValue::new(0u64);
     let scorings = StoredValue::new(0u64);
 
@@ -1058,18 +1058,6 @@ fn BatchScoring(model: RwSignal<ModelState, LocalStorage>) -> impl IntoView {
         });
     });
 
-    let on_pick = move |event: web_sys::Event| {
-        if let Some(picked) = files::from_input_event(&event) {
-            read(picked);
-        }
-    };
-    let on_drop = move |event: web_sys::DragEvent| {
-        event.prevent_default();
-        dragging.set(false);
-        if let Some(picked) = files::from_drop_event(&event) {
-            read(picked);
-        }
-    };
     let download = move |_| {
         let text = state.with_untracked(|state| match state {
             BatchState::Done(scored) => Some(to_csv(scored)),
@@ -1114,22 +1102,15 @@ fn BatchScoring(model: RwSignal<ModelState, LocalStorage>) -> impl IntoView {
     view! {
         <div class="predict-panel batch-scoring">
             <h2>"Score a file"</h2>
-            <div class="drop-zone batch-drop" class:dragging=move || dragging.get()
-                on:dragover=move |ev: web_sys::DragEvent| { ev.prevent_default(); dragging.set(true); }
-                on:dragleave=move |_| dragging.set(false)
-                on:drop=on_drop>
+            <DropZone class="drop-zone batch-drop" on_file=read>
                 <p>"Drop a CSV file here, or "
-                    <label class="button">
-                        "choose one"
-                        <input type="file" id="batch-file" class="visually-hidden" accept=".csv,.tsv,.txt,text/csv"
-                            on:change=on_pick />
-                    </label>
+                    <FilePicker on_file=read id="batch-file" accept=".csv,.tsv,.txt,text/csv" />
                 </p>
                 <p class="hint">
                     "It needs a header row naming the model's feature columns; other columns are kept. \
                      You get them back with the predictions beside them."
                 </p>
-            </div>
+            </DropZone>
             {outcome}
         </div>
     }

@@ -9,7 +9,7 @@ use std::rc::Rc;
 use kindling_core::package::sha256_hex;
 use kindling_core::protocol::ModelSource;
 use kindling_core::registry::card::ModelCard;
-use kindling_core::registry::gates::{self, Champion, Gate, GateReport};
+use kindling_core::registry::gates::{self, Champion, CheckResult, Gate, GateReport};
 use kindling_core::registry::store::SharedRegistry;
 use kindling_core::registry::{
     CHAMPION, Lineage, ModelVersion, RegisteredModel, VersionSource, check_model_name,
@@ -103,10 +103,25 @@ impl Registry {
         })
     }
 
-    fn champion_metrics(&self, model: &RegisteredModel) -> Option<(u32, BTreeMap<String, f64>)> {
-        let number = *model.aliases.get(CHAMPION)?;
-        self.version(&model.name, number)
-            .map(|version| (number, version.metrics))
+    /// The verdict on a candidate with `metrics`: `gates`, judged against the version `model`
+    /// has as champion (if any), followed by the automatic checks.
+    fn gate_report(
+        &self,
+        model: Option<&RegisteredModel>,
+        gates: &[Gate],
+        metrics: &BTreeMap<String, f64>,
+        automatic: Vec<CheckResult>,
+    ) -> GateReport {
+        let champion = model.and_then(|model| {
+            let number = *model.aliases.get(CHAMPION)?;
+            self.version(&model.name, number)
+                .map(|version| (number, version.metrics))
+        });
+        let champion = champion.as_ref().map(|(version, metrics)| Champion {
+            version: *version,
+            metrics,
+        });
+        gates::evaluate(gates, metrics, champion.as_ref(), automatic)
     }
 
     /// Checks a finished run against `model_name`'s gates (or, for a model not registered yet,
@@ -144,12 +159,7 @@ impl Registry {
                 registered_signature,
             )
             .await?;
-        let champion = existing.as_ref().and_then(|m| self.champion_metrics(m));
-        let champion = champion.as_ref().map(|(version, metrics)| Champion {
-            version: *version,
-            metrics,
-        });
-        let report = gates::evaluate(&gates, &run.metrics, champion.as_ref(), automatic);
+        let report = self.gate_report(existing.as_ref(), &gates, &run.metrics, automatic);
         Ok(Candidate {
             run,
             run_model,
@@ -368,13 +378,8 @@ impl Registry {
                 self.registered_signature(&model.name),
             )
             .await?;
-        let champion = self.champion_metrics(&model);
-        let champion = champion.as_ref().map(|(number, metrics)| Champion {
-            version: *number,
-            metrics,
-        });
         version.gate_report =
-            gates::evaluate(&model.gates, &version.metrics, champion.as_ref(), automatic);
+            self.gate_report(Some(&model), &model.gates, &version.metrics, automatic);
         version.version = self
             .versions
             .with_untracked(|versions| RegisteredModel::next_version(versions, &model.name));
