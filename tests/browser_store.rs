@@ -104,3 +104,66 @@ async fn a_damaged_record_is_left_alone_and_the_others_are_listed() {
     reopened.close();
     IdbStore::delete(name).await.unwrap();
 }
+
+/// A dataset dropped while the page is still opening storage waits for it instead of failing
+/// with "try again", and is kept once storage has opened.
+#[wasm_bindgen_test]
+async fn an_action_begun_before_the_store_opens_waits_for_it() {
+    use std::cell::RefCell;
+    use std::rc::Rc;
+
+    use kindling::state::workbench::Workbench;
+    use kindling_core::tracking::store::SharedStore;
+
+    let name = "kindling-opening-test";
+    IdbStore::delete(name).await.unwrap();
+    let _owner = leptos::prelude::Owner::new();
+    let workbench = Workbench::new(js_sys::Date::now);
+    let data = kindling_core::data::synthetic::SyntheticSpec::default()
+        .generate()
+        .unwrap();
+    let saved = Rc::new(RefCell::new(None));
+    wasm_bindgen_futures::spawn_local({
+        let saved = Rc::clone(&saved);
+        async move {
+            let outcome = workbench.save_dataset(data).await;
+            *saved.borrow_mut() = Some(outcome);
+        }
+    });
+    let store = IdbStore::open(name, || {}).await.unwrap();
+    assert!(
+        saved.borrow().is_none(),
+        "the save waited for the store to open"
+    );
+    let store = Rc::new(store);
+    workbench
+        .attach(Ok(Rc::clone(&store) as Rc<dyn SharedStore>))
+        .await;
+    for _ in 0..100 {
+        if saved.borrow().is_some() {
+            break;
+        }
+        sleep_ms(10).await;
+    }
+    let entry = saved
+        .borrow_mut()
+        .take()
+        .expect("the save finished")
+        .unwrap();
+    assert_eq!(
+        RunStore::dataset_entries(&*store).await.unwrap(),
+        vec![entry]
+    );
+    store.close();
+    IdbStore::delete(name).await.unwrap();
+}
+
+async fn sleep_ms(duration_ms: i32) {
+    let promise = js_sys::Promise::new(&mut |resolve, _| {
+        web_sys::window()
+            .unwrap()
+            .set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, duration_ms)
+            .unwrap();
+    });
+    wasm_bindgen_futures::JsFuture::from(promise).await.unwrap();
+}

@@ -3,6 +3,7 @@
 
 pub mod data;
 pub mod models;
+pub mod opening;
 pub mod registry;
 pub mod training;
 pub mod workbench;

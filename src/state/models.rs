@@ -5,10 +5,9 @@
 
 use std::cell::RefCell;
 use std::collections::HashMap;
-use std::future::Future;
-use std::pin::Pin;
 use std::rc::Rc;
-use std::task::{Context, Poll, Waker};
+
+use futures_channel::oneshot;
 
 use kindling_core::package::Manifest;
 use kindling_core::protocol::{FromWorker, ModelReply, ModelRequest, ModelSource, ToWorker};
@@ -21,46 +20,11 @@ use crate::state::training::{SpawnTrainer, TrainerEvent, TrainerLink};
 
 type Answer = Result<ModelReply, String>;
 
-/// One request's answer, once it comes.
-#[derive(Default)]
-struct Slot {
-    answer: Option<Answer>,
-    waker: Option<Waker>,
-}
-
-struct Reply(Rc<RefCell<Slot>>);
-
-impl Future for Reply {
-    type Output = Answer;
-
-    fn poll(self: Pin<&mut Self>, context: &mut Context<'_>) -> Poll<Answer> {
-        let mut slot = self.0.borrow_mut();
-        match slot.answer.take() {
-            Some(answer) => Poll::Ready(answer),
-            None => {
-                slot.waker = Some(context.waker().clone());
-                Poll::Pending
-            }
-        }
-    }
-}
-
-fn settle(slot: &Rc<RefCell<Slot>>, answer: Answer) {
-    let waker = {
-        let mut slot = slot.borrow_mut();
-        slot.answer = Some(answer);
-        slot.waker.take()
-    };
-    if let Some(waker) = waker {
-        waker.wake();
-    }
-}
-
 #[derive(Default)]
 struct Inner {
     link: Option<Box<dyn TrainerLink>>,
     next_id: u32,
-    waiting: HashMap<u32, Rc<RefCell<Slot>>>,
+    waiting: HashMap<u32, oneshot::Sender<Answer>>,
 }
 
 /// The model worker, started on first use; app-wide (context).
@@ -92,12 +56,12 @@ impl Models {
             let link = (self.spawn.get_value())(on_event)?;
             inner.borrow_mut().link = Some(link);
         }
-        let slot = Rc::new(RefCell::new(Slot::default()));
+        let (answer, reply) = oneshot::channel();
         let sent = {
             let mut state = inner.borrow_mut();
             state.next_id = state.next_id.wrapping_add(1);
             let request_id = state.next_id;
-            state.waiting.insert(request_id, Rc::clone(&slot));
+            state.waiting.insert(request_id, answer);
             let message = ToWorker::Model {
                 request_id,
                 request: Box::new(request),
@@ -111,7 +75,9 @@ impl Models {
         if let Err(reason) = sent {
             lose(&inner, &reason);
         }
-        Reply(slot).await
+        reply
+            .await
+            .unwrap_or_else(|_| Err("the model worker stopped before answering".into()))
     }
 
     /// The automatic gate checks for a run's model.
@@ -188,9 +154,10 @@ fn unexpected() -> String {
 fn on_event(inner: &Rc<RefCell<Inner>>, event: TrainerEvent) {
     match event {
         TrainerEvent::Message(FromWorker::Reply { request_id, result }) => {
-            let slot = inner.borrow_mut().waiting.remove(&request_id);
-            if let Some(slot) = slot {
-                settle(&slot, result);
+            let waiting = inner.borrow_mut().waiting.remove(&request_id);
+            if let Some(answer) = waiting {
+                // A request whose asker has gone (its page closed) needs no answer.
+                let _ = answer.send(result);
             }
         }
         TrainerEvent::Message(FromWorker::Crashed { message }) => {
@@ -207,8 +174,8 @@ fn lose(inner: &Rc<RefCell<Inner>>, reason: &str) {
         let mut state = inner.borrow_mut();
         (std::mem::take(&mut state.waiting), state.link.take())
     };
-    for slot in waiting.values() {
-        settle(slot, Err(reason.to_owned()));
+    for answer in waiting.into_values() {
+        let _ = answer.send(Err(reason.to_owned()));
     }
     // Dropping a link terminates its worker and frees the callback that may be running this
     // very code, so it is dropped later, from the event loop.

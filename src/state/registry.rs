@@ -20,6 +20,7 @@ use kindling_core::tracking::{RunModel, RunRecord, RunState};
 use leptos::prelude::*;
 
 use crate::state::models::Models;
+use crate::state::opening::Opening;
 use crate::state::workbench::Workbench;
 
 /// A run checked against a model's gates, ready to be registered as its next version.
@@ -40,6 +41,7 @@ pub struct Registry {
     /// Every version of every model, ordered by model then number.
     pub versions: RwSignal<Vec<ModelVersion>>,
     pub loaded: RwSignal<bool>,
+    opening: Opening,
     workbench: Workbench,
     worker: Models,
     now_ms: StoredValue<fn() -> f64>,
@@ -56,6 +58,7 @@ impl Registry {
             models: RwSignal::new(Vec::new()),
             versions: RwSignal::new(Vec::new()),
             loaded: RwSignal::new(false),
+            opening: Opening::default(),
             workbench,
             worker,
             now_ms: StoredValue::new(now_ms),
@@ -70,12 +73,24 @@ impl Registry {
             self.reload_or_report().await;
         }
         self.loaded.set(true);
+        self.opening.settle();
+    }
+
+    /// The store once it has opened, so an action begun while the page loads waits rather
+    /// than failing.
+    async fn opened_store(&self) -> Result<Rc<dyn SharedRegistry>, String> {
+        self.opening.settled().await;
+        self.store()
     }
 
     fn store(&self) -> Result<Rc<dyn SharedRegistry>, String> {
-        self.store
-            .get_value()
-            .ok_or_else(|| StoreError::NotReady.to_string())
+        self.store.get_value().ok_or_else(|| {
+            if self.loaded.get_untracked() {
+                "models cannot be kept here: this browser does not let the page save data".into()
+            } else {
+                StoreError::NotReady.to_string()
+            }
+        })
     }
 
     async fn reload(&self) -> Result<(), String> {
@@ -172,7 +187,7 @@ impl Registry {
     /// Registers a validated run as the model's next version (creating the model on first
     /// use), with its package built and stored in the same step.
     pub async fn register(&self, candidate: Candidate) -> Result<ModelVersion, String> {
-        let store = self.store()?;
+        let store = self.opened_store().await?;
         let now_ms = (self.now_ms.get_value())();
         let model = match self.model(&candidate.model_name) {
             Some(model) => model,
@@ -230,7 +245,11 @@ impl Registry {
     }
 
     async fn save_model(&self, model: RegisteredModel) -> Result<(), String> {
-        self.store()?.save_model(&model).await.map_err(words)?;
+        self.opened_store()
+            .await?
+            .save_model(&model)
+            .await
+            .map_err(words)?;
         self.reload_or_report().await;
         Ok(())
     }
@@ -290,7 +309,8 @@ impl Registry {
         } else {
             version.archived = false;
         }
-        self.store()?
+        self.opened_store()
+            .await?
             .update_version(&version, None)
             .await
             .map_err(words)?;
@@ -308,7 +328,7 @@ impl Registry {
         let mut version = self
             .version(model_name, number)
             .ok_or("there is no such version")?;
-        let store = self.store()?;
+        let store = self.opened_store().await?;
         let package = store
             .package(model_name, number)
             .await
@@ -336,7 +356,8 @@ impl Registry {
 
     /// The stored package, exactly as it will be downloaded.
     pub async fn package(&self, model_name: &str, number: u32) -> Result<Vec<u8>, String> {
-        self.store()?
+        self.opened_store()
+            .await?
             .package(model_name, number)
             .await
             .map_err(words)?
@@ -347,7 +368,7 @@ impl Registry {
     /// version (creating the model on first use). The same weights already registered are not
     /// added twice.
     pub async fn upload(&self, file_name: &str, bytes: Vec<u8>) -> Result<ModelVersion, String> {
-        let store = self.store()?;
+        let store = self.opened_store().await?;
         let (manifest, sha256) = self.worker.open(bytes.clone()).await?;
         let now_ms = (self.now_ms.get_value())();
         let mut version = manifest.to_version(sha256, file_name, now_ms);

@@ -15,6 +15,8 @@ use kindling_core::tracking::workspace::{ImportPlan, Workspace};
 use kindling_core::tracking::{DatasetEntry, RunBundle, RunModel, RunRecord, StoredDataset};
 use leptos::prelude::*;
 
+use crate::state::opening::Opening;
+
 /// Opening the store is asynchronous; pages say so rather than show an empty list.
 #[derive(Debug, Clone, PartialEq)]
 pub enum StoreStatus {
@@ -60,6 +62,7 @@ pub struct Workbench {
     /// Writes asked for before the store opened, run in order once it has.
     pending: StoredValue<Vec<PendingWrite>, LocalStorage>,
     pub status: RwSignal<StoreStatus>,
+    opening: Opening,
     /// Every run summary, oldest first.
     pub runs: RwSignal<Vec<RunRecord>>,
     pub datasets: RwSignal<Vec<DatasetEntry>>,
@@ -90,6 +93,7 @@ impl Workbench {
             store: StoredValue::new_local(None),
             pending: StoredValue::new_local(Vec::new()),
             status: RwSignal::new(StoreStatus::Opening),
+            opening: Opening::default(),
             runs: RwSignal::new(Vec::new()),
             datasets: RwSignal::new(Vec::new()),
             error: RwSignal::new(None),
@@ -105,8 +109,13 @@ impl Workbench {
     }
 
     /// Adopts an opened store: runs a previous page left `running` become interrupted, writes
-    /// asked for meanwhile are made, then everything is listed.
+    /// asked for meanwhile are made, then everything is listed and waiting actions go on.
     pub async fn attach(&self, store: Result<Rc<dyn SharedStore>, StoreError>) {
+        self.adopt(store).await;
+        self.opening.settle();
+    }
+
+    async fn adopt(&self, store: Result<Rc<dyn SharedStore>, StoreError>) {
         let store = match store {
             Ok(store) => store,
             Err(error) => {
@@ -379,7 +388,10 @@ impl Workbench {
             }
         };
         self.show_in_list(&current);
-        let store = self.require_store().map_err(|error| error.to_string())?;
+        let store = self
+            .opened_store()
+            .await
+            .map_err(|error| error.to_string())?;
         store
             .save_run(&current)
             .await
@@ -394,7 +406,7 @@ impl Workbench {
     /// Deletes runs (never the live one) and returns what was removed, for undo.
     pub async fn delete_runs(&self, ids: Vec<String>) -> Result<Vec<RunBundle>, StoreError> {
         let ids: Vec<String> = ids.into_iter().filter(|id| !self.is_live(id)).collect();
-        let store = self.require_store()?;
+        let store = self.opened_store().await?;
         let removed = store.bundles(&ids).await?;
         store.delete_runs(&ids).await?;
         self.runs
@@ -404,29 +416,29 @@ impl Workbench {
 
     /// Puts deleted runs back exactly as they were.
     pub async fn restore_runs(&self, bundles: Vec<RunBundle>) -> Result<(), StoreError> {
-        let store = self.require_store()?;
+        let store = self.opened_store().await?;
         store.add_bundles(&bundles).await?;
         self.reload().await
     }
 
     pub async fn history(&self, id: &str) -> Result<Vec<EpochMetrics>, StoreError> {
-        self.require_store()?.history(id).await
+        self.opened_store().await?.history(id).await
     }
 
     /// The model a finished run kept, if it is stored.
     pub async fn run_model(&self, id: &str) -> Result<Option<RunModel>, StoreError> {
-        self.require_store()?.run_model(id).await
+        self.opened_store().await?.run_model(id).await
     }
 
     pub async fn evaluation(&self, id: &str) -> Result<Option<Evaluation>, StoreError> {
-        self.require_store()?.evaluation(id).await
+        self.opened_store().await?.evaluation(id).await
     }
 
     /// Keeps an imported dataset so runs on it can be re-run after a reload.
     pub async fn save_dataset(&self, dataset: Dataset) -> Result<DatasetEntry, StoreError> {
         let stored = StoredDataset::new(dataset, self.now_ms());
         let entry = stored.entry.clone();
-        self.require_store()?.save_dataset(&stored).await?;
+        self.opened_store().await?.save_dataset(&stored).await?;
         self.datasets.update(|entries| {
             if !entries.iter().any(|known| known.id == entry.id) {
                 entries.push(entry.clone());
@@ -437,24 +449,32 @@ impl Workbench {
 
     pub async fn dataset(&self, id: &str) -> Result<Option<Dataset>, StoreError> {
         Ok(self
-            .require_store()?
+            .opened_store()
+            .await?
             .dataset(id)
             .await?
             .map(|stored| stored.dataset))
     }
 
     pub async fn export_workspace(&self) -> Result<Workspace, StoreError> {
-        self.require_store()?.export_workspace(self.now_ms()).await
+        self.opened_store()
+            .await?
+            .export_workspace(self.now_ms())
+            .await
     }
 
     pub async fn import_workspace(&self, workspace: Workspace) -> Result<ImportPlan, StoreError> {
-        let plan = self.require_store()?.import_workspace(workspace).await?;
+        let plan = self
+            .opened_store()
+            .await?
+            .import_workspace(workspace)
+            .await?;
         self.reload().await?;
         Ok(plan)
     }
 
     async fn reload(&self) -> Result<(), StoreError> {
-        let store = self.require_store()?;
+        let store = self.opened_store().await?;
         let runs = store.runs().await?;
         let datasets = store.dataset_entries().await?;
         self.runs.set(runs);
@@ -462,7 +482,10 @@ impl Workbench {
         Ok(())
     }
 
-    fn require_store(&self) -> Result<Rc<dyn SharedStore>, StoreError> {
+    /// The store once it has opened, so an action begun while the page loads waits rather
+    /// than failing.
+    async fn opened_store(&self) -> Result<Rc<dyn SharedStore>, StoreError> {
+        self.opening.settled().await;
         self.store()
             .ok_or_else(|| match self.status.get_untracked() {
                 StoreStatus::Unavailable(error) => error,
