@@ -4,6 +4,7 @@ use std::rc::Rc;
 
 use kindling_core::APP_VERSION;
 use kindling_core::registry::store::SharedRegistry;
+use kindling_core::storage::StorageUse;
 use kindling_core::tracking::store::{SharedStore, StoreError};
 use leptos::prelude::*;
 use leptos_router::components::{A, Route, Router, Routes};
@@ -55,6 +56,9 @@ pub fn App() -> impl IntoView {
             .await;
         registry.attach(registry_store).await;
     });
+    let update_ready = RwSignal::new(false);
+    platform::pwa::register(Rc::new(move || update_ready.set(true)));
+    let storage_use = storage_use(workbench, registry);
 
     view! {
         <Router>
@@ -72,7 +76,8 @@ pub fn App() -> impl IntoView {
                     <A href="/about">"About"</A>
                 </nav>
             </header>
-            <StorageBanner workbench />
+            <UpdateBanner update_ready />
+            <StorageBanner workbench storage_use />
             <main>
                 <Routes fallback=|| view! { <p class="not-found">"There is no page at this address."</p> }>
                     <Route path=path!("/") view=TrainPage />
@@ -90,14 +95,73 @@ pub fn App() -> impl IntoView {
             <footer class="app-footer">
                 <span class="version">{format!("Kindling v{APP_VERSION}")}</span>
                 " · runs entirely in this tab; your data never leaves the device"
+                <StorageMeter storage_use />
             </footer>
         </Router>
     }
 }
 
+/// The browser's storage estimate, asked for once the store has opened (with a request to keep
+/// the data) and again whenever runs, datasets or model versions are added or removed.
+fn storage_use(workbench: Workbench, registry: Registry) -> RwSignal<Option<StorageUse>> {
+    let storage_use = RwSignal::new(None);
+    let asked_to_persist = StoredValue::new(false);
+    Effect::new(move |_| {
+        let opened = !matches!(workbench.status.get(), StoreStatus::Opening);
+        let counts = (
+            workbench.runs.with(Vec::len),
+            workbench.datasets.with(Vec::len),
+            registry.versions.with(Vec::len),
+            workbench.saved_run.get(),
+        );
+        if !opened {
+            return counts;
+        }
+        let ask_to_persist = !asked_to_persist.get_value();
+        asked_to_persist.set_value(true);
+        leptos::task::spawn_local(async move {
+            storage_use.set(platform::pwa::storage_use(ask_to_persist).await);
+        });
+        counts
+    });
+    storage_use
+}
+
+/// Shown when a newer build of the app has been installed beside this one.
+#[component]
+fn UpdateBanner(update_ready: RwSignal<bool>) -> impl IntoView {
+    move || {
+        update_ready.get().then(|| view! {
+            <p class="update-banner" role="status">
+                "A new version of Kindling is ready. "
+                <button type="button" on:click=|_| platform::pwa::apply_update()>"Reload to update"</button>
+            </p>
+        })
+    }
+}
+
+/// "Storage: 3.2 MB of 1.1 GB used", and whether the browser promised to keep it.
+#[component]
+fn StorageMeter(storage_use: RwSignal<Option<StorageUse>>) -> impl IntoView {
+    move || {
+        storage_use.get().map(|used| {
+            let kept = if used.persisted {
+                " (kept until you delete it)"
+            } else {
+                " (the browser may clear it if the disk runs low)"
+            };
+            view! {
+                <span class="storage-use" class:nearly-full=used.is_nearly_full()>
+                    {format!("Storage: {}{kept}", used.summary())}
+                </span>
+            }
+        })
+    }
+}
+
 /// Storage problems, said once for every page: runs still train when nothing can be kept.
 #[component]
-fn StorageBanner(workbench: Workbench) -> impl IntoView {
+fn StorageBanner(workbench: Workbench, storage_use: RwSignal<Option<StorageUse>>) -> impl IntoView {
     let unavailable = move || match workbench.status.get() {
         StoreStatus::Unavailable(reason) => Some(view! {
             <p class="storage-banner" role="alert">
@@ -114,5 +178,11 @@ fn StorageBanner(workbench: Workbench) -> impl IntoView {
             </p>
         })
     };
-    view! { {unavailable} {failure} }
+    let nearly_full = move || {
+        storage_use
+            .get()
+            .and_then(|used| used.warning())
+            .map(|warning| view! { <p class="storage-banner" role="alert">{warning}</p> })
+    };
+    view! { {unavailable} {failure} {nearly_full} }
 }

@@ -1,9 +1,10 @@
 //! The only module of the UI that touches `web-sys`: the worker client, the panic reporter,
-//! the clock and fetching served files. Everything above it sees plain Rust types and the traits in `state`.
+//! the clock, fetching served files, and the service worker and storage estimate. Everything above it sees plain Rust types and the traits in `state`.
 
 pub mod clock;
 pub mod fetch;
 pub mod files;
 pub mod idb;
 pub mod panic;
+pub mod pwa;
 pub mod worker;

@@ -25,20 +25,39 @@ export function appVersion() {
   return manifest.match(/\[workspace\.package\][^[]*?version = "([^"]+)"/)[1];
 }
 
-/** Starts the server and the browser once per test file; returns { url, newPage, close }. */
+/** Only the page's own server may be asked for anything. */
+function isLocal(url) {
+  return /^(https?|wss?):\/\/127\.0\.0\.1[:/]/.test(url) || /^(data|blob):/.test(url);
+}
+
+/** Starts the server and the browser once per test file; returns { url, newPage, override, stopServer, close }. */
 export async function startApp() {
   const server = await serveDist(DIST);
   const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
   const contexts = [];
   return {
     url: server.url,
-    /** A page in a fresh profile, recording main-thread long tasks and page errors. */
-    async newPage() {
-      const context = await browser.newContext();
+    /**
+     * A page in a fresh profile, recording main-thread long tasks and page errors. A request
+     * that would leave 127.0.0.1 is refused and recorded as an error, as is anything the page's
+     * security policy refuses, so every test that checks `page.errors` also checks both.
+     * `options` go to the browser context (e.g. `{ serviceWorkers: 'block' }`).
+     */
+    async newPage(options = {}) {
+      const context = await browser.newContext(options);
       contexts.push(context);
       const page = await context.newPage();
       page.errors = [];
       page.on('pageerror', (error) => page.errors.push(error.message));
+      page.on('console', (message) => {
+        if (message.type() === 'error' && /Content Security Policy/.test(message.text())) {
+          page.errors.push(message.text());
+        }
+      });
+      await context.route((url) => !isLocal(url.href), (route) => {
+        page.errors.push(`a request left 127.0.0.1: ${route.request().url()}`);
+        return route.abort('blockedbyclient');
+      });
       await page.addInitScript(() => {
         window.__longTasks = [];
         new PerformanceObserver((list) => {
@@ -47,6 +66,9 @@ export async function startApp() {
       });
       return page;
     },
+    override: server.override,
+    /** Takes the server away, as if the network were gone. */
+    stopServer: () => server.close(),
     async close() {
       for (const context of contexts) await context.close();
       await browser.close();

@@ -16,11 +16,21 @@ const TYPES = {
   '.webmanifest': 'application/manifest+json',
 };
 
-/** Serves `root` on 127.0.0.1 at a free port; resolves to { url, close }. */
+/**
+ * Serves `root` on 127.0.0.1 at a free port; resolves to { url, override, close }.
+ * `override(path, text)` answers `path` with `text` instead of the file (null restores it), as
+ * a newly deployed build would.
+ */
 export async function serveDist(root) {
   const base = resolve(root);
+  const overrides = new Map();
   const server = createServer(async (req, res) => {
     const path = decodeURIComponent(new URL(req.url, 'http://x').pathname);
+    if (overrides.has(path)) {
+      res.writeHead(200, { 'content-type': TYPES[extname(path)] ?? 'application/octet-stream' });
+      res.end(overrides.get(path));
+      return;
+    }
     let file = normalize(join(base, path));
     if (!file.startsWith(base)) {
       res.writeHead(403).end();
@@ -41,5 +51,20 @@ export async function serveDist(root) {
   });
   await new Promise((ok) => server.listen(0, '127.0.0.1', ok));
   const { port } = server.address();
-  return { url: `http://127.0.0.1:${port}/`, close: () => new Promise((ok) => server.close(ok)) };
+  let closing;
+  return {
+    url: `http://127.0.0.1:${port}/`,
+    override(path, text) {
+      if (text === null) overrides.delete(path);
+      else overrides.set(path, text);
+    },
+    close() {
+      // Idempotent: a test may take the server away early to prove the app works offline.
+      closing ??= new Promise((ok) => {
+        server.close(ok);
+        server.closeAllConnections();
+      });
+      return closing;
+    },
+  };
 }

@@ -162,7 +162,8 @@ test('settings the trainer cannot use are explained before anything starts', asy
 });
 
 test('a trainer that cannot load is reported on the page in words', async () => {
-  const page = await app.newPage();
+  // The service worker would answer from its cache, which a network fault never reaches.
+  const page = await app.newPage({ serviceWorkers: 'block' });
   await page.route('**/worker_bg.wasm', (route) => route.fulfill({ status: 404, body: 'gone' }));
   const train = await new TrainPage(page, app.url).open();
   await train.button('Train').click();

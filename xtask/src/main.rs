@@ -1,6 +1,7 @@
 //! `cargo xtask <command>`: the project's own build, serve and test commands, so a fresh machine
 //! needs nothing but cargo to get from a clone to a running, tested app.
 
+mod dist;
 mod layers;
 mod process;
 mod tools;
@@ -15,6 +16,8 @@ usage: cargo xtask <command>
           native (cargo test), browser (wasm-bindgen-test in Chromium), end-to-end (Playwright)
   check   what CI does, cheapest first: fmt, clippy (native and wasm32), then `test`
   dist    install what is missing and build the release app into dist/
+  finish-dist  Trunk's post-build hook: the page's Content-Security-Policy and the service
+          worker's file list (run by every `trunk build`, not by hand)
   bench   training throughput on the benchmark workloads: Kindling's worker and TensorFlow.js
           in the same headless Chromium, and the same Burn code natively (bench/run.mjs)";
 
@@ -26,6 +29,7 @@ fn main() -> ExitCode {
         "check" => check(),
         "dist" => dist(),
         "bench" => bench(),
+        "finish-dist" => dist::finish(),
         _ => {
             eprintln!("{USAGE}");
             return ExitCode::from(2);
@@ -46,7 +50,9 @@ pub type Result<T = ()> = std::result::Result<T, String>;
 fn serve() -> Result {
     tools::ensure(tools::Purpose::Serve)?;
     println!("Kindling: building, then serving at http://127.0.0.1:8080/ (Ctrl-C stops)");
-    process::run("trunk", &["serve", "--release"])
+    // Trunk's live-reload script is rewritten as it is served, so the page's policy (which
+    // allows only the scripts of the build) would refuse it; the app itself needs no reload.
+    process::run("trunk", &["serve", "--release", "--no-autoreload"])
 }
 
 fn dist() -> Result {

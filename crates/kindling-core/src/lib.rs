@@ -15,6 +15,7 @@ pub mod rng;
 pub mod session;
 pub mod signature;
 pub mod spec;
+pub mod storage;
 pub mod tracking;
 
 /// The app version, shown in the footer and recorded with every run so a result can be traced

@@ -1,0 +1,155 @@
+//! The app as an offline, installable PWA: registers the service worker (`public/sw.js`, sealed
+//! by `cargo xtask finish-dist`), says when a newer build is waiting, and lets it take over
+//! when the person chooses to reload. Also the browser's storage estimate and the request to
+//! keep the data.
+
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
+
+use kindling_core::storage::StorageUse;
+use wasm_bindgen::JsCast;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{ServiceWorkerContainer, ServiceWorkerRegistration, ServiceWorkerState};
+
+const SERVICE_WORKER_URL: &str = "/sw.js";
+const ACTIVATE_UPDATE: &str = "activate-update";
+
+thread_local! {
+    static REGISTRATION: RefCell<Option<ServiceWorkerRegistration>> = const { RefCell::new(None) };
+    /// Set when the person asked to update, so the page reloads once the new build controls
+    /// it (and not when the very first build takes control after the first visit).
+    static RELOAD_ON_CONTROL: Cell<bool> = const { Cell::new(false) };
+}
+
+fn container() -> Option<ServiceWorkerContainer> {
+    let navigator = web_sys::window()?.navigator();
+    // Absent outside secure contexts (plain http to another host): the app then simply works
+    // online only.
+    js_sys::Reflect::has(&navigator, &"serviceWorker".into())
+        .unwrap_or(false)
+        .then(|| navigator.service_worker())
+}
+
+/// Registers the service worker; `on_update_ready` is called when a newer build has been
+/// installed beside the one running this page.
+pub fn register(on_update_ready: Rc<dyn Fn()>) {
+    let Some(container) = container() else {
+        return;
+    };
+    let on_control = Closure::<dyn Fn()>::new(|| {
+        if RELOAD_ON_CONTROL.get()
+            && let Some(window) = web_sys::window()
+        {
+            let _ = window.location().reload();
+        }
+    });
+    container.set_oncontrollerchange(Some(on_control.as_ref().unchecked_ref()));
+    on_control.forget();
+    wasm_bindgen_futures::spawn_local(async move {
+        let Ok(registered) = JsFuture::from(container.register(SERVICE_WORKER_URL)).await else {
+            web_sys::console::warn_1(
+                &"Kindling will not work offline: its service worker could not be registered"
+                    .into(),
+            );
+            return;
+        };
+        let registration: ServiceWorkerRegistration = registered.unchecked_into();
+        // With no controller this is the first visit: the build being installed is this one.
+        let is_update = {
+            let container = container.clone();
+            move || container.controller().is_some()
+        };
+        if registration.waiting().is_some() && is_update() {
+            on_update_ready();
+        }
+        let found = {
+            let registration = registration.clone();
+            Closure::<dyn Fn()>::new(move || {
+                let Some(installing) = registration.installing() else {
+                    return;
+                };
+                let watched = installing.clone();
+                let on_update_ready = Rc::clone(&on_update_ready);
+                let is_update = is_update.clone();
+                let changed = Closure::<dyn Fn()>::new(move || {
+                    if watched.state() == ServiceWorkerState::Installed && is_update() {
+                        on_update_ready();
+                    }
+                });
+                installing.set_onstatechange(Some(changed.as_ref().unchecked_ref()));
+                changed.forget();
+            })
+        };
+        registration.set_onupdatefound(Some(found.as_ref().unchecked_ref()));
+        found.forget();
+        watch_for_updates(&registration);
+        REGISTRATION.set(Some(registration));
+    });
+}
+
+/// A tab left open for days still hears of new builds: the browser checks on navigation, and
+/// this checks whenever the tab comes back into view.
+fn watch_for_updates(registration: &ServiceWorkerRegistration) {
+    let Some(document) = web_sys::window().and_then(|window| window.document()) else {
+        return;
+    };
+    let registration = registration.clone();
+    let watched = document.clone();
+    let visible = Closure::<dyn Fn()>::new(move || {
+        if watched.visibility_state() == web_sys::VisibilityState::Visible {
+            // A failed check (offline) just means no update is known yet.
+            let _ = registration.update();
+        }
+    });
+    let _ = document
+        .add_event_listener_with_callback("visibilitychange", visible.as_ref().unchecked_ref());
+    visible.forget();
+}
+
+/// Lets the waiting build take over; the page reloads once it has.
+pub fn apply_update() {
+    let waiting = REGISTRATION.with_borrow(|registration| {
+        registration
+            .as_ref()
+            .and_then(ServiceWorkerRegistration::waiting)
+    });
+    match waiting {
+        Some(waiting) => {
+            RELOAD_ON_CONTROL.set(true);
+            let _ = waiting.post_message(&ACTIVATE_UPDATE.into());
+        }
+        None => {
+            if let Some(window) = web_sys::window() {
+                let _ = window.location().reload();
+            }
+        }
+    }
+}
+
+/// Asks the browser to keep the data even when space runs low, then reports what is used.
+/// `None` where the browser has no storage manager.
+pub async fn storage_use(ask_to_persist: bool) -> Option<StorageUse> {
+    let navigator = web_sys::window()?.navigator();
+    if !js_sys::Reflect::has(&navigator, &"storage".into()).unwrap_or(false) {
+        return None;
+    }
+    let storage = navigator.storage();
+    let persisted = if ask_to_persist {
+        JsFuture::from(storage.persist().ok()?).await
+    } else {
+        JsFuture::from(storage.persisted().ok()?).await
+    }
+    .ok()
+    .and_then(|granted| granted.as_bool())
+    .unwrap_or(false);
+    let estimate: web_sys::StorageEstimate = JsFuture::from(storage.estimate().ok()?)
+        .await
+        .ok()?
+        .unchecked_into();
+    Some(StorageUse {
+        usage_bytes: estimate.get_usage().unwrap_or(0.0),
+        quota_bytes: estimate.get_quota().unwrap_or(0.0),
+        persisted,
+    })
+}
