@@ -222,9 +222,15 @@ fn RunHeader(initial: RunRecord, run: Memo<Option<RunRecord>>) -> impl IntoView 
         run.with(|run| match run.as_ref().map(|r| &r.state) {
             Some(RunState::Failed { reason }) => Some(reason.clone()),
             Some(RunState::Interrupted) => Some(
-                "The tab was closed or reloaded while this run trained; its epochs so far are \
-                 kept."
-                    .to_owned(),
+                match run.as_ref().and_then(|r| r.interrupted_because.as_deref()) {
+                    Some(reason) => format!(
+                        "This run was cut off ({reason}); its epochs so far are kept. Re-run it to \
+                     train it again."
+                    ),
+                    None => "The tab was closed or reloaded while this run trained; its epochs so \
+                         far are kept. Re-run it to train it again."
+                        .to_owned(),
+                },
             ),
             _ => None,
         })

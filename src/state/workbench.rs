@@ -317,17 +317,17 @@ impl Workbench {
                 self.finish_live(run, None);
             }
             FromWorker::Crashed { message } => {
-                run.fail(format!("the trainer crashed: {message}"), now_ms);
+                run.interrupt(format!("the trainer crashed: {message}"), now_ms);
                 self.finish_live(run, None);
             }
             _ => {}
         }
     }
 
-    /// The trainer could not be reached: the live run ends as failed.
+    /// The trainer could not be reached: the live run is cut off, its epochs kept.
     pub fn trainer_lost(&self, reason: &str) {
         if let Some(mut run) = self.live.get_value() {
-            run.fail(reason.to_owned(), self.now_ms());
+            run.interrupt(reason.to_owned(), self.now_ms());
             self.finish_live(run, None);
         }
     }

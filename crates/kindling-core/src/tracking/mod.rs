@@ -21,8 +21,8 @@ use crate::signature::ModelSignature;
 use crate::spec::{DatasetSpec, ModelSpec, Optimizer, Schedule, TrainSpec};
 use query::{Queryable, Value};
 
-/// Where a run is in its life. `Interrupted` is a run whose tab closed or reloaded mid-training:
-/// its epochs so far are kept, but it has no final model.
+/// Where a run is in its life. `Interrupted` is a run cut off mid-training (its tab closed or
+/// reloaded, or its trainer crashed): its epochs so far are kept, but it has no final model.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum RunState {
     Running,
@@ -101,6 +101,10 @@ pub struct RunRecord {
     /// kept model's test scores once the run finishes.
     pub metrics: BTreeMap<String, f64>,
     pub app_version: String,
+    /// Why an interrupted run was cut off when the page saw it happen (the trainer crashed);
+    /// `None` when the tab itself closed or reloaded, which nothing is left to record.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub interrupted_because: Option<String>,
 }
 
 impl RunRecord {
@@ -119,6 +123,7 @@ impl RunRecord {
             duration_ms: 0.0,
             metrics: BTreeMap::new(),
             app_version: crate::APP_VERSION.to_owned(),
+            interrupted_because: None,
         }
     }
 
@@ -177,6 +182,14 @@ impl RunRecord {
 
     pub fn fail(&mut self, reason: String, now_ms: f64) {
         self.state = RunState::Failed { reason };
+        self.ended_ms = Some(now_ms);
+    }
+
+    /// The trainer went away mid-run (a crash, not the recipe's fault): the run keeps its
+    /// epochs as an interrupted one that can be re-run, like a run whose tab was closed.
+    pub fn interrupt(&mut self, reason: String, now_ms: f64) {
+        self.state = RunState::Interrupted;
+        self.interrupted_because = Some(reason);
         self.ended_ms = Some(now_ms);
     }
 
@@ -400,6 +413,26 @@ mod tests {
             &data,
             1.0,
         )
+    }
+
+    #[test]
+    fn a_crashed_trainer_leaves_an_interrupted_run_that_says_why_and_old_records_still_read() {
+        let mut run = record();
+        run.record_epochs(&[epoch(1, 0.5), epoch(2, 0.6)]);
+        run.interrupt("the trainer crashed: out of memory".into(), 9.0);
+        assert_eq!(run.state, RunState::Interrupted);
+        assert_eq!(run.epochs_done, 2, "its epochs are kept");
+        assert_eq!(run.ended_ms, Some(9.0));
+        let json = serde_json::to_string(&run).unwrap();
+        assert!(json.contains("\"interrupted_because\":\"the trainer crashed: out of memory\""));
+
+        let before = serde_json::to_value(record()).unwrap();
+        assert!(
+            before.get("interrupted_because").is_none(),
+            "absent unless set"
+        );
+        let read: RunRecord = serde_json::from_value(before).unwrap();
+        assert_eq!(read.interrupted_because, None);
     }
 
     fn epoch(epoch: usize, val_accuracy: f64) -> EpochMetrics {
