@@ -120,9 +120,9 @@ mod trainer {
             ToWorker::Model {
                 request_id,
                 request,
-            } => post(&FromWorker::Reply {
-                request_id,
-                result: models::answer(*request),
+            } => wasm_bindgen_futures::spawn_local(async move {
+                let result = models::answer(*request).await;
+                post(&FromWorker::Reply { request_id, result });
             }),
             ToWorker::Bench(request) => post(&FromWorker::Bench(bench::answer(request))),
         }
@@ -267,14 +267,35 @@ mod trainer {
         use std::cell::RefCell;
         use std::collections::HashMap;
 
-        use kindling_core::protocol::{ModelReply, ModelRequest, ModelSource};
+        use kindling_core::data::csv::{Table, read_table};
+        use kindling_core::protocol::{CsvPreview, ModelReply, ModelRequest, ModelSource};
         use kindling_ml::{TrainedModel, automatic_checks, build_package, open_package};
+        use wasm_bindgen::JsCast;
+        use wasm_bindgen_futures::JsFuture;
+
+        /// A file the page handed over by address (a `blob:` URL).
+        async fn fetch_bytes(url: &str) -> Result<Vec<u8>, String> {
+            let unreadable = |_| "the file could not be read; choose it again".to_string();
+            let response: web_sys::Response = JsFuture::from(super::scope().fetch_with_str(url))
+                .await
+                .map_err(unreadable)?
+                .unchecked_into();
+            if !response.ok() {
+                return Err("the file could not be read; choose it again".into());
+            }
+            let buffer = JsFuture::from(response.array_buffer().map_err(unreadable)?)
+                .await
+                .map_err(unreadable)?;
+            Ok(js_sys::Uint8Array::new(&buffer).to_vec())
+        }
 
         /// The playground asks about the same model again and again; a few stay loaded.
         const KEPT_MODELS: usize = 4;
 
         thread_local! {
             static LOADED: RefCell<HashMap<String, TrainedModel>> = RefCell::new(HashMap::new());
+            /// The CSV file the import preview shows, until it is imported or another is read.
+            static TABLE: RefCell<Option<Table>> = const { RefCell::new(None) };
         }
 
         fn load(source: ModelSource) -> Result<TrainedModel, String> {
@@ -288,7 +309,7 @@ mod trainer {
             }
         }
 
-        pub fn answer(request: ModelRequest) -> Result<ModelReply, String> {
+        pub async fn answer(request: ModelRequest) -> Result<ModelReply, String> {
             match request {
                 ModelRequest::Check { source, registered } => {
                     let model = load(source)?;
@@ -337,6 +358,40 @@ mod trainer {
                         ));
                     }
                     Ok(ModelReply::Predictions(model.predict(&rows)))
+                }
+                ModelRequest::ReadCsv { url } => {
+                    TABLE.set(None);
+                    let bytes = fetch_bytes(&url).await?;
+                    let table = read_table(&bytes).map_err(|e| e.to_string())?;
+                    let preview = CsvPreview {
+                        row_count: table.row_count(),
+                        columns: table.profile(),
+                        suggested_tasks: table
+                            .header
+                            .iter()
+                            .map(|column| table.suggested_task(column).ok())
+                            .collect(),
+                    };
+                    TABLE.set(Some(table));
+                    Ok(ModelReply::CsvRead(Box::new(preview)))
+                }
+                ModelRequest::ImportCsv { name, options } => {
+                    let import = TABLE.with_borrow(|table| {
+                        table
+                            .as_ref()
+                            .ok_or("the file is no longer open here: choose it again")?
+                            .to_dataset(&name, &options)
+                            .map_err(|e| e.to_string())
+                    })?;
+                    Ok(ModelReply::CsvImported {
+                        dataset: Box::new(import.dataset),
+                        dropped_rows: import.dropped_rows,
+                        ignored_columns: import
+                            .ignored_columns
+                            .into_iter()
+                            .map(|(name, _)| name)
+                            .collect(),
+                    })
                 }
             }
         }

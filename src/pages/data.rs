@@ -2,11 +2,10 @@
 //! preview, per-column statistics, class balance and the version id) before training on it.
 
 use kindling_core::data::bundled::BundledDataset;
-use kindling_core::data::csv::{
-    ColumnKind, ColumnProfile, ImportOptions, MissingPolicy, Table, read_table,
-};
+use kindling_core::data::csv::{ColumnKind, ImportOptions, MissingPolicy};
 use kindling_core::data::prepare::dataset_id;
 use kindling_core::data::{Dataset, Target, Task};
+use kindling_core::protocol::CsvPreview;
 use leptos::prelude::*;
 
 use crate::components::drop_zone::{DropZone, FilePicker};
@@ -14,6 +13,7 @@ use crate::components::scatter_plot::{ScatterPlot, ScatterPoint};
 use crate::components::select::SelectOption;
 use crate::platform::files::PickedFile;
 use crate::state::data::{DataChoice, SYNTHETIC_KEYS, Source, imported_key};
+use crate::state::models::Models;
 use crate::state::workbench::Workbench;
 
 /// Rows shown in the preview tables.
@@ -270,17 +270,17 @@ fn DataPreview(data: Dataset) -> impl IntoView {
     }
 }
 
-/// A parsed file waiting for the person's choices.
+/// A file read by the worker, waiting for the person's choices.
 #[derive(Clone)]
 struct PendingImport {
     file_name: String,
-    table: std::rc::Rc<Table>,
-    profile: Vec<ColumnProfile>,
+    preview: CsvPreview,
 }
 
 /// Upload: drop or pick a CSV, check its columns, choose the target, task and missing-value
 /// policy, then import. Every error is shown next to the file, and nothing is stored unless the
-/// import succeeds.
+/// import succeeds. The file is read and turned into a dataset in the worker, so a large one
+/// never freezes the page; meanwhile the page says what it is doing.
 #[component]
 fn CsvUpload() -> impl IntoView {
     let workbench = expect_context::<Workbench>();
@@ -291,25 +291,33 @@ fn CsvUpload() -> impl IntoView {
     let target = RwSignal::new(String::new());
     let task = RwSignal::new("auto".to_owned());
     let missing = RwSignal::new("drop".to_owned());
+    let models = expect_context::<Models>();
+    let working = RwSignal::new(None::<String>);
 
     let read = move |file: PickedFile| {
         error.set(None);
         imported.set(None);
         pending.set(None);
+        working.set(Some(format!("Reading {}…", file.name)));
         leptos::task::spawn_local(async move {
-            let parsed = async {
-                let bytes = file.bytes().await?;
-                read_table(&bytes).map_err(|e| e.to_string())
-            }
-            .await;
+            let parsed = match file.object_url() {
+                Ok(url) => models.read_csv(url.as_str().to_owned()).await,
+                Err(error) => Err(error),
+            };
+            working.set(None);
             match parsed {
-                Ok(table) => {
-                    target.set(table.header.last().cloned().unwrap_or_default());
+                Ok(preview) => {
+                    target.set(
+                        preview
+                            .columns
+                            .last()
+                            .map(|column| column.name.clone())
+                            .unwrap_or_default(),
+                    );
                     task.set("auto".into());
                     pending.set(Some(PendingImport {
                         file_name: file.name.clone(),
-                        profile: table.profile(),
-                        table: std::rc::Rc::new(table),
+                        preview,
                     }));
                 }
                 Err(message) => error.set(Some(format!("{}: {message}", file.name))),
@@ -320,6 +328,9 @@ fn CsvUpload() -> impl IntoView {
         let Some(upload) = pending.get_untracked() else {
             return;
         };
+        if working.get_untracked().is_some() {
+            return;
+        }
         let options = ImportOptions {
             target: Some(target.get_untracked()),
             task: match task.get_untracked().as_str() {
@@ -339,32 +350,35 @@ fn CsvUpload() -> impl IntoView {
             .trim_end_matches(".csv")
             .trim_end_matches(".CSV")
             .to_owned();
-        let import = match upload.table.to_dataset(&name, &options) {
-            Ok(import) => import,
-            Err(message) => {
-                return error.set(Some(format!("{}: {message}", upload.file_name)));
-            }
-        };
         error.set(None);
+        working.set(Some(format!("Importing {}…", upload.file_name)));
         leptos::task::spawn_local(async move {
-            let rows = import.dataset.row_count();
-            match workbench.save_dataset(import.dataset).await {
+            let (dataset, dropped_rows, ignored_columns) =
+                match models.import_csv(name, options).await {
+                    Ok(import) => import,
+                    Err(message) => {
+                        working.set(None);
+                        return error.set(Some(format!("{}: {message}", upload.file_name)));
+                    }
+                };
+            let rows = dataset.row_count();
+            let saved = workbench.save_dataset(dataset).await;
+            working.set(None);
+            match saved {
                 Ok(entry) => {
                     let mut text = format!("Imported {} ({rows} rows).", entry.name);
-                    match import.dropped_rows {
+                    match dropped_rows {
                         0 => {}
                         1 => text.push_str(" 1 row with a missing value was left out."),
                         dropped => text.push_str(&format!(
                             " {dropped} rows with missing values were left out."
                         )),
                     }
-                    if !import.ignored_columns.is_empty() {
-                        let names: Vec<&str> = import
-                            .ignored_columns
-                            .iter()
-                            .map(|(name, _)| name.as_str())
-                            .collect();
-                        text.push_str(&format!(" Not used as features: {}.", names.join(", ")));
+                    if !ignored_columns.is_empty() {
+                        text.push_str(&format!(
+                            " Not used as features: {}.",
+                            ignored_columns.join(", ")
+                        ));
                     }
                     imported.set(Some(text));
                     pending.set(None);
@@ -381,24 +395,26 @@ fn CsvUpload() -> impl IntoView {
                 <FilePicker on_file=read name="csv-file" class="link" accept=".csv,.tsv,.txt,text/csv" />
                 <small>" (stays on this device)"</small>
             </p>
+            {move || working.get().map(|message| view! { <p class="notice upload-working" role="status" aria-busy="true">{message}</p> })}
             {move || error.get().map(|message| view! { <p class="error upload-error" role="alert">{message}</p> })}
             {move || imported.get().map(|message| view! { <p class="notice upload-done" role="status">{message}</p> })}
             {move || pending.get().map(|upload| {
-                let columns = upload.profile.clone();
+                let columns = upload.preview.columns.clone();
                 let suggestions: Vec<(String, &'static str)> = columns
                     .iter()
-                    .map(|column| {
-                        let label = match upload.table.suggested_task(&column.name) {
-                            Ok(Task::Classification) => "Automatic: classification",
-                            Ok(Task::Regression) => "Automatic: regression",
-                            Err(_) => "Automatic",
+                    .zip(&upload.preview.suggested_tasks)
+                    .map(|(column, task)| {
+                        let label = match task {
+                            Some(Task::Classification) => "Automatic: classification",
+                            Some(Task::Regression) => "Automatic: regression",
+                            None => "Automatic",
                         };
                         (column.name.clone(), label)
                     })
                     .collect();
                 view! {
                     <div class="import-options">
-                        <p class="file-name">{upload.file_name.clone()} {format!(" · {} rows", upload.table.row_count())}</p>
+                        <p class="file-name">{upload.file_name.clone()} {format!(" · {} rows", upload.preview.row_count)}</p>
                         <table class="column-profile">
                             <thead><tr><th>"Column"</th><th>"Type"</th><th>"Missing"</th><th>"Distinct"</th></tr></thead>
                             <tbody>
@@ -442,7 +458,7 @@ fn CsvUpload() -> impl IntoView {
                                 <SelectOption chosen=missing value="impute">"Fill with the mean / most common value"</SelectOption>
                             </select>
                         </div>
-                        <button type="button" class="primary import" on:click=on_import>"Import"</button>
+                        <button type="button" class="primary import" on:click=on_import disabled=move || working.get().is_some()>"Import"</button>
                     </div>
                 }
             })}

@@ -247,7 +247,7 @@ impl TrainForm {
         let backend = if model == filled.model {
             filled.backend
         } else {
-            Backend::fastest_for(&model)
+            Backend::fastest_for(&model, dataset.input_width_hint())
         };
         let spec = TrainSpec {
             dataset,

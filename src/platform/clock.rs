@@ -20,3 +20,12 @@ pub fn local_time_text(unix_ms: f64) -> String {
         date.get_minutes()
     )
 }
+
+/// Marks the moment the app is on screen and answers input (`kindling-interactive` in the
+/// page's performance timeline), so the end-to-end harness can measure time to interactive.
+pub fn mark_interactive() {
+    if let Some(performance) = web_sys::window().and_then(|window| window.performance()) {
+        // Only a measurement is lost if the timeline refuses the mark.
+        let _ = performance.mark("kindling-interactive");
+    }
+}

@@ -12,7 +12,31 @@ pub struct PickedFile {
     pub file: File,
 }
 
+/// A `blob:` address of a file, for a worker to fetch; revoked when dropped.
+pub struct ObjectUrl(String);
+
+impl ObjectUrl {
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl Drop for ObjectUrl {
+    fn drop(&mut self) {
+        // A failed revoke only keeps the file's memory until the tab closes.
+        let _ = Url::revoke_object_url(&self.0);
+    }
+}
+
 impl PickedFile {
+    /// An address of the file that a worker can fetch, so its bytes need not pass through the
+    /// page's thread.
+    pub fn object_url(&self) -> Result<ObjectUrl, String> {
+        Url::create_object_url_with_blob(&self.file)
+            .map(ObjectUrl)
+            .map_err(|_| format!("{} could not be read", self.name))
+    }
+
     /// The file's bytes, or why the browser could not read them.
     pub async fn bytes(&self) -> Result<Vec<u8>, String> {
         let buffer = JsFuture::from(self.file.array_buffer())

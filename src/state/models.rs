@@ -1,7 +1,8 @@
-//! Requests about trained models (gate checks, packages, upload checks, predictions), answered
-//! by a worker of their own. The UI does not link Burn, so anything that needs a network
-//! happens there; a second worker, not the trainer, so the playground answers while a run
-//! trains and a run's state never mixes with a request's.
+//! Requests about trained models (gate checks, packages, upload checks, predictions) and CSV
+//! files to read, answered by a worker of their own. The UI does not link Burn, so anything that
+//! needs a network happens there, and a large file is read there so the page never freezes; a
+//! second worker, not the trainer, so the playground answers while a run trains and a run's
+//! state never mixes with a request's.
 
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -9,8 +10,12 @@ use std::rc::Rc;
 
 use futures_channel::oneshot;
 
+use kindling_core::data::Dataset;
+use kindling_core::data::csv::ImportOptions;
 use kindling_core::package::Manifest;
-use kindling_core::protocol::{FromWorker, ModelReply, ModelRequest, ModelSource, ToWorker};
+use kindling_core::protocol::{
+    CsvPreview, FromWorker, ModelReply, ModelRequest, ModelSource, ToWorker,
+};
 use kindling_core::registry::ModelVersion;
 use kindling_core::registry::gates::CheckResult;
 use kindling_core::signature::{ModelSignature, Prediction};
@@ -142,6 +147,31 @@ impl Models {
         };
         match reply {
             ModelReply::Predictions(predictions) => Ok(predictions),
+            _ => Err(unexpected()),
+        }
+    }
+
+    /// Reads and profiles a CSV file in the worker, which keeps it for [`Models::import_csv`].
+    /// `url` is a `blob:` address of the file, valid until this returns.
+    pub async fn read_csv(&self, url: String) -> Result<CsvPreview, String> {
+        match self.ask(ModelRequest::ReadCsv { url }).await? {
+            ModelReply::CsvRead(preview) => Ok(*preview),
+            _ => Err(unexpected()),
+        }
+    }
+
+    /// The dataset made from the last file read, with the rows and columns it left out.
+    pub async fn import_csv(
+        &self,
+        name: String,
+        options: ImportOptions,
+    ) -> Result<(Dataset, usize, Vec<String>), String> {
+        match self.ask(ModelRequest::ImportCsv { name, options }).await? {
+            ModelReply::CsvImported {
+                dataset,
+                dropped_rows,
+                ignored_columns,
+            } => Ok((*dataset, dropped_rows, ignored_columns)),
             _ => Err(unexpected()),
         }
     }

@@ -357,3 +357,29 @@ test('a full disk is reported in words, and the run stored so far stays whole', 
   await other.getByRole('heading', { name: /disk-full/ }).waitFor();
   assert.equal(await other.locator('.metric-chart polyline').count(), 0, 'no half-written history');
 });
+
+test('a 200,000-row file is read and imported in the worker while the page says what it is doing', async (t) => {
+  const page = await app.newPage();
+  await page.goto(new URL('/data', app.url).href);
+  await page.getByRole('heading', { name: 'Data', exact: true }).waitFor();
+  const lines = ['a,b,c,d,label'];
+  for (let i = 0; i < 200_000; i += 1) lines.push(`${i % 97},${(i * 7) % 31},${i % 5},${(i % 17) / 4},${i % 3 ? 'x' : 'y'}`);
+  // The File is made in the page beforehand, so its making is not counted below.
+  await page.evaluate((text) => { window.__big = new File([text], 'big.csv', { type: 'text/csv' }); }, `${lines.join('\n')}\n`);
+  await page.evaluate(() => { window.__longTasks = []; });
+  await page.locator('.csv-upload').evaluate((zone) => {
+    const transfer = new DataTransfer();
+    transfer.items.add(window.__big);
+    zone.dispatchEvent(new DragEvent('drop', { dataTransfer: transfer, bubbles: true, cancelable: true }));
+  });
+  await page.locator('.import-options .file-name', { hasText: 'big.csv · 200000 rows' }).waitFor({ timeout: 60_000 });
+  t.diagnostic(`page long tasks while reading 200,000 rows: ${JSON.stringify(await page.evaluate(() => window.__longTasks.map(Math.round)))}`);
+  await page.evaluate(() => { window.__longTasks = []; });
+  await page.getByRole('button', { name: 'Import', exact: true }).click();
+  assert.equal(await page.getByRole('button', { name: 'Import', exact: true }).isDisabled(), true, 'one import at a time');
+  await page.locator('.upload-working', { hasText: 'Importing big.csv' }).waitFor({ state: 'attached' });
+  await page.locator('.upload-done', { hasText: 'Imported big (200000 rows).' }).waitFor({ timeout: 60_000 });
+  t.diagnostic(`page long tasks while importing: ${JSON.stringify(await page.evaluate(() => window.__longTasks.map(Math.round)))}`);
+  assert.equal(await page.locator('.upload-working').count(), 0);
+  assert.deepEqual(page.errors, []);
+});

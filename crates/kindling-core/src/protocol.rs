@@ -4,7 +4,8 @@
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
-use crate::data::Dataset;
+use crate::data::csv::{ColumnProfile, ImportOptions};
+use crate::data::{Dataset, Task};
 use crate::evaluation::Evaluation;
 use crate::metrics::EpochMetrics;
 use crate::package::Manifest;
@@ -59,8 +60,8 @@ pub enum BenchReply {
     Failed(String),
 }
 
-/// What the UI asks of a trained model. The UI does not link Burn, so everything that needs
-/// the network itself happens in the worker.
+/// What the UI asks of the second worker: everything about trained models (the UI does not
+/// link Burn), and reading CSV files, so a large file never freezes the page.
 // Built once per request and boxed inside `ToWorker`, so the variants' sizes do not matter.
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -89,6 +90,25 @@ pub enum ModelRequest {
         source: Option<ModelSource>,
         rows: Vec<f32>,
     },
+    /// Reads and profiles a CSV file for the import preview; the worker keeps the table for
+    /// `ImportCsv`. `url` is a `blob:` address of the file the person chose: the worker fetches
+    /// it, so megabytes of file never pass through the page's thread.
+    ReadCsv { url: String },
+    /// Makes a dataset of the table the last `ReadCsv` read.
+    ImportCsv {
+        name: String,
+        options: ImportOptions,
+    },
+}
+
+/// A CSV file as the import preview shows it: the columns, what each holds, and the task each
+/// would be as the target.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CsvPreview {
+    pub row_count: usize,
+    pub columns: Vec<ColumnProfile>,
+    /// Per column, the task it suggests as the target (`None`: it cannot be one).
+    pub suggested_tasks: Vec<Option<Task>>,
 }
 
 /// Where a model's weights come from: a run's record or a stored package.
@@ -115,6 +135,14 @@ pub enum ModelReply {
     Predictions(Vec<Prediction>),
     /// The worker does not hold the model a `Predict` named: ask again with its source.
     NotLoaded,
+    CsvRead(Box<CsvPreview>),
+    CsvImported {
+        dataset: Box<Dataset>,
+        /// Rows left out for a missing value.
+        dropped_rows: usize,
+        /// Columns left out of the features.
+        ignored_columns: Vec<String>,
+    },
 }
 
 /// From the worker to the UI.
