@@ -101,28 +101,34 @@ pub fn App() -> impl IntoView {
     }
 }
 
-/// The browser's storage estimate, asked for once the store has opened (with a request to keep
-/// the data) and again whenever runs, datasets or model versions are added or removed.
+/// The browser's storage estimate, asked for once the store has opened and again whenever
+/// runs, datasets or model versions are added or removed. Persistence is requested once there
+/// is something to keep (Firefox asks the person, which would be odd on an empty first visit).
 fn storage_use(workbench: Workbench, registry: Registry) -> RwSignal<Option<StorageUse>> {
     let storage_use = RwSignal::new(None);
     let asked_to_persist = StoredValue::new(false);
-    Effect::new(move |_| {
+    let stored = Memo::new(move |_| {
         let opened = !matches!(workbench.status.get(), StoreStatus::Opening);
-        let counts = (
-            workbench.runs.with(Vec::len),
-            workbench.datasets.with(Vec::len),
-            registry.versions.with(Vec::len),
-            workbench.saved_run.get(),
-        );
-        if !opened {
-            return counts;
+        opened.then(|| {
+            (
+                workbench.runs.with(Vec::len),
+                workbench.datasets.with(Vec::len),
+                registry.versions.with(Vec::len),
+                workbench.saved_run.get(),
+            )
+        })
+    });
+    Effect::new(move |_| {
+        let Some((runs, datasets, versions, _)) = stored.get() else {
+            return;
+        };
+        let ask_to_persist = runs + datasets + versions > 0 && !asked_to_persist.get_value();
+        if ask_to_persist {
+            asked_to_persist.set_value(true);
         }
-        let ask_to_persist = !asked_to_persist.get_value();
-        asked_to_persist.set_value(true);
         leptos::task::spawn_local(async move {
             storage_use.set(platform::pwa::storage_use(ask_to_persist).await);
         });
-        counts
     });
     storage_use
 }
