@@ -29,6 +29,10 @@ const WIDTH: f64 = MARGIN_LEFT + PLOT_WIDTH + MARGIN_RIGHT;
 const HEIGHT: f64 = MARGIN_TOP + PLOT_HEIGHT + MARGIN_BOTTOM;
 /// More circles than this stop adding information and slow every redraw.
 const MAX_POINTS: usize = 2_000;
+/// Up to this many points are drawn one circle each, with a hover title. More are drawn as one
+/// path per class: a thousand circles and titles made showing a run a 60 ms task for the page,
+/// and that many points are read as a cloud, not one by one.
+const MAX_SEPARATE_POINTS: usize = 300;
 /// The heatmap redraws every few hundred milliseconds: finer grids are sampled down to this.
 const MAX_RESOLUTION: usize = 50;
 /// A cell the model is sure of is drawn this opaque, so points on top stay readable.
@@ -61,25 +65,39 @@ pub fn ScatterPlot(
     });
     let classed = background.is_some();
 
+    // One path per class and confidence step: a few dozen elements however the boundary
+    // runs, where one rect per run made hundreds to rebuild whenever the page shows a run.
     let regions = move || {
         runs.with(|runs| {
-            runs.iter()
-                .map(|run| {
-                    let x = MARGIN_LEFT + run.x0 * PLOT_WIDTH;
-                    let y = MARGIN_TOP + (1.0 - run.y1) * PLOT_HEIGHT;
-                    let title = format!(
-                        "class {}: {:.0}% confident",
-                        run.class,
-                        f64::from(run.confidence) * 100.0
-                    );
+            let mut shapes: std::collections::BTreeMap<(usize, u32), String> =
+                std::collections::BTreeMap::new();
+            for run in runs {
+                let x = MARGIN_LEFT + run.x0 * PLOT_WIDTH;
+                let y = MARGIN_TOP + (1.0 - run.y1) * PLOT_HEIGHT;
+                let step = (run.confidence * CONFIDENCE_STEPS).round() as u32;
+                shapes
+                    .entry((run.class, step))
+                    .or_default()
+                    .push_str(&format!(
+                        "M{} {}h{}v{}h-{}z",
+                        coord(x),
+                        coord(y),
+                        coord((run.x1 - run.x0) * PLOT_WIDTH),
+                        coord((run.y1 - run.y0) * PLOT_HEIGHT),
+                        coord((run.x1 - run.x0) * PLOT_WIDTH)
+                    ));
+            }
+            shapes
+                .into_iter()
+                .map(|((class, step), d)| {
+                    let confidence = f64::from(step) / f64::from(CONFIDENCE_STEPS);
+                    let title = format!("class {class}: {:.0}% confident", confidence * 100.0);
                     view! {
-                        <rect class="region" x=coord(x) y=coord(y)
-                            width=coord((run.x1 - run.x0) * PLOT_WIDTH)
-                            height=coord((run.y1 - run.y0) * PLOT_HEIGHT)
-                            fill=CLASS_COLOURS[run.class % CLASS_COLOURS.len()]
-                            fill-opacity=format!("{:.3}", f64::from(run.confidence) * MAX_CELL_OPACITY)>
+                        <path class="region" d=d
+                            fill=CLASS_COLOURS[class % CLASS_COLOURS.len()]
+                            fill-opacity=format!("{:.3}", confidence * MAX_CELL_OPACITY)>
                             <title>{title}</title>
-                        </rect>
+                        </path>
                     }
                 })
                 .collect_view()
@@ -88,30 +106,32 @@ pub fn ScatterPlot(
     let (mark_x, mark_y) = (x_label.clone(), y_label.clone());
     let marks = move || {
         let b = bounds.get();
-        points.with(|all| {
-            let classed = classed || all.iter().any(|p| p.class != 0);
-            evenly_spaced(all.len(), MAX_POINTS)
-                .map(|i| all[i])
-                .filter(|p| p.x.is_finite() && p.y.is_finite())
-                .map(|p| {
-                    let (cx, cy) = b.to_screen(p.x, p.y);
-                    let mut title = format!(
-                        "{mark_x} {}, {mark_y} {}",
-                        format_number(p.x),
-                        format_number(p.y)
-                    );
-                    if classed {
-                        title.push_str(&format!(", class {}", p.class));
-                    }
-                    view! {
-                        <circle class=format!("point point-{}", p.class % 8)
-                            cx=coord(cx) cy=coord(cy) r=POINT_RADIUS>
-                            <title>{title}</title>
-                        </circle>
-                    }
-                })
-                .collect_view()
-        })
+        let shown = points.with(|all| drawn(all));
+        let classed = classed || shown.iter().any(|p| p.class != 0);
+        if shown.len() > MAX_SEPARATE_POINTS {
+            return clouds(&shown, &b).into_any();
+        }
+        shown
+            .into_iter()
+            .map(|p| {
+                let (cx, cy) = b.to_screen(p.x, p.y);
+                let mut title = format!(
+                    "{mark_x} {}, {mark_y} {}",
+                    format_number(p.x),
+                    format_number(p.y)
+                );
+                if classed {
+                    title.push_str(&format!(", class {}", p.class));
+                }
+                view! {
+                    <circle class=format!("point point-{}", p.class % 8)
+                        cx=coord(cx) cy=coord(cy) r=POINT_RADIUS>
+                        <title>{title}</title>
+                    </circle>
+                }
+            })
+            .collect_view()
+            .into_any()
     };
     let x_ticks = move || {
         let b = bounds.get();
@@ -176,7 +196,7 @@ pub fn ScatterPlot(
                 {x_ticks}
                 {y_ticks}
                 {identity}
-                <g class="points">{marks}</g>
+                <g class="points" data-count=move || points.with(|all| drawn(all).len())>{marks}</g>
                 <text class="axis-label" x=MARGIN_LEFT + PLOT_WIDTH / 2.0 y=HEIGHT - 2.0 text-anchor="middle">
                     {x_label}
                 </text>
@@ -227,6 +247,40 @@ impl Bounds {
         let high = self.x_max.min(self.y_max);
         (low < high).then_some((low, high))
     }
+}
+
+/// The points drawn: at most [`MAX_POINTS`], evenly spread through the data, finite only.
+fn drawn(points: &[ScatterPoint]) -> Vec<ScatterPoint> {
+    evenly_spaced(points.len(), MAX_POINTS)
+        .map(|i| points[i])
+        .filter(|p| p.x.is_finite() && p.y.is_finite())
+        .collect()
+}
+
+/// Many points as one path per class (each point a circle of two arcs), in class order. A path
+/// paints all its fill before its stroke, so each class's white outlines are a path of their
+/// own, underneath: overlapping points then look as separate circles do.
+fn clouds(points: &[ScatterPoint], bounds: &Bounds) -> impl IntoView + use<> {
+    let mut paths: std::collections::BTreeMap<usize, String> = std::collections::BTreeMap::new();
+    for p in points {
+        let (cx, cy) = bounds.to_screen(p.x, p.y);
+        paths.entry(p.class % 8).or_default().push_str(&format!(
+            "M{} {}a{r} {r} 0 1 0 {d} 0a{r} {r} 0 1 0 -{d} 0",
+            coord(cx - POINT_RADIUS),
+            coord(cy),
+            r = POINT_RADIUS,
+            d = 2.0 * POINT_RADIUS
+        ));
+    }
+    paths
+        .into_iter()
+        .map(|(class, d)| {
+            view! {
+                <path class="cloud-outline" d=d.clone() />
+                <path class=format!("cloud point-{class}") d=d />
+            }
+        })
+        .collect_view()
 }
 
 /// The padded box around the finite points. With `diagonal` both axes share one range, so
