@@ -83,9 +83,13 @@ test('a learning rate of 100 stops the run with the epoch its loss stopped being
   await train.set('Learning rate', 100);
   await train.set('Epochs', 200);
   await train.set('Run name', 'diverged');
+  assert.equal(await train.field('Learning rate').inputValue(), '100');
   await train.button('Train').click();
   const failure = page.locator('.status.failed');
-  await failure.waitFor({ timeout: 60_000 });
+  await failure.waitFor({ timeout: 60_000 }).catch(async (error) => {
+    // Say what the run did instead, so a failure here can be read from CI's log alone.
+    throw new Error(`${error.message}\nthe run shows: ${await train.status().textContent()}`);
+  });
   await page.locator('.run-saved').waitFor();
   const reason = (await failure.textContent()).match(/the loss became (NaN|infinite) at epoch (\d+): try a smaller learning rate/);
   assert.ok(reason, await failure.textContent());

@@ -209,7 +209,8 @@ pub struct BoundaryGrid {
     pub y_max: f64,
     pub resolution: usize,
     /// Row-major, `resolution × resolution` cells, row 0 at `y_min`, column 0 at `x_min`; each
-    /// cell's most likely class and that class's probability.
+    /// cell's most likely class and that class's probability, always finite (0 where a diverged
+    /// model answered NaN: JSON cannot carry it, and the page could not read the message).
     pub cells: Vec<(usize, f32)>,
 }
 

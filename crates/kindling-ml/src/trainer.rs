@@ -255,7 +255,19 @@ impl Trainer {
                 Prediction::Class {
                     label,
                     probabilities,
-                } => Some((label as usize, probabilities[label as usize])),
+                } => {
+                    // A diverged network answers NaN, which JSON (the worker's messages) cannot
+                    // carry: such a cell is drawn as no confidence at all.
+                    let confidence = probabilities[label as usize];
+                    Some((
+                        label as usize,
+                        if confidence.is_finite() {
+                            confidence
+                        } else {
+                            0.0
+                        },
+                    ))
+                }
                 Prediction::Value(_) => None,
             })
             .collect()

@@ -146,6 +146,34 @@ fn a_huge_learning_rate_stops_with_the_epoch_it_diverged_at() {
 }
 
 #[test]
+fn a_diverged_classifier_still_draws_a_boundary_the_page_can_read() {
+    // The spiral at a learning rate of 100 with plain SGD: the weights become NaN in epoch 1.
+    let spec = TrainSpec {
+        optimizer: Optimizer::Sgd { momentum: 0.9 },
+        learning_rate: 100.0,
+        epochs: 50,
+        ..TrainSpec::default()
+    };
+    let mut trainer = Trainer::new(&spec, &load(&spec)).unwrap();
+    let clock = ticking_clock();
+    while let Ok(slice) = trainer.run_slice(&clock, 1000.0) {
+        assert!(
+            !slice.done,
+            "a learning rate of 100 trained without diverging"
+        );
+    }
+    let grid = trainer.predict_grid(&[0.0, 0.0, 0.5, -0.5, 1.0, 1.0]);
+    assert_eq!(grid.len(), 3);
+    assert!(
+        grid.iter().all(|(_, confidence)| confidence.is_finite()),
+        "{grid:?}"
+    );
+    let message = serde_json::to_string(&grid).unwrap();
+    let read: Vec<(usize, f32)> = serde_json::from_str(&message).unwrap();
+    assert_eq!(read, grid, "the grid survives the trip to the page");
+}
+
+#[test]
 fn sgd_with_momentum_learns_too() {
     let spec = TrainSpec {
         optimizer: Optimizer::Sgd { momentum: 0.9 },
