@@ -175,3 +175,28 @@ export class RunsPage {
     return (await this.page.locator('.run-count').textContent()).trim();
   }
 }
+
+/**
+ * Fails if the page draws text in a font strike (family, size, weight, style) that the start-up
+ * font warm-up (`.font-warmup` in index.html) does not hold. On Linux, Chromium asks the browser
+ * process for each new strike synchronously on the main thread, which took 70 ms while a run
+ * trained; the warm-up pays for them all while the page loads, so it must hold every strike.
+ */
+export async function assertFontsWarmed(page) {
+  const missing = await page.evaluate(() => {
+    const strike = (style) => `${style.fontWeight} ${style.fontStyle} ${style.fontSize} ${style.fontFamily}`;
+    const warmup = document.querySelector('.font-warmup');
+    const warmed = new Set(warmup ? [...warmup.querySelectorAll('*')].map((element) => strike(getComputedStyle(element))) : []);
+    const used = new Set();
+    for (const element of document.body.querySelectorAll('*')) {
+      if (warmup?.contains(element)) continue;
+      const drawsText = ['INPUT', 'SELECT', 'TEXTAREA'].includes(element.tagName)
+        || [...element.childNodes].some((node) => node.nodeType === Node.TEXT_NODE && node.textContent.trim() !== '');
+      if (drawsText && element.getClientRects().length > 0) used.add(strike(getComputedStyle(element)));
+    }
+    return [...used].filter((used) => !warmed.has(used)).sort();
+  });
+  if (missing.length > 0) {
+    throw new Error(`${page.url()} draws text in font strikes missing from index.html's .font-warmup: ${missing.join('; ')}`);
+  }
+}

@@ -7,7 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ROOT, RunsPage, startApp, trainRun } from './kindling.mjs';
+import { ROOT, RunsPage, assertFontsWarmed, startApp, trainRun } from './kindling.mjs';
 import { rebuilt, safetensorsHeader, unzip, withSafetensorsHeader } from './packages.mjs';
 
 let app;
@@ -66,6 +66,7 @@ test('a run passes a lax gate, is registered, takes an alias, and its package pr
   assert.match(await validate(page), /Some gates failed/);
   const strict = page.locator('.gate-report tr', { hasText: 'test_acc ≥ 0.9999' });
   assert.match(await strict.textContent(), /FAIL/);
+  await assertFontsWarmed(page);
   assert.equal(await page.locator('.gate-report tr.check.pass', { hasText: 'all weights finite' }).count(), 1);
   assert.equal(await page.locator('.gate-report tr.check.pass', { hasText: 'reloaded weights predict identically' }).count(), 1);
 
@@ -80,6 +81,7 @@ test('a run passes a lax gate, is registered, takes an alias, and its package pr
   await page.locator('#set-alias').click();
   await page.locator('.version-notice', { hasText: "'champion' now points at v1." }).waitFor();
   assert.match(await page.locator('h1').textContent(), /champion/);
+  await assertFontsWarmed(page);
 
   const first = await download(page);
   assert.equal(first.name, `${MODEL}-v1.kindling.zip`);
@@ -100,6 +102,7 @@ test('a run passes a lax gate, is registered, takes an alias, and its package pr
   t.diagnostic(report.trim());
 
   const before = await predictIris(page);
+  await assertFontsWarmed(page);
   assert.ok(before.probabilities.length === 3, `${before.probabilities}`);
 
   const fresh = await app.newPage();
@@ -290,5 +293,6 @@ test('a digit drawn on the canvas is answered by an image model', async () => {
   const inked = await page.locator('.digit-cell').evaluateAll((cells) =>
     cells.filter((cell) => Number(cell.dataset.value) > 0).length);
   assert.ok(inked > 0 && inked < 64, `${inked} of 64 cells inked`);
+  await assertFontsWarmed(page);
   assert.deepEqual(page.errors, []);
 });

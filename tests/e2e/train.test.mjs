@@ -1,7 +1,7 @@
 // The first vertical slice: the app shell and training the spiral in the worker.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { TrainPage, appVersion, startApp } from './kindling.mjs';
+import { TrainPage, appVersion, assertFontsWarmed, startApp } from './kindling.mjs';
 
 let app;
 before(async () => {
@@ -79,6 +79,7 @@ test('the page answers clicks while training, and Pause, Resume and Stop work', 
   // Navigating away and back does not lose the run.
   await page.getByRole('link', { name: 'About', exact: true }).click();
   await page.getByRole('heading', { name: 'About Kindling' }).waitFor();
+  await assertFontsWarmed(page);
   await page.getByRole('link', { name: 'Train', exact: true }).click();
   await page.locator('.status.running').waitFor();
 
@@ -102,6 +103,7 @@ test('the page answers clicks while training, and Pause, Resume and Stop work', 
   assert.ok(accuracy > 0.5, `a stopped run still reports its accuracy (${accuracy})`);
   assert.ok((await train.epochsDone()) < 20000);
 
+  await assertFontsWarmed(page);
   const longTasks = await train.longTasksMs();
   t.diagnostic(`main-thread long tasks while training: ${longTasks.length} ` +
     `(longest ${Math.max(0, ...longTasks).toFixed(0)} ms)`);

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { RunsPage, TrainPage, startApp, trainRun } from './kindling.mjs';
+import { RunsPage, TrainPage, assertFontsWarmed, startApp, trainRun } from './kindling.mjs';
 
 let app;
 before(async () => {
@@ -54,10 +54,12 @@ test('a CSV is uploaded, explained, stored and trained on; a broken one is refus
   ]);
   assert.equal(await page.getByLabel('Target column').inputValue(), 'fruit');
   assert.match(await page.getByLabel('Task').locator('option[value="auto"]').textContent(), /classification/);
+  await assertFontsWarmed(page);
   await page.getByRole('button', { name: 'Import', exact: true }).click();
   const done = await page.locator('.upload-done').textContent();
   assert.match(done, /^Imported fruit \(119 rows\)\. 1 row with a missing value was left out\. Not used as features: id\./);
   await page.getByText('119 rows · 5 features · classification into 2 classes').waitFor();
+  await assertFontsWarmed(page);
   const versionId = await page.locator('.dataset-summary .dataset-id').textContent();
   assert.match(versionId, /^[0-9a-f]{64}$/);
 
@@ -178,6 +180,7 @@ test('runs are compared, filtered, edited, deleted with undo, exported and impor
   await page.getByLabel('Only differences').uncheck();
   assert.ok((await page.locator('.compare-table tbody th').allTextContents()).includes('params.batch_size'));
   await page.locator('figure[data-metric="train_loss"] polyline').nth(1).waitFor();
+  await assertFontsWarmed(page);
   assert.equal(await page.locator('figure[data-metric="train_loss"] polyline').count(), 2, 'one curve per run');
   assert.equal(await page.locator('.parallel-coordinates').count(), 1);
 
@@ -193,6 +196,7 @@ test('runs are compared, filtered, edited, deleted with undo, exported and impor
   assert.equal(await page.getByLabel('Tags').inputValue(), 'keep, wide');
   assert.equal(await page.getByLabel('Note').inputValue(), 'one layer of 128');
   await page.locator('.confusion-matrix').waitFor();
+  await assertFontsWarmed(page);
   assert.equal(await page.locator('table.per-class tbody tr').count(), 2);
 
   // Delete, undo, delete again.
