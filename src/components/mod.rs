@@ -2,6 +2,7 @@
 
 mod chart_text;
 pub mod confusion_matrix;
+pub mod deferred;
 pub mod digit_canvas;
 pub mod drop_zone;
 pub mod line_chart;

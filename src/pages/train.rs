@@ -12,6 +12,7 @@ use kindling_core::spec::{
 };
 use leptos::prelude::*;
 
+use crate::components::deferred::Deferred;
 use crate::components::select::SelectOption;
 
 use crate::components::line_chart::{LineChart, Series};
@@ -300,6 +301,7 @@ pub fn TrainPage() -> impl IntoView {
     let chart_metric = RwSignal::new(ChartMetric::Loss);
 
     let run = training.run;
+    let run_id = Memo::new(move |_| run.with(|run| run.as_ref().map(|r| r.run_id.clone())));
     let is_active = Memo::new(move |_| training.is_active());
     let is_paused = Memo::new(move |_| {
         run.with(|run| {
@@ -419,22 +421,27 @@ pub fn TrainPage() -> impl IntoView {
                     </Show>
                 </form>
                 <div class="run-view">
-                    <Show
-                        when=move || run.with(Option::is_some)
-                        fallback=|| view! {
-                            <p class="empty">"Press Train to start. The curves appear here as the model learns."</p>
-                        }
-                    >
-                        <RunView run chart_metric plotted=training.plotted_data />
-                        <Show when=move || {
-                            let latest = run.with(|run| run.as_ref().map(|r| r.run_id.clone()));
-                            latest.is_some() && workbench.saved_run.get() == latest
-                        }>
-                            <p class="run-saved" role="status">
-                                "Saved to this browser. " <a href="/runs">"See all runs"</a>
-                            </p>
+                    <Deferred>
+                        <Show
+                            when=move || run.with(Option::is_some)
+                            fallback=|| view! {
+                                <p class="empty">"Press Train to start. The curves appear here as the model learns."</p>
+                            }
+                        >
+                            // Keyed by run, so a new run's charts are built a task after the click.
+                            {move || run_id.get().map(|_| view! {
+                                <Deferred><RunView run chart_metric plotted=training.plotted_data /></Deferred>
+                            })}
+                            <Show when=move || {
+                                let latest = run_id.get();
+                                latest.is_some() && workbench.saved_run.get() == latest
+                            }>
+                                <p class="run-saved" role="status">
+                                    "Saved to this browser. " <a href="/runs">"See all runs"</a>
+                                </p>
+                            </Show>
                         </Show>
-                    </Show>
+                    </Deferred>
                 </div>
             </div>
         </section>
