@@ -128,21 +128,26 @@ fn a_huge_learning_rate_stops_with_the_epoch_it_diverged_at() {
         ..TrainSpec::default()
     };
     let mut trainer = Trainer::new(&spec, &load(&spec)).unwrap();
-    let clock = ticking_clock();
-    let error = loop {
-        match trainer.run_slice(&clock, 1000.0) {
-            Ok(slice) => assert!(
-                !slice.done,
-                "a learning rate of 100 trained without diverging"
-            ),
-            Err(error) => break error,
-        }
-    };
+    let error = train_until_it_fails(&mut trainer);
     let TrainError::Diverged { epoch, .. } = error else {
         panic!("{error:?}")
     };
     assert!(error.to_string().starts_with("the loss became"));
     assert!(error.to_string().contains(&format!("at epoch {epoch}")));
+}
+
+/// Trains in slices until one fails, which a learning rate of 100 must make happen.
+fn train_until_it_fails(trainer: &mut Trainer) -> TrainError {
+    let clock = ticking_clock();
+    loop {
+        match trainer.run_slice(&clock, 1000.0) {
+            Ok(slice) => assert!(
+                !slice.done,
+                "a learning rate of 100 trained without diverging"
+            ),
+            Err(error) => return error,
+        }
+    }
 }
 
 #[test]
@@ -155,13 +160,7 @@ fn a_diverged_classifier_still_draws_a_boundary_the_page_can_read() {
         ..TrainSpec::default()
     };
     let mut trainer = Trainer::new(&spec, &load(&spec)).unwrap();
-    let clock = ticking_clock();
-    while let Ok(slice) = trainer.run_slice(&clock, 1000.0) {
-        assert!(
-            !slice.done,
-            "a learning rate of 100 trained without diverging"
-        );
-    }
+    train_until_it_fails(&mut trainer);
     let grid = trainer.predict_grid(&[0.0, 0.0, 0.5, -0.5, 1.0, 1.0]);
     assert_eq!(grid.len(), 3);
     assert!(
