@@ -47,14 +47,18 @@ pub fn register(on_update_ready: Rc<dyn Fn()>) {
     container.set_oncontrollerchange(Some(on_control.as_ref().unchecked_ref()));
     on_control.forget();
     wasm_bindgen_futures::spawn_local(async move {
-        let Ok(registered) = JsFuture::from(container.register(SERVICE_WORKER_URL)).await else {
+        // A browser that blocks service workers may answer with no registration at all.
+        let Some(registration) = JsFuture::from(container.register(SERVICE_WORKER_URL))
+            .await
+            .ok()
+            .and_then(|registered| registered.dyn_into::<ServiceWorkerRegistration>().ok())
+        else {
             web_sys::console::warn_1(
                 &"Kindling will not work offline: its service worker could not be registered"
                     .into(),
             );
             return;
         };
-        let registration: ServiceWorkerRegistration = registered.unchecked_into();
         // With no controller this is the first visit: the build being installed is this one.
         let is_update = {
             let container = container.clone();
