@@ -8,13 +8,13 @@ use kindling_core::storage::StorageUse;
 use kindling_core::tracking::store::{SharedStore, StoreError};
 use leptos::prelude::*;
 use leptos_router::components::{A, Route, Router, Routes};
-use leptos_router::path;
+use leptos_router::{Lazy, path};
 
-use crate::pages::{
-    about::AboutPage, compare::ComparePage, data::DataPage, models::ModelPage, models::ModelsPage,
-    models::VersionPage, predict::PredictPage, run_detail::RunDetailPage, runs::RunsPage,
-    train::TrainPage,
+use crate::pages::routes::{
+    AboutRoute, CompareRoute, DataRoute, ModelRoute, ModelsRoute, PredictRoute, RunDetailRoute,
+    RunsRoute, VersionRoute,
 };
+use crate::pages::train::TrainPage;
 use crate::platform;
 use crate::state::data::DataChoice;
 use crate::state::models::Models;
@@ -81,15 +81,15 @@ pub fn App() -> impl IntoView {
             <main>
                 <Routes fallback=|| view! { <p class="not-found">"There is no page at this address."</p> }>
                     <Route path=path!("/") view=TrainPage />
-                    <Route path=path!("/data") view=DataPage />
-                    <Route path=path!("/runs") view=RunsPage />
-                    <Route path=path!("/runs/:id") view=RunDetailPage />
-                    <Route path=path!("/compare") view=ComparePage />
-                    <Route path=path!("/models") view=ModelsPage />
-                    <Route path=path!("/models/:name") view=ModelPage />
-                    <Route path=path!("/models/:name/:version") view=VersionPage />
-                    <Route path=path!("/predict") view=PredictPage />
-                    <Route path=path!("/about") view=AboutPage />
+                    <Route path=path!("/data") view={Lazy::<DataRoute>::new()} />
+                    <Route path=path!("/runs") view={Lazy::<RunsRoute>::new()} />
+                    <Route path=path!("/runs/:id") view={Lazy::<RunDetailRoute>::new()} />
+                    <Route path=path!("/compare") view={Lazy::<CompareRoute>::new()} />
+                    <Route path=path!("/models") view={Lazy::<ModelsRoute>::new()} />
+                    <Route path=path!("/models/:name") view={Lazy::<ModelRoute>::new()} />
+                    <Route path=path!("/models/:name/:version") view={Lazy::<VersionRoute>::new()} />
+                    <Route path=path!("/predict") view={Lazy::<PredictRoute>::new()} />
+                    <Route path=path!("/about") view={Lazy::<AboutRoute>::new()} />
                 </Routes>
             </main>
             <footer class="app-footer">

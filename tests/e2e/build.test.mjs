@@ -24,3 +24,21 @@ test('the UI wasm contains no Burn and the trainer wasm no Leptos', (t) => {
   t.diagnostic(`gzip: UI ${(gzipSync(ui, { level: 9 }).length / 1024).toFixed(0)} KiB, ` +
     `trainer ${(gzipSync(trainer, { level: 9 }).length / 1024).toFixed(0)} KiB`);
 });
+
+test('the first load carries the Train page only: every other page is in one chunk fetched later', (t) => {
+  const ui = wasm('kindling-');
+  const chunks = readdirSync(DIST).filter((f) => f.startsWith('split_') && f.endsWith('.wasm'));
+  assert.equal(chunks.length, 1, `one pages chunk, found ${chunks}`);
+  const pages = readFileSync(join(DIST, chunks[0]));
+  // Text each page alone draws: the Train page's in the main module, the others' in the chunk.
+  assert.ok(ui.includes('Train a model'), 'the Train page is in the first load');
+  for (const text of ['About Kindling', 'Compare runs', 'Back to typical values']) {
+    assert.ok(pages.includes(text), `"${text}" is in the pages chunk`);
+    assert.ok(!ui.includes(text), `"${text}" is in the first load`);
+  }
+  const firstLoad = readdirSync(DIST)
+    .filter((f) => f === 'index.html' || f.endsWith('.css') || /^kindling-.*(\.js|_bg\.wasm)$/.test(f))
+    .reduce((sum, f) => sum + gzipSync(readFileSync(join(DIST, f)), { level: 9 }).length, 0);
+  t.diagnostic(`first load: ${firstLoad.toLocaleString('en')} B gzip; pages chunk ` +
+    `${gzipSync(pages, { level: 9 }).length.toLocaleString('en')} B gzip, fetched when the browser is idle`);
+});

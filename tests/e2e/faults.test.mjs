@@ -172,3 +172,32 @@ test('a newer schema opened in another tab is not blocked, and this tab then say
   await page.reload();
   await page.locator('.storage-banner', { hasText: 'written by a newer version of Kindling' }).waitFor();
 });
+
+test('a page whose code cannot be fetched says so, the app keeps working, and the next visit loads it', async () => {
+  // No service worker, so every fetch of the pages' chunk reaches the network (and the block).
+  const page = await app.newPage({ serviceWorkers: 'block' });
+  const chunk = /\/split_[^/]*\.wasm$/;
+  let blocked = 0;
+  await page.route(chunk, (route) => {
+    blocked += 1;
+    return route.abort('internetdisconnected');
+  });
+  const train = await new TrainPage(page, app.url).open();
+  await page.getByRole('link', { name: 'About', exact: true }).click();
+  await assert.doesNotReject(page.getByRole('alert').filter({ hasText: "This page's code could not be loaded" })
+    .waitFor({ timeout: 10_000 }));
+  assert.ok(blocked >= 1, 'the chunk was requested');
+  assert.equal(await page.getByRole('heading', { name: 'About Kindling' }).count(), 0);
+
+  // The shell and the Train page still work.
+  await page.getByRole('link', { name: 'Train', exact: true }).click();
+  await train.set('Epochs', 3);
+  await train.button('Train').click();
+  assert.ok((await train.finalAccuracy()) > 0);
+
+  // Back online: the same link now shows the page.
+  await page.unroute(chunk);
+  await page.getByRole('link', { name: 'About', exact: true }).click();
+  await page.getByRole('heading', { name: 'About Kindling' }).waitFor({ timeout: 10_000 });
+  assert.deepEqual(page.errors, []);
+});

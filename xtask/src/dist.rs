@@ -1,4 +1,5 @@
-//! `cargo xtask finish-dist`, Trunk's post-build hook: seals a build for offline, private use.
+//! `cargo xtask finish-dist`, Trunk's post-build hook: splits the UI's wasm (`split`), then
+//! seals the build for offline, private use.
 //!
 //! - The page gets a Content-Security-Policy that lets scripts come only from its own origin
 //!   (plus the hash of the one inline start-up script Trunk writes), wasm compile, and nothing
@@ -9,7 +10,7 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use sha2::{Digest, Sha256};
+use sha2::{Digest, Sha256, Sha384};
 
 use crate::Result;
 
@@ -18,13 +19,15 @@ const BUILD_PLACEHOLDER: &str = "__KINDLING_BUILD__";
 const PRECACHE_PLACEHOLDER: &str = "['__KINDLING_PRECACHE__']";
 const CSP_MARKER: &str = "http-equiv=\"Content-Security-Policy\"";
 
-/// Seals the build Trunk is staging (`TRUNK_STAGING_DIR`), or `dist/` when run by hand.
+/// Splits the UI's wasm and seals the build Trunk is staging (`TRUNK_STAGING_DIR`), or `dist/`
+/// when run by hand.
 pub fn finish() -> Result {
     let staging = std::env::var_os("TRUNK_STAGING_DIR")
         .map(PathBuf::from)
         .unwrap_or_else(|| crate::process::root().join("dist"));
+    let chunks = crate::split::split_ui(&staging)?;
     let index_path = staging.join("index.html");
-    let index = read_text(&index_path)?;
+    let index = with_fresh_integrity(&read_text(&index_path)?, &staging)?;
     write(&index_path, &with_security_policy(&index)?)?;
 
     let worker_path = staging.join(SERVICE_WORKER);
@@ -32,7 +35,8 @@ pub fn finish() -> Result {
     let files = files_to_cache(&staging)?;
     write(&worker_path, &service_worker(&template, &files)?)?;
     println!(
-        "finish-dist: a Content-Security-Policy in index.html; {} files precached by {SERVICE_WORKER}",
+        "finish-dist: the UI split into a main module and {chunks} chunks; a \
+         Content-Security-Policy in index.html; {} files precached by {SERVICE_WORKER}",
         files.len()
     );
     Ok(())
@@ -98,6 +102,41 @@ fn with_security_policy(html: &str) -> Result<String> {
         &html[..head],
         &html[head..]
     ))
+}
+
+/// The page with every `integrity="sha384-…"` recomputed from the staged file its tag names:
+/// Trunk hashed the UI's files before the split replaced them.
+fn with_fresh_integrity(html: &str, staging: &Path) -> Result<String> {
+    const INTEGRITY: &str = "integrity=\"sha384-";
+    let mut out = String::with_capacity(html.len());
+    let mut rest = html;
+    while let Some(at) = rest.find(INTEGRITY) {
+        let tag_start = rest[..at]
+            .rfind('<')
+            .ok_or("index.html has an integrity outside a tag")?;
+        let tag_end = rest[at..]
+            .find('>')
+            .map(|end| at + end)
+            .ok_or("index.html has an unclosed tag")?;
+        let tag = &rest[tag_start..tag_end];
+        let href = tag
+            .split_once("href=\"")
+            .and_then(|(_, after)| after.split_once('"'))
+            .map(|(href, _)| href.trim_start_matches('/'))
+            .ok_or_else(|| format!("index.html: {tag} has an integrity but no href"))?;
+        let bytes = fs::read(staging.join(href))
+            .map_err(|error| format!("cannot read {href} to hash it: {error}"))?;
+        let value_start = at + INTEGRITY.len();
+        let value_end = rest[value_start..]
+            .find('"')
+            .map(|end| value_start + end)
+            .ok_or("index.html has an unclosed integrity")?;
+        out.push_str(&rest[..value_start]);
+        out.push_str(&kindling_core::base64::encode(&Sha384::digest(&bytes)));
+        rest = &rest[value_end..];
+    }
+    out.push_str(rest);
+    Ok(out)
 }
 
 /// Every file of the build but the page (cached as `./`) and the service worker itself, as
@@ -201,6 +240,25 @@ mod tests {
         assert!(policy_at < sealed.find("<script").unwrap());
         assert!(with_security_policy(&sealed).is_err());
         assert!(with_security_policy("<html></html>").is_err());
+    }
+
+    #[test]
+    fn integrity_is_recomputed_from_the_staged_files() {
+        let staging =
+            std::env::temp_dir().join(format!("kindling-integrity-{}", std::process::id()));
+        fs::create_dir_all(&staging).unwrap();
+        fs::write(staging.join("a.js"), b"split glue").unwrap();
+        let page = "<head><link rel=\"modulepreload\" href=\"/a.js\" integrity=\"sha384-stale\">\
+            <link rel=\"icon\" href=\"/i.svg\"></head>";
+        let fresh = with_fresh_integrity(page, &staging).unwrap();
+        let expected = kindling_core::base64::encode(&Sha384::digest(b"split glue"));
+        assert_eq!(
+            fresh,
+            page.replace("sha384-stale", &format!("sha384-{expected}"))
+        );
+        let missing = "<link href=\"/gone.js\" integrity=\"sha384-x\">";
+        assert!(with_fresh_integrity(missing, &staging).is_err());
+        fs::remove_dir_all(&staging).unwrap();
     }
 
     #[test]

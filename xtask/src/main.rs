@@ -4,6 +4,7 @@
 mod dist;
 mod layers;
 mod process;
+mod split;
 mod tools;
 
 use std::process::ExitCode;
@@ -16,8 +17,9 @@ usage: cargo xtask <command>
           native (cargo test), browser (wasm-bindgen-test in Chromium), end-to-end (Playwright)
   check   what CI does, cheapest first: fmt, clippy (native and wasm32), then `test`
   dist    install what is missing and build the release app into dist/
-  finish-dist  Trunk's post-build hook: the page's Content-Security-Policy and the service
-          worker's file list (run by every `trunk build`, not by hand)
+  finish-dist  Trunk's post-build hook: splits the UI's wasm, then the page's
+          Content-Security-Policy and the service worker's file list (run by every
+          `trunk build`, not by hand)
   bench   training throughput on the benchmark workloads: Kindling's worker and TensorFlow.js
           in the same headless Chromium, and the same Burn code natively (bench/run.mjs)";
 

@@ -1,0 +1,102 @@
+//! Every page but Train (the one the app opens on) is built by one lazily loaded function: its
+//! code is split out of the UI's wasm after linking (`cargo xtask finish-dist`) into one chunk,
+//! so the first load carries only the shell and the Train page. The chunk is fetched when the
+//! browser is first idle ([`preload`]), or by the first visit to one of these pages.
+//!
+//! One split point, not one per route: with a split per route the splitter cut the shared code
+//! into 97 small files, and the Runs page alone fetched 42 of them in the click's task (a
+//! 60–80 ms long task while training).
+
+use leptos::prelude::*;
+use leptos::wasm_split::{SplitLoaderError, wasm_split};
+use leptos_router::LazyRoute;
+
+use crate::components::deferred::next_task;
+
+use super::{
+    about::AboutPage, compare::ComparePage, data::DataPage, models::ModelPage, models::ModelsPage,
+    models::VersionPage, predict::PredictPage, run_detail::RunDetailPage, runs::RunsPage,
+};
+
+/// The pages behind the split point.
+#[derive(Clone, Copy)]
+enum Page {
+    Data,
+    Runs,
+    RunDetail,
+    Compare,
+    Models,
+    Model,
+    Version,
+    Predict,
+    About,
+}
+
+/// `fallible`: a chunk that cannot be fetched (offline before the app was ever cached) is an
+/// error the page shows, not a panic that stops the app; the next visit tries again.
+#[wasm_split(
+    kindling_pages,
+    wasm_split_path = ::leptos::wasm_split,
+    preload(preload_pages),
+    fallible
+)]
+fn page_view(page: Page) -> Result<AnyView, SplitLoaderError> {
+    Ok(match page {
+        Page::Data => view! { <DataPage /> }.into_any(),
+        Page::Runs => view! { <RunsPage /> }.into_any(),
+        Page::RunDetail => view! { <RunDetailPage /> }.into_any(),
+        Page::Compare => view! { <ComparePage /> }.into_any(),
+        Page::Models => view! { <ModelsPage /> }.into_any(),
+        Page::Model => view! { <ModelPage /> }.into_any(),
+        Page::Version => view! { <VersionPage /> }.into_any(),
+        Page::Predict => view! { <PredictPage /> }.into_any(),
+        Page::About => view! { <AboutPage /> }.into_any(),
+    })
+}
+
+/// Fetches and compiles the pages' chunk once the browser is idle after start-up, so the first
+/// visit to one of them builds the page only (the chunk's own start-up was 15–25 ms of the
+/// main thread). A failure is left for that visit to report.
+pub fn preload() {
+    request_idle_callback(|| leptos::task::spawn_local(async { _ = preload_pages().await }));
+}
+
+fn load_failed() -> AnyView {
+    view! {
+        <p class="error" role="alert">
+            "This page's code could not be loaded. Kindling works offline only once it has been "
+            "opened online: reconnect, then choose the page again."
+        </p>
+    }
+    .into_any()
+}
+
+/// A route the router shows once `page_view`'s chunk is loaded. The page is built a task after
+/// the click that opened it: together, the router's work and the first run of a page's code
+/// (compiled by V8 as it first runs) made 50–86 ms tasks while training; apart, 2 in 32 trials.
+macro_rules! lazy_page {
+    ($route:ident, $page:expr) => {
+        pub struct $route;
+
+        impl LazyRoute for $route {
+            fn data() -> Self {
+                Self
+            }
+
+            async fn view(_this: Self) -> AnyView {
+                next_task().await;
+                page_view($page).await.unwrap_or_else(|_| load_failed())
+            }
+        }
+    };
+}
+
+lazy_page!(DataRoute, Page::Data);
+lazy_page!(RunsRoute, Page::Runs);
+lazy_page!(RunDetailRoute, Page::RunDetail);
+lazy_page!(CompareRoute, Page::Compare);
+lazy_page!(ModelsRoute, Page::Models);
+lazy_page!(ModelRoute, Page::Model);
+lazy_page!(VersionRoute, Page::Version);
+lazy_page!(PredictRoute, Page::Predict);
+lazy_page!(AboutRoute, Page::About);
