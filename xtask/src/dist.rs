@@ -35,7 +35,7 @@ pub fn finish() -> Result {
     let files = files_to_cache(&staging)?;
     write(&worker_path, &service_worker(&template, &files)?)?;
     println!(
-        "finish-dist: the UI split into a main module and {chunks} chunks; a \
+        "finish-dist: the UI split ({chunks} chunk(s) loaded on first use); a \
          Content-Security-Policy in index.html; {} files precached by {SERVICE_WORKER}",
         files.len()
     );

@@ -19,7 +19,8 @@ use crate::process;
 const UI_BIN: &str = "kindling";
 const UI_PROFILE: &str = "release-ui";
 
-/// What index.html asked Trunk's wasm-opt for (`-Oz`), now run here instead, after the split.
+/// The UI's wasm-opt, run here after the split instead of by Trunk (index.html sets
+/// `data-wasm-opt="0"` for the UI).
 const WASM_OPT_ARGS: &[&str] = &[
     "-Oz",
     "--enable-bulk-memory",
@@ -36,13 +37,16 @@ const WASM_OPT_ARGS: &[&str] = &[
 pub fn split_ui(staging: &Path) -> Result<usize> {
     let glue = staged_glue(staging)?;
     let stem = glue.trim_end_matches(".js");
-    let linked_path = process::root()
-        .join("target/wasm32-unknown-unknown")
+    let target_dir = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| process::root().join("target"));
+    let linked_path = target_dir
+        .join("wasm32-unknown-unknown")
         .join(UI_PROFILE)
         .join(format!("{UI_BIN}.wasm"));
     let linked = fs::read(&linked_path)
         .map_err(|error| format!("cannot read {}: {error}", linked_path.display()))?;
-    let work = process::root().join("target/wasm-split");
+    let work = target_dir.join("wasm-split");
     fs::create_dir_all(&work)
         .map_err(|error| format!("cannot create {}: {error}", work.display()))?;
     let main_path = work.join(format!("{UI_BIN}_main.wasm"));
