@@ -1,7 +1,8 @@
 //! Splits the UI's wasm into the part the first page needs and chunks loaded on first use.
 //!
-//! Leptos's `#[lazy_route]` marks the split points; `wasm_split_cli_support` cuts the linked
-//! module there, following the linker's relocations (`--emit-relocs`, from the root `build.rs`).
+//! `#[wasm_split]` in `src/pages/routes.rs` marks the split point; `wasm_split_cli_support`
+//! cuts the linked module there, following the linker's relocations (`--emit-relocs`, from the
+//! root `build.rs`).
 //! Trunk has no splitting step and its wasm-bindgen run drops those relocations, so this hook
 //! starts again from the wasm cargo linked and replaces what Trunk staged, under the same
 //! names: wasm-bindgen on the split main module, then wasm-opt on it and on every chunk.
@@ -103,6 +104,7 @@ fn staged_glue(staging: &Path) -> Result<String> {
             .file_name()
             .to_string_lossy()
             .into_owned();
+        // Trunk's hash is hex, so an underscore is the split's own loader, `…_split.js`.
         if name.starts_with(&format!("{UI_BIN}-")) && name.ends_with(".js") && !name.contains('_') {
             found.push(name);
         }
