@@ -124,8 +124,7 @@ fn with_fresh_integrity(html: &str, staging: &Path) -> Result<String> {
             .and_then(|(_, after)| after.split_once('"'))
             .map(|(href, _)| href.trim_start_matches('/'))
             .ok_or_else(|| format!("index.html: {tag} has an integrity but no href"))?;
-        let bytes = fs::read(staging.join(href))
-            .map_err(|error| format!("cannot read {href} to hash it: {error}"))?;
+        let bytes = read_bytes(&staging.join(href))?;
         let value_start = at + INTEGRITY.len();
         let value_end = rest[value_start..]
             .find('"')
@@ -163,8 +162,7 @@ fn files_to_cache(staging: &Path) -> Result<Vec<(String, Vec<u8>)>> {
             if site_path == "index.html" || site_path == SERVICE_WORKER {
                 continue;
             }
-            let bytes = fs::read(&path)
-                .map_err(|error| format!("cannot read {}: {error}", path.display()))?;
+            let bytes = read_bytes(&path)?;
             files.push((format!("./{site_path}"), bytes));
         }
     }
@@ -200,6 +198,10 @@ fn service_worker(template: &str, files: &[(String, Vec<u8>)]) -> Result<String>
     Ok(template
         .replace(BUILD_PLACEHOLDER, &build_id)
         .replace(PRECACHE_PLACEHOLDER, &format!("[{list}]")))
+}
+
+pub fn read_bytes(path: &Path) -> Result<Vec<u8>> {
+    fs::read(path).map_err(|error| format!("cannot read {}: {error}", path.display()))
 }
 
 fn read_text(path: &Path) -> Result<String> {

@@ -45,8 +45,7 @@ pub fn split_ui(staging: &Path) -> Result<usize> {
         .join("wasm32-unknown-unknown")
         .join(UI_PROFILE)
         .join(format!("{UI_BIN}.wasm"));
-    let linked = fs::read(&linked_path)
-        .map_err(|error| format!("cannot read {}: {error}", linked_path.display()))?;
+    let linked = crate::dist::read_bytes(&linked_path)?;
     let work = target_dir.join("wasm-split");
     fs::create_dir_all(&work)
         .map_err(|error| format!("cannot create {}: {error}", work.display()))?;
