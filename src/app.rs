@@ -1,21 +1,26 @@
 //! The app shell: header, navigation, footer, and the state every page shares.
 
+use std::future::Future;
+use std::pin::Pin;
 use std::rc::Rc;
 
 use kindling_core::APP_VERSION;
-use kindling_core::registry::store::SharedRegistry;
 use kindling_core::storage::StorageUse;
 use kindling_core::tracking::store::{SharedStore, StoreError};
 use leptos::prelude::*;
+use leptos::wasm_split::{SplitLoaderError, wasm_split};
 use leptos_router::components::{A, Route, Router, Routes};
 use leptos_router::{Lazy, path};
 
+use crate::lazy::not_loaded;
 use crate::pages::routes::{
     AboutRoute, CompareRoute, DataRoute, ModelRoute, ModelsRoute, PredictRoute, RunDetailRoute,
     RunsRoute, VersionRoute,
 };
 use crate::pages::train::TrainPage;
 use crate::platform;
+use crate::platform::idb::{DATABASE_NAME, IdbStore};
+use crate::platform::worker::{Codec, WORKER_URL, WorkerLink};
 use crate::state::data::DataChoice;
 use crate::state::models::Models;
 use crate::state::registry::Registry;
@@ -25,7 +30,12 @@ use crate::state::workbench::{StoreStatus, Workbench};
 #[component]
 pub fn App() -> impl IntoView {
     let spawn: SpawnTrainer = Rc::new(|on_event| {
-        platform::worker::WorkerLink::spawn(on_event)
+        let codec = Box::pin(async {
+            protocol_codec()
+                .await
+                .map_err(|_| not_loaded("the code that talks to the trainer"))
+        });
+        WorkerLink::spawn(WORKER_URL, codec, on_event)
             .map(|link| Box::new(link) as Box<dyn TrainerLink>)
     });
     let workbench = Workbench::new(platform::clock::now_unix_ms);
@@ -43,18 +53,17 @@ pub fn App() -> impl IntoView {
         workbench,
     ));
     leptos::task::spawn_local(async move {
-        let on_blocked = move || workbench.error.set(Some(StoreError::Blocked.to_string()));
-        let store = platform::idb::IdbStore::open(platform::idb::DATABASE_NAME, on_blocked)
-            .await
-            .map(Rc::new);
-        let registry_store = store
-            .as_ref()
-            .ok()
-            .map(|store| Rc::clone(store) as Rc<dyn SharedRegistry>);
-        workbench
-            .attach(store.map(|store| store as Rc<dyn SharedStore>))
-            .await;
-        registry.attach(registry_store).await;
+        let on_blocked =
+            Box::new(move || workbench.error.set(Some(StoreError::Blocked.to_string())));
+        match open_stores(workbench, registry, on_blocked).await {
+            Ok(opening) => opening.await,
+            Err(_) => {
+                workbench.unavailable(StoreError::CodeNotLoaded(not_loaded(
+                    "the code that stores them",
+                )));
+                registry.without_store();
+            }
+        }
     });
     let update_ready = RwSignal::new(false);
     platform::pwa::register(Rc::new(move || update_ready.set(true)));
@@ -99,6 +108,40 @@ pub fn App() -> impl IntoView {
             </footer>
         </Router>
     }
+}
+
+/// The worker protocol's JSON code, which the lazily loaded chunk carries ([`crate::lazy`]): no
+/// message crosses before the trainer, a far larger download, has loaded.
+#[wasm_split(kindling_pages, wasm_split_path = ::leptos::wasm_split, fallible)]
+fn protocol_codec() -> Result<Codec, SplitLoaderError> {
+    Ok(Codec::JSON)
+}
+
+/// Opens IndexedDB and hands it to the workbench and the registry, with the code the chunk
+/// carries: the stores' queries, the JSON of every stored type, and the listing of runs and
+/// models are reached only from here, so none of it is in the first load. Runs started before
+/// the chunk arrives are queued by the workbench.
+#[wasm_split(kindling_pages, wasm_split_path = ::leptos::wasm_split, fallible)]
+fn open_stores(
+    workbench: Workbench,
+    registry: Registry,
+    on_blocked: Box<dyn FnOnce()>,
+) -> Result<Pin<Box<dyn Future<Output = ()>>>, SplitLoaderError> {
+    Ok(Box::pin(async move {
+        match IdbStore::open(DATABASE_NAME, on_blocked).await {
+            Ok(store) => {
+                let store = Rc::new(store);
+                workbench
+                    .attach(Rc::clone(&store) as Rc<dyn SharedStore>)
+                    .await;
+                registry.attach(store).await;
+            }
+            Err(error) => {
+                workbench.unavailable(error);
+                registry.without_store();
+            }
+        }
+    }))
 }
 
 /// The browser's storage estimate, asked for once the store has opened and again whenever

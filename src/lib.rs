@@ -4,6 +4,7 @@
 pub mod app;
 pub mod components;
 pub mod format;
+pub mod lazy;
 pub mod pages;
 pub mod platform;
 pub mod state;

@@ -6,7 +6,7 @@ use std::cell::RefCell;
 use std::rc::Rc;
 
 use kindling::platform::panic::{PANIC_BANNER_ID, show_fatal_error};
-use kindling::platform::worker::WorkerLink;
+use kindling::platform::worker::{Codec, CodecLoading, WorkerLink};
 use kindling::state::training::{TrainerEvent, TrainerLink};
 use kindling_core::data::synthetic::SyntheticSpec;
 use kindling_core::protocol::{FromWorker, ToWorker};
@@ -32,6 +32,11 @@ async fn sleep_ms(duration_ms: i32) {
             .unwrap();
     });
     wasm_bindgen_futures::JsFuture::from(promise).await.unwrap();
+}
+
+/// The real codec, ready at once (the app loads it with the lazily loaded chunk).
+fn json() -> CodecLoading {
+    Box::pin(async { Ok(Codec::JSON) })
 }
 
 /// Records every event; `wait_for` polls until `count` have arrived or five seconds pass.
@@ -72,7 +77,7 @@ async fn messages_sent_before_the_trainer_is_ready_are_delivered_after() {
            }, 300);"#,
     );
     let recorder = Recorder::default();
-    let link = WorkerLink::spawn_script(&url, recorder.callback()).unwrap();
+    let link = WorkerLink::spawn(&url, json(), recorder.callback()).unwrap();
     let train = ToWorker::Train {
         run_id: "run-1".into(),
         spec: Box::default(),
@@ -95,10 +100,59 @@ async fn messages_sent_before_the_trainer_is_ready_are_delivered_after() {
 }
 
 #[wasm_bindgen_test]
+async fn a_codec_that_loads_after_the_trainer_is_ready_loses_nothing() {
+    // The worker is ready at once and says a second thing; the codec arrives 300 ms later.
+    let url = script_url(
+        r#"self.onmessage = (event) => self.postMessage(JSON.stringify(
+             { Failed: { run_id: "echo", reason: event.data } }));
+           self.postMessage(JSON.stringify("Ready"));
+           self.postMessage(JSON.stringify({ Failed: { run_id: "early", reason: "second" } }));"#,
+    );
+    let recorder = Recorder::default();
+    let slow_codec: CodecLoading = Box::pin(async {
+        sleep_ms(300).await;
+        Ok(Codec::JSON)
+    });
+    let link = WorkerLink::spawn(&url, slow_codec, recorder.callback()).unwrap();
+    link.send(&ToWorker::Stop).unwrap();
+
+    let events = recorder.wait_for(3).await;
+    let early = FromWorker::Failed {
+        run_id: "early".into(),
+        reason: "second".into(),
+    };
+    let echoed = FromWorker::Failed {
+        run_id: "echo".into(),
+        reason: ToWorker::Stop.to_json(),
+    };
+    assert_eq!(
+        events,
+        vec![
+            FromWorker::Ready.to_json(),
+            early.to_json(),
+            echoed.to_json()
+        ]
+    );
+}
+
+#[wasm_bindgen_test]
+async fn a_codec_that_cannot_load_is_reported_in_words() {
+    let url = script_url(r#"self.postMessage(JSON.stringify("Ready"));"#);
+    let recorder = Recorder::default();
+    let missing: CodecLoading = Box::pin(async { Err("its code could not be loaded".into()) });
+    let _link = WorkerLink::spawn(&url, missing, recorder.callback()).unwrap();
+    let events = recorder.wait_for(1).await;
+    assert_eq!(
+        events,
+        vec!["lost: its code could not be loaded".to_owned()]
+    );
+}
+
+#[wasm_bindgen_test]
 async fn a_trainer_that_fails_to_load_is_reported_in_words() {
     let url = script_url("throw new Error('the trainer module is broken');");
     let recorder = Recorder::default();
-    let _link = WorkerLink::spawn_script(&url, recorder.callback()).unwrap();
+    let _link = WorkerLink::spawn(&url, json(), recorder.callback()).unwrap();
     let events = recorder.wait_for(1).await;
     assert_eq!(events.len(), 1, "{events:?}");
     assert!(
@@ -112,7 +166,7 @@ async fn a_trainer_that_fails_to_load_is_reported_in_words() {
 #[wasm_bindgen_test]
 async fn a_missing_trainer_script_is_reported_too() {
     let recorder = Recorder::default();
-    let _link = WorkerLink::spawn_script("./no-such-trainer.js", recorder.callback()).unwrap();
+    let _link = WorkerLink::spawn("./no-such-trainer.js", json(), recorder.callback()).unwrap();
     let events = recorder.wait_for(1).await;
     assert_eq!(events.len(), 1, "{events:?}");
     assert!(

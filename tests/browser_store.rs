@@ -137,7 +137,7 @@ async fn an_action_begun_before_the_store_opens_waits_for_it() {
     );
     let store = Rc::new(store);
     workbench
-        .attach(Ok(Rc::clone(&store) as Rc<dyn SharedStore>))
+        .attach(Rc::clone(&store) as Rc<dyn SharedStore>)
         .await;
     for _ in 0..100 {
         if saved.borrow().is_some() {

@@ -34,7 +34,7 @@ pub fn DataPage() -> impl IntoView {
         choice.blob_classes.track();
         // An uploaded dataset can be read once the store has opened.
         workbench.status.track();
-        async move { choice.load(workbench).await.map(|(_, data)| data) }
+        async move { choice.load_in_chunk(workbench).await.map(|(_, data)| data) }
     });
     let source = Memo::new(move |_| choice.source());
 

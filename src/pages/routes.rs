@@ -1,17 +1,17 @@
-//! Every page but Train (the one the app opens on) is built by one lazily loaded function: its
-//! code is split out of the UI's wasm after linking (`cargo xtask finish-dist`) into one chunk,
-//! so the first load carries only the shell and the Train page. The chunk is fetched when the
-//! browser is first idle ([`preload`]), or by the first visit to one of these pages.
+//! Every page but Train (the one the app opens on) is built by one lazily loaded function, in
+//! the chunk described in [`crate::lazy`], so the first load carries only the shell and the
+//! Train page.
 //!
-//! One split point, not one per route: with a split per route the splitter cut the shared code
-//! into 97 small files, and the Runs page alone fetched 42 of them in the click's task (a
-//! 60–80 ms long task while training).
+//! One split point for all of them, not one per route: with a split per route the splitter cut
+//! the shared code into 97 small files, and the Runs page alone fetched 42 of them in the
+//! click's task (a 60–80 ms long task while training).
 
 use leptos::prelude::*;
 use leptos::wasm_split::{SplitLoaderError, wasm_split};
 use leptos_router::LazyRoute;
 
 use crate::components::deferred::next_task;
+use crate::lazy::not_loaded;
 
 use super::{
     about::AboutPage, compare::ComparePage, data::DataPage, models::ModelPage, models::ModelsPage,
@@ -37,7 +37,6 @@ enum Page {
 #[wasm_split(
     kindling_pages,
     wasm_split_path = ::leptos::wasm_split,
-    preload(preload_pages),
     fallible
 )]
 fn page_view(page: Page) -> Result<AnyView, SplitLoaderError> {
@@ -54,21 +53,8 @@ fn page_view(page: Page) -> Result<AnyView, SplitLoaderError> {
     })
 }
 
-/// Fetches and compiles the pages' chunk once the browser is idle after start-up, so the first
-/// visit to one of them builds the page only (the chunk's own start-up was 15–25 ms of the
-/// main thread). A failure is left for that visit to report.
-pub fn preload() {
-    request_idle_callback(|| leptos::task::spawn_local(async { _ = preload_pages().await }));
-}
-
 fn load_failed() -> AnyView {
-    view! {
-        <p class="error" role="alert">
-            "This page's code could not be loaded. Kindling works offline only once it has been "
-            "opened online: reconnect, then choose the page again."
-        </p>
-    }
-    .into_any()
+    view! { <p class="error" role="alert">{not_loaded("This page's code")}</p> }.into_any()
 }
 
 /// A route the router shows once `page_view`'s chunk is loaded. The page is built a task after

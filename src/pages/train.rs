@@ -11,9 +11,11 @@ use kindling_core::spec::{
     TrainSpec, parse_hidden_layers,
 };
 use leptos::prelude::*;
+use leptos::wasm_split::{SplitLoaderError, wasm_split};
 
-use crate::components::deferred::Deferred;
+use crate::components::deferred::{Deferred, next_task};
 use crate::components::select::SelectOption;
+use crate::lazy::not_loaded;
 
 use crate::components::line_chart::{LineChart, Series};
 use crate::components::progress_bar::ProgressBar;
@@ -430,7 +432,7 @@ pub fn TrainPage() -> impl IntoView {
                         >
                             // Keyed by run, so a new run's charts are built a task after the click.
                             {move || run_id.get().map(|_| view! {
-                                <Deferred><RunView run chart_metric plotted=training.plotted_data /></Deferred>
+                                <LazyRunView run chart_metric plotted=training.plotted_data />
                             })}
                             <Show when=move || {
                                 let latest = run_id.get();
@@ -595,6 +597,38 @@ fn plotted_points(data: &Dataset) -> Vec<ScatterPoint> {
             }
         })
         .collect()
+}
+
+/// The run view is code the lazily loaded chunk carries (charts, scatter, decision regions): the
+/// page needs it only once a run has started, and it is built a task after the page or the
+/// Train click, so no single task holds the form, the charts and their layout.
+#[component]
+fn LazyRunView(
+    run: RwSignal<Option<RunProgress>>,
+    chart_metric: RwSignal<ChartMetric>,
+    plotted: RwSignal<Option<Dataset>>,
+) -> impl IntoView {
+    let build = RwSignal::new(None::<Option<BuildRunView>>);
+    leptos::task::spawn_local(async move {
+        next_task().await;
+        // A page left meanwhile has disposed the signal: nothing is built then.
+        _ = build.try_set(Some(run_view_builder().await.ok()));
+    });
+    move || {
+        build.get().map(|loaded| match loaded {
+            Some(build) => build(run, chart_metric, plotted),
+            None => view! { <p class="error" role="alert">{not_loaded("The run's charts")}</p> }
+                .into_any(),
+        })
+    }
+}
+
+type BuildRunView =
+    fn(RwSignal<Option<RunProgress>>, RwSignal<ChartMetric>, RwSignal<Option<Dataset>>) -> AnyView;
+
+#[wasm_split(kindling_pages, wasm_split_path = ::leptos::wasm_split, fallible)]
+fn run_view_builder() -> Result<BuildRunView, SplitLoaderError> {
+    Ok(|run, chart_metric, plotted| view! { <RunView run chart_metric plotted /> }.into_any())
 }
 
 /// The latest run, updated in place as messages arrive: only the parts that changed re-render,

@@ -1,6 +1,8 @@
 //! Starts the trainer worker and carries protocol messages to and from it.
 
 use std::cell::RefCell;
+use std::future::Future;
+use std::pin::Pin;
 use std::rc::Rc;
 
 use kindling_core::protocol::{FromWorker, ToWorker};
@@ -12,49 +14,90 @@ use crate::state::training::{TrainerEvent, TrainerLink};
 /// Trunk emits the trainer unhashed; `public/worker_loader.js` starts it and reports a failed load.
 /// Absolute, like every asset path Trunk writes: a worker URL is resolved against the page's
 /// address, and pages live at `/runs/<id>`, `/models/<name>`, ….
-const WORKER_URL: &str = "/worker_loader.js";
+pub const WORKER_URL: &str = "/worker_loader.js";
+
+/// How messages are written and read at the boundary. The link is given it rather than naming
+/// the JSON code itself, so the app can load that code with the lazily loaded chunk: the
+/// protocol's serde code is a large part of the UI's wasm, and nothing needs it before a worker
+/// answers.
+#[derive(Clone, Copy)]
+pub struct Codec {
+    pub encode: fn(&ToWorker) -> String,
+    pub decode: fn(&str) -> Result<FromWorker, String>,
+}
+
+impl Codec {
+    pub const JSON: Codec = Codec {
+        encode: ToWorker::to_json,
+        decode: |text| FromWorker::from_json(text).map_err(|error| error.to_string()),
+    };
+}
+
+/// The codec, once loaded; an error is said to the person as the trainer being lost.
+pub type CodecLoading = Pin<Box<dyn Future<Output = Result<Codec, String>>>>;
 
 /// A running trainer worker. Dropping it terminates the worker.
 pub struct WorkerLink {
     worker: Worker,
-    /// Messages sent before the trainer said `Ready`. A worker drops messages that arrive
-    /// while its wasm is still loading (nothing listens yet), so they wait here.
-    outbox: Rc<RefCell<Option<Vec<String>>>>,
+    state: Rc<RefCell<LinkState>>,
     _on_message: Closure<dyn FnMut(MessageEvent)>,
     _on_error: Closure<dyn FnMut(Event)>,
 }
 
-impl WorkerLink {
-    /// Starts the trainer; every message and failure is passed to `on_event`.
-    pub fn spawn(on_event: Rc<dyn Fn(TrainerEvent)>) -> Result<Self, String> {
-        Self::spawn_script(WORKER_URL, on_event)
-    }
+#[derive(Default)]
+struct LinkState {
+    codec: Option<Codec>,
+    /// Messages that arrived before the codec: read, in order, once it has.
+    inbox: Vec<String>,
+    /// Messages sent before the trainer said `Ready`. A worker drops messages that arrive
+    /// while its wasm is still loading (nothing listens yet), so they wait here.
+    outbox: Option<Vec<ToWorker>>,
+}
 
-    /// Starts the worker script at `url` (tests give stand-ins for the trainer).
-    pub fn spawn_script(url: &str, on_event: Rc<dyn Fn(TrainerEvent)>) -> Result<Self, String> {
+impl WorkerLink {
+    /// Starts the worker script at `url` at once (the trainer's own download is the long
+    /// wait), reading and writing its messages with `codec` once that has loaded; every
+    /// message and failure is passed to `on_event`.
+    pub fn spawn(
+        url: &str,
+        codec: CodecLoading,
+        on_event: Rc<dyn Fn(TrainerEvent)>,
+    ) -> Result<Self, String> {
         let worker = Worker::new(url)
             .map_err(|error| format!("the trainer could not be started: {}", describe(&error)))?;
-        let outbox = Rc::new(RefCell::new(Some(Vec::<String>::new())));
+        let state = Rc::new(RefCell::new(LinkState {
+            outbox: Some(Vec::new()),
+            ..LinkState::default()
+        }));
         let on_message = {
             let on_event = Rc::clone(&on_event);
-            let outbox = Rc::clone(&outbox);
+            let state = Rc::clone(&state);
             let worker = worker.clone();
             Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
                 let text = event.data().as_string().unwrap_or_default();
-                let message = match FromWorker::from_json(&text) {
-                    Ok(message) => message,
-                    Err(error) => return on_event(TrainerEvent::Lost(error.to_string())),
-                };
-                if message == FromWorker::Ready {
-                    for queued in outbox.borrow_mut().take().unwrap_or_default() {
-                        if let Err(error) = worker.post_message(&JsValue::from_str(&queued)) {
-                            return on_event(TrainerEvent::Lost(unreachable_reason(&error)));
-                        }
-                    }
+                let codec = state.borrow().codec;
+                match codec {
+                    Some(codec) => receive(&worker, &state, codec, &text, &on_event),
+                    None => state.borrow_mut().inbox.push(text),
                 }
-                on_event(TrainerEvent::Message(message));
             })
         };
+        wasm_bindgen_futures::spawn_local({
+            let on_event = Rc::clone(&on_event);
+            let state = Rc::clone(&state);
+            let worker = worker.clone();
+            async move {
+                let codec = match codec.await {
+                    Ok(codec) => codec,
+                    Err(reason) => return on_event(TrainerEvent::Lost(reason)),
+                };
+                state.borrow_mut().codec = Some(codec);
+                let arrived = std::mem::take(&mut state.borrow_mut().inbox);
+                for text in arrived {
+                    receive(&worker, &state, codec, &text, &on_event);
+                }
+            }
+        });
         // A script that fails to load fires a plain `Event`, not an `ErrorEvent`.
         let on_error = Closure::<dyn FnMut(Event)>::new(move |event: Event| {
             event.prevent_default();
@@ -71,22 +114,48 @@ impl WorkerLink {
         worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));
         Ok(Self {
             worker,
-            outbox,
+            state,
             _on_message: on_message,
             _on_error: on_error,
         })
     }
 }
 
+/// Reads one message; `Ready` first sends what waited for it.
+fn receive(
+    worker: &Worker,
+    state: &RefCell<LinkState>,
+    codec: Codec,
+    text: &str,
+    on_event: &Rc<dyn Fn(TrainerEvent)>,
+) {
+    let message = match (codec.decode)(text) {
+        Ok(message) => message,
+        Err(reason) => return on_event(TrainerEvent::Lost(reason)),
+    };
+    if message == FromWorker::Ready {
+        let queued = state.borrow_mut().outbox.take().unwrap_or_default();
+        for message in &queued {
+            if let Err(error) = worker.post_message(&JsValue::from_str(&(codec.encode)(message))) {
+                return on_event(TrainerEvent::Lost(unreachable_reason(&error)));
+            }
+        }
+    }
+    on_event(TrainerEvent::Message(message));
+}
+
 impl TrainerLink for WorkerLink {
     fn send(&self, message: &ToWorker) -> Result<(), String> {
-        let text = message.to_json();
-        if let Some(queue) = self.outbox.borrow_mut().as_mut() {
-            queue.push(text);
+        let mut state = self.state.borrow_mut();
+        if let Some(queue) = state.outbox.as_mut() {
+            queue.push(message.clone());
             return Ok(());
         }
+        // The outbox is emptied only by `Ready`, which only the codec could read.
+        let codec = state.codec.ok_or("the trainer's messages cannot be read")?;
+        drop(state);
         self.worker
-            .post_message(&JsValue::from_str(&text))
+            .post_message(&JsValue::from_str(&(codec.encode)(message)))
             .map_err(|error| unreachable_reason(&error))
     }
 }

@@ -4,6 +4,8 @@
 
 use std::cell::RefCell;
 use std::collections::HashMap;
+use std::future::Future;
+use std::pin::Pin;
 
 use kindling_core::data::Dataset;
 use kindling_core::data::bundled::BundledDataset;
@@ -11,7 +13,9 @@ use kindling_core::data::synthetic::{SyntheticKind, SyntheticSpec};
 use kindling_core::spec::DatasetSpec;
 use kindling_core::tracking::RunRecord;
 use leptos::prelude::*;
+use leptos::wasm_split::{SplitLoaderError, wasm_split};
 
+use crate::lazy::not_loaded;
 use crate::state::workbench::Workbench;
 
 /// The key of a stored (uploaded) dataset: this prefix and its content hash.
@@ -138,31 +142,32 @@ impl DataChoice {
         Ok(spec)
     }
 
-    /// The chosen data and how a run records where it came from.
+    /// The chosen data and how a run records where it came from, once the code that makes and
+    /// reads data has loaded (the Train page, whose first load does not carry it).
     pub async fn load(&self, workbench: Workbench) -> Result<(DatasetSpec, Dataset), String> {
-        match self.source() {
-            Source::Synthetic(key) => {
-                let spec = self.synthetic_spec(key)?;
-                let data = spec.generate().map_err(|error| error.to_string())?;
-                Ok((DatasetSpec::Synthetic(spec), data))
-            }
-            Source::Bundled(bundled) => {
-                Ok((DatasetSpec::Bundled(bundled), load_bundled(bundled).await?))
-            }
-            Source::Imported(id) => {
-                let data = workbench
-                    .dataset(&id)
-                    .await
-                    .map_err(|error| error.to_string())?
-                    .ok_or("the uploaded dataset is no longer stored; upload it again")?;
-                Ok((
-                    DatasetSpec::Imported {
-                        name: data.name.clone(),
-                    },
-                    data,
-                ))
-            }
-        }
+        let loading = load_data(self.checked()?, workbench)
+            .await
+            .map_err(|_| not_loaded("The code that makes and reads datasets"))?;
+        loading.await
+    }
+
+    /// [`Self::load`] for code that is itself in the chunk (the Data page): the code is there
+    /// already. Calling the split function from inside the chunk would also tie the chunk to
+    /// its loader, which builds without the splitter (the browser tests) cannot resolve.
+    pub async fn load_in_chunk(
+        &self,
+        workbench: Workbench,
+    ) -> Result<(DatasetSpec, Dataset), String> {
+        load_now(self.checked()?, workbench).await
+    }
+
+    /// The choice with its settings checked, or which field is wrong.
+    fn checked(&self) -> Result<Loading, String> {
+        Ok(match self.source() {
+            Source::Synthetic(key) => Loading::Synthetic(self.synthetic_spec(key)?),
+            Source::Bundled(bundled) => Loading::Bundled(bundled),
+            Source::Imported(id) => Loading::Imported(id),
+        })
     }
 
     /// Chooses the data a stored run trained on, for "re-run".
@@ -179,6 +184,48 @@ impl DataChoice {
             }
             DatasetSpec::Bundled(bundled) => self.key.set(bundled.key().to_owned()),
             DatasetSpec::Imported { .. } => self.key.set(imported_key(&run.dataset.id)),
+        }
+    }
+}
+
+/// A choice checked and ready to load.
+enum Loading {
+    Synthetic(SyntheticSpec),
+    Bundled(BundledDataset),
+    Imported(String),
+}
+
+type DataLoading = Pin<Box<dyn Future<Output = Result<(DatasetSpec, Dataset), String>>>>;
+
+/// Generating and parsing data is code the lazily loaded chunk carries (the generators with
+/// their trigonometry, the CSV reader): the Train page needs it only once Train is pressed, when
+/// the far larger trainer is loading too.
+#[wasm_split(kindling_pages, wasm_split_path = ::leptos::wasm_split, fallible)]
+fn load_data(source: Loading, workbench: Workbench) -> Result<DataLoading, SplitLoaderError> {
+    Ok(Box::pin(load_now(source, workbench)))
+}
+
+async fn load_now(source: Loading, workbench: Workbench) -> Result<(DatasetSpec, Dataset), String> {
+    match source {
+        Loading::Synthetic(spec) => {
+            let data = spec.generate().map_err(|error| error.to_string())?;
+            Ok((DatasetSpec::Synthetic(spec), data))
+        }
+        Loading::Bundled(bundled) => {
+            Ok((DatasetSpec::Bundled(bundled), load_bundled(bundled).await?))
+        }
+        Loading::Imported(id) => {
+            let data = workbench
+                .dataset(&id)
+                .await
+                .map_err(|error| error.to_string())?
+                .ok_or("the uploaded dataset is no longer stored; upload it again")?;
+            Ok((
+                DatasetSpec::Imported {
+                    name: data.name.clone(),
+                },
+                data,
+            ))
         }
     }
 }

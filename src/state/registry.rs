@@ -65,13 +65,17 @@ impl Registry {
         }
     }
 
-    /// Adopts the opened store, or, when it could not be opened, stops waiting for one (the
-    /// pages then say the registry is empty; the storage banner says why).
-    pub async fn attach(&self, store: Option<Rc<dyn SharedRegistry>>) {
-        if let Some(store) = store {
-            self.store.set_value(Some(store));
-            self.reload_or_report().await;
-        }
+    /// Adopts the opened store and lists what it holds.
+    pub async fn attach(&self, store: Rc<dyn SharedRegistry>) {
+        self.store.set_value(Some(store));
+        self.reload_or_report().await;
+        self.loaded.set(true);
+        self.opening.settle();
+    }
+
+    /// Stops waiting for a store that could not be opened (the pages then say the registry is
+    /// empty; the storage banner says why).
+    pub fn without_store(&self) {
         self.loaded.set(true);
         self.opening.settle();
     }

@@ -110,20 +110,20 @@ impl Workbench {
 
     /// Adopts an opened store: runs a previous page left `running` become interrupted, writes
     /// asked for meanwhile are made, then everything is listed and waiting actions go on.
-    pub async fn attach(&self, store: Result<Rc<dyn SharedStore>, StoreError>) {
+    pub async fn attach(&self, store: Rc<dyn SharedStore>) {
         self.adopt(store).await;
         self.opening.settle();
     }
 
-    async fn adopt(&self, store: Result<Rc<dyn SharedStore>, StoreError>) {
-        let store = match store {
-            Ok(store) => store,
-            Err(error) => {
-                self.pending.set_value(Vec::new());
-                self.status.set(StoreStatus::Unavailable(error));
-                return;
-            }
-        };
+    /// Stops waiting for a store that could not be opened: runs still train, and the storage
+    /// banner says why they are not kept.
+    pub fn unavailable(&self, error: StoreError) {
+        self.pending.set_value(Vec::new());
+        self.status.set(StoreStatus::Unavailable(error));
+        self.opening.settle();
+    }
+
+    async fn adopt(&self, store: Rc<dyn SharedStore>) {
         let live = self
             .live
             .with_value(|live| live.as_ref().map(|r| r.id.clone()));

@@ -1,6 +1,6 @@
 // Faults a person will meet, each survived: a trainer that crashes or a tab closed mid-run, a
-// run that diverges, a full disk while registering, two tabs writing and upgrading at once, and a
-// page whose code cannot be fetched.
+// run that diverges, a full disk while registering, two tabs writing and upgrading at once, and
+// app code (a page, the stores, the data generators) that cannot be fetched.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { RunsPage, startApp, TrainPage, trainRun } from './kindling.mjs';
@@ -174,8 +174,8 @@ test('a newer schema opened in another tab is not blocked, and this tab then say
   await page.locator('.storage-banner', { hasText: 'written by a newer version of Kindling' }).waitFor();
 });
 
-test('a page whose code cannot be fetched says so, the app keeps working, and the next visit loads it', async () => {
-  // No service worker, so every fetch of the pages' chunk reaches the network (and the block).
+test('code that cannot be fetched is said in words, the shell keeps working, and the next use loads it', async () => {
+  // No service worker, so every fetch of the chunk reaches the network (and the block).
   const page = await app.newPage({ serviceWorkers: 'block' });
   const chunk = /\/split_[^/]*\.wasm$/;
   let blocked = 0;
@@ -184,21 +184,34 @@ test('a page whose code cannot be fetched says so, the app keeps working, and th
     return route.abort('internetdisconnected');
   });
   const train = await new TrainPage(page, app.url).open();
+  // The stores are opened with the chunk's code as the app starts.
+  const banner = page.locator('.storage-banner');
+  await banner.waitFor({ timeout: 10_000 });
+  assert.match(await banner.textContent(),
+    /^Runs cannot be saved in this browser, so they will be lost on reload: the code that stores them could not be loaded: .*reconnect, then reload the page/);
   await page.getByRole('link', { name: 'About', exact: true }).click();
   await page.getByRole('alert').filter({ hasText: "This page's code could not be loaded" })
     .waitFor({ timeout: 10_000 });
-  assert.ok(blocked >= 1, 'the chunk was requested');
   assert.equal(await page.getByRole('heading', { name: 'About Kindling' }).count(), 0);
 
-  // The shell and the Train page still work.
+  // Training needs the chunk too (the data's generators, the worker's messages): the form says so.
   await page.getByRole('link', { name: 'Train', exact: true }).click();
   await train.set('Epochs', 3);
   await train.button('Train').click();
-  assert.ok((await train.finalAccuracy()) > 0);
+  await page.getByRole('alert').filter({ hasText: 'The code that makes and reads datasets could not be loaded' })
+    .waitFor({ timeout: 10_000 });
+  assert.ok(blocked >= 3, `the chunk was asked for at each use (${blocked} requests)`);
 
-  // Back online: the same link now shows the page.
+  // Back online: the same button trains and the same link shows the page; a reload keeps runs.
   await page.unroute(chunk);
+  await train.button('Train').click();
+  assert.ok((await train.finalAccuracy()) > 0);
   await page.getByRole('link', { name: 'About', exact: true }).click();
   await page.getByRole('heading', { name: 'About Kindling' }).waitFor({ timeout: 10_000 });
+  await page.reload();
+  await new TrainPage(page, app.url).open();
+  await page.getByRole('link', { name: 'Runs', exact: true }).click();
+  await page.locator('.run-count').waitFor();
+  assert.equal(await banner.count(), 0, 'with its code loaded the store opens');
   assert.deepEqual(page.errors, []);
 });

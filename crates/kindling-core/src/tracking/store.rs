@@ -51,6 +51,10 @@ pub enum StoreError {
     Corrupt(String),
     #[error("the browser's storage failed: {0}")]
     Other(String),
+    /// The store's own code was not there to run: the UI fetches it after the first render,
+    /// so a network that fails first leaves the tab without one. The text says what to do.
+    #[error("{0}")]
+    CodeNotLoaded(String),
 }
 
 /// The seam between tracking and storage. Futures are not `Send`: the browser is one thread.
