@@ -250,7 +250,7 @@ impl TrainForm {
         let backend = if model == filled.model {
             filled.backend
         } else {
-            Backend::fastest_for(&model, dataset.input_width_hint())
+            Backend::FASTEST
         };
         let spec = TrainSpec {
             dataset,

@@ -21,16 +21,6 @@ pub enum DatasetSpec {
 }
 
 impl DatasetSpec {
-    /// The number of features, where it is known without reading the data (synthetic sets
-    /// have at most two coordinates); 0 for an imported file.
-    pub fn input_width_hint(&self) -> usize {
-        match self {
-            DatasetSpec::Synthetic(_) => 2,
-            DatasetSpec::Bundled(bundled) => bundled.feature_count(),
-            DatasetSpec::Imported { .. } => 0,
-        }
-    }
-
     pub fn validate(&self) -> Result<(), SyntheticError> {
         match self {
             DatasetSpec::Synthetic(spec) => spec.validate(),
@@ -157,41 +147,17 @@ impl Activation {
 }
 
 /// The CPU backend Burn trains on. Both are pure Rust and run in the browser.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Backend {
-    #[default]
     NdArray,
     Flex,
 }
 
-/// Multiply-adds per sample in the dense layers above which ndarray's matrix kernels beat flex
-/// in the worker. Measured by `cargo xtask bench` (BENCHMARKS.md, 2026-11-23): the 2-64-64-3
-/// MLP of W1 (4,224) trains 2.0x faster on flex, the 784-128 MLP of W2 (100,352) 2.0x faster on
-/// ndarray. Sizes in between were not measured; the switch sits between the two.
-const NDARRAY_FROM_DENSE_MACS: usize = 20_000;
-
 impl Backend {
-    /// The faster backend for a model in the browser's trainer (single-threaded wasm): flex for
-    /// convolutions (1.4x ndarray on W3) and small dense networks, ndarray for large dense
-    /// layers. `input_width` is the number of features (0 when unknown).
-    pub fn fastest_for(model: &ModelSpec, input_width: usize) -> Self {
-        let dense_macs = match model {
-            ModelSpec::Cnn { .. } => return Backend::Flex,
-            ModelSpec::Linear => input_width,
-            ModelSpec::Mlp { hidden_layers, .. } => {
-                let mut widths = std::iter::once(input_width).chain(hidden_layers.iter().copied());
-                let mut previous = widths.next().unwrap_or(0);
-                widths
-                    .map(|width| std::mem::replace(&mut previous, width) * width)
-                    .sum()
-            }
-        };
-        if dense_macs >= NDARRAY_FROM_DENSE_MACS {
-            Backend::NdArray
-        } else {
-            Backend::Flex
-        }
-    }
+    /// The backend new runs train on. With both backends' SIMD kernels built in, flex trained
+    /// W1-W3 as fast as ndarray or faster in the worker, on a first visit and on later ones
+    /// (BENCHMARKS.md, 2026-11-30); ndarray stays for runs made with it and for comparison.
+    pub const FASTEST: Backend = Backend::Flex;
 
     pub fn label(self) -> &'static str {
         match self {
@@ -346,7 +312,7 @@ impl Default for TrainSpec {
             epochs: 100,
             early_stopping: None,
             seed: 42,
-            backend: Backend::default(),
+            backend: Backend::FASTEST,
         }
     }
 }
@@ -364,7 +330,6 @@ impl TrainSpec {
         let defaults = Self::default();
         let dataset = bundled.map_or(defaults.dataset.clone(), DatasetSpec::Bundled);
         Self {
-            backend: Backend::fastest_for(&model, dataset.input_width_hint()),
             dataset,
             model,
             ..defaults
@@ -447,32 +412,15 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_faster_backend_follows_the_measured_workloads() {
-        // W1: the default spiral's 2-64-64 MLP is small; W2: a 784-128 MLP is large.
-        assert_eq!(
-            Backend::fastest_for(&ModelSpec::mlp(vec![64, 64]), 2),
-            Backend::Flex
-        );
-        assert_eq!(
-            Backend::fastest_for(&ModelSpec::mlp(vec![128]), 784),
-            Backend::NdArray
-        );
-        assert_eq!(
-            Backend::fastest_for(&ModelSpec::small_cnn(), 64),
-            Backend::Flex
-        );
-        assert_eq!(Backend::fastest_for(&ModelSpec::Linear, 30), Backend::Flex);
-        assert_eq!(
-            Backend::fastest_for(&ModelSpec::mlp(vec![256, 128]), 30),
-            Backend::NdArray,
-            "30*256 + 256*128 multiply-adds"
-        );
-        let preset = TrainSpec::preset_for(Some(BundledDataset::Iris));
-        assert_eq!(preset.backend, Backend::Flex);
-        assert_eq!(
-            DatasetSpec::Bundled(BundledDataset::Digits).input_width_hint(),
-            64
-        );
+    fn new_runs_train_on_flex() {
+        assert_eq!(TrainSpec::default().backend, Backend::Flex);
+        for bundled in [
+            None,
+            Some(BundledDataset::Digits),
+            Some(BundledDataset::Diabetes),
+        ] {
+            assert_eq!(TrainSpec::preset_for(bundled).backend, Backend::Flex);
+        }
     }
 
     #[test]
