@@ -35,8 +35,15 @@ export async function startApp() {
   const server = await serveDist(DIST);
   const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
   const contexts = [];
+  /** A browser profile of its own, closed with the app: pages opened in it share its caches. */
+  async function newContext(options = {}) {
+    const context = await browser.newContext(options);
+    contexts.push(context);
+    return context;
+  }
   return {
     url: server.url,
+    newContext,
     /**
      * A page in a fresh profile, recording main-thread long tasks and page errors. A request
      * that would leave 127.0.0.1 is refused and recorded as an error, as is anything the page's
@@ -44,8 +51,7 @@ export async function startApp() {
      * `options` go to the browser context (e.g. `{ serviceWorkers: 'block' }`).
      */
     async newPage(options = {}) {
-      const context = await browser.newContext(options);
-      contexts.push(context);
+      const context = await newContext(options);
       const page = await context.newPage();
       page.errors = [];
       page.on('pageerror', (error) => page.errors.push(error.message));
