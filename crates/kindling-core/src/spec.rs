@@ -155,8 +155,9 @@ pub enum Backend {
 
 impl Backend {
     /// The backend new runs train on. With both backends' SIMD kernels built in, flex trained
-    /// W1-W3 as fast as ndarray or faster in the worker, on a first visit and on later ones
-    /// (BENCHMARKS.md, 2026-11-30); ndarray stays for runs made with it and for comparison.
+    /// W1 and W3 1.5-2x faster than ndarray on a first visit and W2 as fast; once V8 had
+    /// optimised the trainer, flex won W2 and the two were within this machine's spread on W1
+    /// and W3 (BENCHMARKS.md, 2026-11-30). ndarray stays for runs made with it.
     pub const FASTEST: Backend = Backend::Flex;
 
     pub fn label(self) -> &'static str {
