@@ -25,7 +25,7 @@ const WORKLOADS = [
   { id: 'W3 digits-cnn', tfjs: 'digits-cnn', tfjsWasm: 'digits-cnn-im2col' },
 ];
 const BACKENDS = ['NdArray', 'Flex'];
-/** How long a worker stays open after its reply: V8 stores optimised code about 1 s after its last tier-up. */
+/** How long a worker stays open after its reply: 1 s was enough for Chromium to store V8's optimised code in trials. */
 const WORKER_LINGER_MS = 2000;
 /** FLOPs per W2 sample: 6 per weight (forward 2, backward 4), as kindling_ml::bench says. */
 const W2_FLOPS_PER_SAMPLE = 6 * (784 * 128 + 128 * 10);

@@ -100,18 +100,6 @@ impl BundledDataset {
         }
     }
 
-    /// Columns besides the target, known before the file is fetched so the Train page can pick
-    /// the faster backend for the model.
-    pub fn feature_count(self) -> usize {
-        match self {
-            BundledDataset::Iris => 4,
-            BundledDataset::Wine => 13,
-            BundledDataset::BreastCancer => 30,
-            BundledDataset::Digits => 64,
-            BundledDataset::Diabetes => 10,
-        }
-    }
-
     pub fn image_shape(self) -> Option<ImageShape> {
         (self == BundledDataset::Digits).then_some(ImageShape {
             height: 8,
