@@ -25,8 +25,13 @@ const WORKLOADS = [
   { id: 'W3 digits-cnn', tfjs: 'digits-cnn', tfjsWasm: 'digits-cnn-im2col' },
 ];
 const BACKENDS = ['NdArray', 'Flex'];
-/** How long a worker stays open after its reply: 1 s was enough for Chromium to store V8's optimised code in trials. */
-const WORKER_LINGER_MS = 2000;
+/** Each Kindling run in a browser profile of its own, as on a first visit (see `askWorker`). */
+const FIRST_VISIT = Boolean(args['first-visit']);
+/**
+ * How long a worker stays open after its reply, on both sides: 1 s was enough for Chromium to
+ * store V8's optimised code in trials. A first visit stores nothing for later runs to use.
+ */
+const WORKER_LINGER_MS = FIRST_VISIT ? 0 : 2000;
 /** FLOPs per W2 sample: 6 per weight (forward 2, backward 4), as kindling_ml::bench says. */
 const W2_FLOPS_PER_SAMPLE = 6 * (784 * 128 + 128 * 10);
 
@@ -45,7 +50,7 @@ const median = (values) => {
  * keeps its one profile).
  */
 async function askWorker(app, context, request) {
-  const page = await (args['first-visit'] ? await app.newContext() : context).newPage();
+  const page = await (FIRST_VISIT ? await app.newContext() : context).newPage();
   await page.goto(new URL('/about', app.url).href);
   const reply = await page.evaluate(([message, lingerMs]) => new Promise((resolve, reject) => {
     const worker = new Worker('/worker_loader.js');
@@ -62,7 +67,7 @@ async function askWorker(app, context, request) {
         }, lingerMs);
       }
     };
-  }), [JSON.stringify({ Bench: request }), args['first-visit'] ? 0 : WORKER_LINGER_MS]);
+  }), [JSON.stringify({ Bench: request }), WORKER_LINGER_MS]);
   await page.close();
   if (reply.Failed) throw new Error(reply.Failed);
   return reply;
@@ -102,8 +107,7 @@ function nativeSide() {
 function tfjsSide() {
   const out = join(ROOT, 'bench-results', `tfjs-${Date.now()}.jsonl`);
   const workloads = [...new Set(WORKLOADS.flatMap((w) => [w.tfjs, w.tfjsWasm].filter(Boolean)))];
-  const lingerMs = args['first-visit'] ? 0 : WORKER_LINGER_MS;
-  const result = spawnSync('node', ['run.mjs', `--reps=${REPS}`, '--modes=loop', '--backends=cpu,wasm', `--linger-ms=${lingerMs}`,
+  const result = spawnSync('node', ['run.mjs', `--reps=${REPS}`, '--modes=loop', '--backends=cpu,wasm', `--linger-ms=${WORKER_LINGER_MS}`,
     `--workloads=${workloads.join(',')}`, `--out=${out}`], { cwd: join(ROOT, 'bench', 'tfjs'), stdio: ['ignore', 'ignore', 'inherit'] });
   if (result.status !== 0 && result.status !== 1) throw new Error(`the TF.js harness failed (exit ${result.status})`);
   return readFileSync(out, 'utf8').split('\n').filter(Boolean).map((line) => JSON.parse(line));
@@ -130,7 +134,7 @@ const rows = WORKLOADS.map(({ id, tfjs: tfjsId, tfjsWasm }) => {
 const peak = median(browser.filter((r) => r.side === 'simd-peak').map((r) => r.gflops));
 const fixed = (value, digits = 0) => (Number.isFinite(value) ? value.toFixed(digits) : '—');
 
-const profile = args['first-visit'] ? 'a fresh browser profile per Kindling run' : 'one browser profile per side';
+const profile = FIRST_VISIT ? 'a fresh browser profile per Kindling run' : 'one browser profile per side';
 console.log(`\nTraining throughput, median of ${REPS} (samples/s; Chromium worker unless "native"; ${profile})`);
 console.log(['workload', 'ndarray', 'flex', 'tfjs-cpu', 'tfjs-wasm', 'native', '/tfjs-wasm', '/tfjs-cpu', 'wasm/native']
   .map((h, i) => (i === 0 ? h.padEnd(15) : h.padStart(12))).join(''));
@@ -147,7 +151,7 @@ writeFileSync(file, JSON.stringify({
   started: started.toISOString(),
   machine: { cpus: cpus().length, model: cpus()[0]?.model, loadavg: loadavg() },
   repetitions: REPS,
-  first_visit: Boolean(args['first-visit']),
+  first_visit: FIRST_VISIT,
   summary: rows,
   w2_gflops: w2Gflops,
   simd_peak_gflops: peak,
