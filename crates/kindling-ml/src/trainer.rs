@@ -15,7 +15,7 @@ use thiserror::Error;
 
 use crate::device::{autodiff_device, with_seed};
 use crate::model::{BuildError, Network};
-use crate::trained::{TrainedModel, report_for};
+use crate::trained::{TrainedModel, argmax, report_for};
 
 /// Why a run cannot start or cannot go on, in words for the person who started it.
 #[derive(Debug, Error, PartialEq)]
@@ -47,7 +47,12 @@ pub struct Slice {
 
 /// The training targets on the device, in the form the loss wants.
 enum DeviceTargets {
-    Classes(Tensor<1, Int>),
+    /// Class indices on the device, and by original row on the host, where each batch's correct
+    /// predictions are counted.
+    Classes {
+        labels: Tensor<1, Int>,
+        host_labels: Vec<u32>,
+    },
     /// Standardised values, one column.
     Values(Tensor<2>),
 }
@@ -62,9 +67,15 @@ struct ScoredSplit {
 /// A training run that advances a few batches at a time.
 ///
 /// Between slices the caller is free to do anything (answer messages, pause, stop), and a
-/// paused run costs nothing. Loss and accuracy are summed on the device and read back once per
-/// epoch, so a step never waits for a read-back it does not need. The same spec, data and seed
-/// give bit-identical metrics on the same backend.
+/// paused run costs nothing. The loss is summed on the device and read back once per epoch.
+/// The same spec, data and seed give bit-identical metrics on the same backend.
+///
+/// A step calls as few of Burn's operations as it can. In the browser each is a large wasm
+/// function (Burn's generic kernels carry a path for every dtype), and every one a step calls is
+/// soon recompiled by V8's optimising compiler: seconds of CPU in a run's first moments, which
+/// slow the page on a two-core machine. So an epoch's order of the rows goes to the device once
+/// and each batch's rows are a slice of it, and correct predictions are counted on the host from
+/// the batch's outputs (batch size × classes values), not with integer operations on the device.
 pub struct Trainer {
     spec: TrainSpec,
     task: Task,
@@ -81,16 +92,18 @@ pub struct Trainer {
     cross_entropy: CrossEntropyLoss,
     features: Tensor<2>,
     targets: DeviceTargets,
+    /// This epoch's order of the training rows, on the host and on the device.
+    order: Vec<i32>,
+    epoch_rows: Tensor<1, Int>,
     validation: Option<ScoredSplit>,
     row_count: usize,
     shuffle_rng: Mulberry32,
-    order: Vec<i32>,
     cursor: usize,
     /// Steps taken since the start: with the seed, it seeds each step's dropout masks.
     steps_taken: u64,
     completed_epochs: usize,
     epoch_loss_sum: Tensor<1>,
-    epoch_correct: Tensor<1, Int>,
+    epoch_correct: usize,
     active_ms: f64,
 }
 
@@ -137,10 +150,13 @@ impl Trainer {
             &device,
         );
         let targets = match model_target(&preprocessing, &train_data) {
-            Target::Classes { labels, .. } => DeviceTargets::Classes(Tensor::from_data(
-                TensorData::new(labels.iter().map(|&l| l as i32).collect(), [row_count]),
-                &device,
-            )),
+            Target::Classes { labels, .. } => DeviceTargets::Classes {
+                labels: Tensor::from_data(
+                    TensorData::new(labels.iter().map(|&l| l as i32).collect(), [row_count]),
+                    &device,
+                ),
+                host_labels: labels,
+            },
             Target::Values { values, .. } => DeviceTargets::Values(Tensor::from_data(
                 TensorData::new(values, [row_count, 1]),
                 &device,
@@ -172,16 +188,17 @@ impl Trainer {
             cross_entropy: CrossEntropyLossConfig::new().init(&device),
             features,
             targets,
+            order: Vec::new(),
+            epoch_rows: Tensor::zeros([0], &device),
             validation: scored_validation,
             row_count,
             // The shuffle stream is separate from initialisation, as in the reference harness.
             shuffle_rng: Mulberry32::new((spec.seed as u32).wrapping_add(1)),
-            order: Vec::new(),
             cursor: 0,
             steps_taken: 0,
             completed_epochs: 0,
             epoch_loss_sum: Tensor::zeros([1], &device),
-            epoch_correct: Tensor::zeros([1], &device),
+            epoch_correct: 0,
             active_ms: 0.0,
         })
     }
@@ -306,19 +323,18 @@ impl Trainer {
     }
 
     fn step(&mut self) {
+        let device = self.features.device();
         if self.cursor == 0 {
-            self.order = (0..self.row_count as i32).collect();
-            self.shuffle_rng.shuffle(&mut self.order);
+            let mut order: Vec<i32> = (0..self.row_count as i32).collect();
+            self.shuffle_rng.shuffle(&mut order);
+            self.epoch_rows =
+                Tensor::from_data(TensorData::new(order.clone(), [self.row_count]), &device);
+            self.order = order;
         }
         let end = (self.cursor + self.spec.batch_size).min(self.row_count);
-        let batch_rows = &self.order[self.cursor..end];
-        let device = self.features.device();
-        let indices = Tensor::<1, Int>::from_data(
-            TensorData::new(batch_rows.to_vec(), [batch_rows.len()]),
-            &device,
-        );
-        let inputs = self.features.clone().select(0, indices.clone());
-        let batch_len = batch_rows.len() as f32;
+        let batch_size = end - self.cursor;
+        let batch_rows = self.epoch_rows.clone().narrow(0, self.cursor, batch_size);
+        let inputs = self.features.clone().select(0, batch_rows.clone());
 
         let model = self
             .model
@@ -333,20 +349,25 @@ impl Trainer {
         };
         self.steps_taken += 1;
         let loss = match &self.targets {
-            DeviceTargets::Classes(labels) => {
-                let targets = labels.clone().select(0, indices);
-                let loss = self.cross_entropy.forward(outputs.clone(), targets.clone());
-                let predicted = outputs.detach().argmax(1).flatten::<1>(0, 1);
-                self.epoch_correct =
-                    self.epoch_correct.clone() + predicted.equal(targets).int().sum();
+            DeviceTargets::Classes {
+                labels,
+                host_labels,
+            } => {
+                let targets = labels.clone().select(0, batch_rows);
+                let loss = self.cross_entropy.forward(outputs.clone(), targets);
+                let batch_labels = self.order[self.cursor..end]
+                    .iter()
+                    .map(|&row| host_labels[row as usize]);
+                self.epoch_correct += count_correct(outputs.detach().into_data(), batch_labels);
                 loss
             }
             DeviceTargets::Values(values) => {
-                let targets = values.clone().select(0, indices);
+                let targets = values.clone().select(0, batch_rows);
                 MseLoss::new().forward(outputs, targets, Reduction::Mean)
             }
         };
-        self.epoch_loss_sum = self.epoch_loss_sum.clone() + loss.clone().detach() * batch_len;
+        self.epoch_loss_sum =
+            self.epoch_loss_sum.clone() + loss.clone().detach() * batch_size as f32;
 
         let learning_rate = self.learning_rate();
         let grads = GradientsParams::from_grads(loss.backward(), &model);
@@ -357,7 +378,7 @@ impl Trainer {
     fn finish_epoch(&mut self, elapsed_ms: f64) -> Result<EpochMetrics, TrainError> {
         let device = self.features.device();
         let loss_sum = std::mem::replace(&mut self.epoch_loss_sum, Tensor::zeros([1], &device));
-        let correct = std::mem::replace(&mut self.epoch_correct, Tensor::zeros([1], &device));
+        let correct = std::mem::take(&mut self.epoch_correct);
         let epoch = self.completed_epochs + 1;
         let train_loss = loss_sum.into_scalar::<f32>() as f64 / self.row_count as f64;
         if !train_loss.is_finite() {
@@ -377,8 +398,7 @@ impl Trainer {
             epoch,
             learning_rate,
             train_loss,
-            train_accuracy: classification
-                .then(|| correct.into_scalar::<i64>() as f64 / self.row_count as f64),
+            train_accuracy: classification.then(|| correct as f64 / self.row_count as f64),
             val_loss: None,
             val_accuracy: None,
             val_r2: None,
@@ -442,6 +462,17 @@ impl Trainer {
 }
 
 /// What the network is trained to output: the classes as they are, or standardised values.
+/// How many rows of a batch's outputs (one row of class scores per label) name their label.
+fn count_correct(outputs: TensorData, labels: impl Iterator<Item = u32>) -> usize {
+    let scores = outputs.as_slice::<f32>().expect("network outputs are f32");
+    let class_count = outputs.shape()[1];
+    scores
+        .chunks_exact(class_count)
+        .zip(labels)
+        .filter(|(row, label)| argmax(row) == *label as usize)
+        .count()
+}
+
 fn model_target(preprocessing: &Preprocessing, data: &Dataset) -> Target {
     match (&data.target, preprocessing.target) {
         (Target::Values { name, values }, Some(scaling)) => Target::Values {
@@ -470,5 +501,17 @@ fn optimizer_for(optimizer: Optimizer, weight_decay: f64) -> ModuleOptimizer {
                 .with_weight_decay(l2)
                 .init()
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_row_is_correct_when_its_label_scores_highest_and_a_tie_goes_to_the_first_class() {
+        let outputs = TensorData::new(vec![0.1f32, 0.9, 0.8, 0.2, 0.5, 0.5, 0.3, 0.7], [4, 2]);
+        let labels = [1, 1, 0, 0];
+        assert_eq!(count_correct(outputs, labels.into_iter()), 2);
     }
 }
