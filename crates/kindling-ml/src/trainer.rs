@@ -1,9 +1,10 @@
-use burn::nn::loss::{CrossEntropyLoss, CrossEntropyLossConfig, MseLoss, Reduction};
+use burn::nn::loss::{MseLoss, Reduction};
 use burn::optim::decay::WeightDecayConfig;
 use burn::optim::momentum::MomentumConfig;
 use burn::optim::{AdamConfig, AdamWConfig, GradientsParams, ModuleOptimizer, SgdConfig};
 use burn::prelude::*;
 use burn::tensor::TensorData;
+use burn::tensor::loss::cross_entropy_with_logits;
 use kindling_core::data::prepare::{Preprocessing, Split};
 use kindling_core::data::{Dataset, Target, Task};
 use kindling_core::evaluation::{Evaluation, Report};
@@ -47,10 +48,11 @@ pub struct Slice {
 
 /// The training targets on the device, in the form the loss wants.
 enum DeviceTargets {
-    /// Class indices on the device, and by original row on the host, where each batch's correct
-    /// predictions are counted.
+    /// Each row's class one-hot on the device, so a batch's targets are taken by the same float
+    /// `select` as its features and the loss needs no integer gather (rows × classes values, at
+    /// most 100 classes); and each row's class on the host, where correct predictions are counted.
     Classes {
-        labels: Tensor<1, Int>,
+        one_hot: Tensor<2>,
         host_labels: Vec<u32>,
     },
     /// Standardised values, one column.
@@ -74,8 +76,10 @@ struct ScoredSplit {
 /// function (Burn's generic kernels carry a path for every dtype), and every one a step calls is
 /// soon recompiled by V8's optimising compiler: seconds of CPU in a run's first moments, which
 /// slow the page on a two-core machine. So an epoch's order of the rows goes to the device once
-/// and each batch's rows are a slice of it, and correct predictions are counted on the host from
-/// the batch's outputs (batch size × classes values), not with integer operations on the device.
+/// and each batch's rows are a slice of it, classes reach the loss one-hot, and correct
+/// predictions are counted on the host from the batch's outputs (batch size × classes values),
+/// not with integer operations on the device. The metrics are bit for bit what Burn's
+/// `CrossEntropyLoss` and on-device counting gave.
 pub struct Trainer {
     spec: TrainSpec,
     task: Task,
@@ -89,7 +93,6 @@ pub struct Trainer {
     epochs_without_improvement: usize,
     stopped_early: bool,
     optimizer: ModuleOptimizer,
-    cross_entropy: CrossEntropyLoss,
     features: Tensor<2>,
     targets: DeviceTargets,
     /// This epoch's order of the training rows, on the host and on the device.
@@ -150,13 +153,20 @@ impl Trainer {
             &device,
         );
         let targets = match model_target(&preprocessing, &train_data) {
-            Target::Classes { labels, .. } => DeviceTargets::Classes {
-                labels: Tensor::from_data(
-                    TensorData::new(labels.iter().map(|&l| l as i32).collect(), [row_count]),
-                    &device,
-                ),
-                host_labels: labels,
-            },
+            Target::Classes { labels, .. } => {
+                let class_count = data.class_count();
+                let mut one_hot = vec![0.0f32; row_count * class_count];
+                for (row, &label) in labels.iter().enumerate() {
+                    one_hot[row * class_count + label as usize] = 1.0;
+                }
+                DeviceTargets::Classes {
+                    one_hot: Tensor::from_data(
+                        TensorData::new(one_hot, [row_count, class_count]),
+                        &device,
+                    ),
+                    host_labels: labels,
+                }
+            }
             Target::Values { values, .. } => DeviceTargets::Values(Tensor::from_data(
                 TensorData::new(values, [row_count, 1]),
                 &device,
@@ -185,7 +195,6 @@ impl Trainer {
             epochs_without_improvement: 0,
             stopped_early: false,
             optimizer: optimizer_for(spec.optimizer, spec.weight_decay),
-            cross_entropy: CrossEntropyLossConfig::new().init(&device),
             features,
             targets,
             order: Vec::new(),
@@ -350,11 +359,11 @@ impl Trainer {
         self.steps_taken += 1;
         let loss = match &self.targets {
             DeviceTargets::Classes {
-                labels,
+                one_hot,
                 host_labels,
             } => {
-                let targets = labels.clone().select(0, batch_rows);
-                let loss = self.cross_entropy.forward(outputs.clone(), targets);
+                let targets = one_hot.clone().select(0, batch_rows);
+                let loss = cross_entropy_with_logits(outputs.clone(), targets);
                 let batch_labels = self.order[self.cursor..end]
                     .iter()
                     .map(|&row| host_labels[row as usize]);
