@@ -76,9 +76,14 @@ test('the page answers clicks while training, and Pause, Resume and Stop work', 
   assert.equal(await page.locator('.series-accuracy').count() > 0, true);
   assert.match(await train.status().textContent(), /Training/);
 
-  // Navigating away and back does not lose the run.
+  // Navigating away and back does not lose the run, and Runs lists it as running.
   await page.getByRole('link', { name: 'About', exact: true }).click();
   await page.getByRole('heading', { name: 'About Kindling' }).waitFor();
+  await assertFontsWarmed(page);
+  await page.getByRole('link', { name: 'Train', exact: true }).click();
+  await page.locator('.status.running').waitFor();
+  await page.getByRole('link', { name: 'Runs', exact: true }).click();
+  await page.locator('.run-row .status-pill.running').waitFor();
   await assertFontsWarmed(page);
   await page.getByRole('link', { name: 'Train', exact: true }).click();
   await page.locator('.status.running').waitFor();
