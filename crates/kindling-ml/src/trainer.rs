@@ -470,7 +470,6 @@ impl Trainer {
     }
 }
 
-/// What the network is trained to output: the classes as they are, or standardised values.
 /// How many rows of a batch's outputs (one row of class scores per label) name their label.
 fn count_correct(outputs: TensorData, labels: impl Iterator<Item = u32>) -> usize {
     let scores = outputs.as_slice::<f32>().expect("network outputs are f32");
@@ -482,6 +481,7 @@ fn count_correct(outputs: TensorData, labels: impl Iterator<Item = u32>) -> usiz
         .count()
 }
 
+/// What the network is trained to output: the classes as they are, or standardised values.
 fn model_target(preprocessing: &Preprocessing, data: &Dataset) -> Target {
     match (&data.target, preprocessing.target) {
         (Target::Values { name, values }, Some(scaling)) => Target::Values {
