@@ -324,7 +324,9 @@ fn binary_auc(scores: &[(f32, bool)]) -> Option<f64> {
     Some((positive_rank_sum - positives * (positives + 1.0) / 2.0) / (positives * negatives))
 }
 
-fn argmax(row: &[f32]) -> usize {
+/// The predicted class of a row of scores: the first of the highest. Training accuracy counts
+/// with it too, so every accuracy Kindling reports picks classes the same way.
+pub fn argmax(row: &[f32]) -> usize {
     row.iter()
         .enumerate()
         .fold((0, f32::NEG_INFINITY), |best, (i, &p)| {

@@ -212,7 +212,7 @@ fn softmax(logits: &[f32]) -> Vec<f32> {
 }
 
 /// The index of the largest value; the first one on a tie.
-pub(crate) fn argmax(values: &[f32]) -> usize {
+fn argmax(values: &[f32]) -> usize {
     values
         .iter()
         .enumerate()

@@ -7,7 +7,7 @@ use burn::tensor::TensorData;
 use burn::tensor::loss::cross_entropy_with_logits;
 use kindling_core::data::prepare::{Preprocessing, Split};
 use kindling_core::data::{Dataset, Target, Task};
-use kindling_core::evaluation::{Evaluation, Report};
+use kindling_core::evaluation::{Evaluation, Report, argmax};
 use kindling_core::metrics::EpochMetrics;
 use kindling_core::rng::Mulberry32;
 use kindling_core::signature::{ModelSignature, Prediction};
@@ -16,7 +16,7 @@ use thiserror::Error;
 
 use crate::device::{autodiff_device, with_seed};
 use crate::model::{BuildError, Network};
-use crate::trained::{TrainedModel, argmax, report_for};
+use crate::trained::{TrainedModel, report_for};
 
 /// Why a run cannot start or cannot go on, in words for the person who started it.
 #[derive(Debug, Error, PartialEq)]
