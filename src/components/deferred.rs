@@ -1,7 +1,5 @@
 use std::time::Duration;
 
-use futures_channel::oneshot;
-
 use leptos::prelude::*;
 
 /// Mounts its children in a task of their own, just after the page around them.
@@ -16,14 +14,4 @@ pub fn Deferred(children: ChildrenFn) -> impl IntoView {
     // A page left before the timer fires has disposed the signal: nothing is mounted then.
     set_timeout(move || _ = ready.try_set(true), Duration::ZERO);
     move || ready.get().then(|| children())
-}
-
-/// Resolves in a task of its own: the work after `.await` is not part of the task that awaited.
-///
-/// A lazily loaded page awaits this before it is built, so the click that opened it and the
-/// building of the page (its code's first run, which V8 compiles then) are two tasks.
-pub async fn next_task() {
-    let (done, next) = oneshot::channel();
-    set_timeout(move || _ = done.send(()), Duration::ZERO);
-    _ = next.await;
 }

@@ -10,8 +10,8 @@ use leptos::prelude::*;
 use leptos::wasm_split::{SplitLoaderError, wasm_split};
 use leptos_router::LazyRoute;
 
-use crate::components::deferred::next_task;
 use crate::lazy::not_loaded;
+use crate::platform::tasks::next_task;
 
 use super::{
     about::AboutPage, compare::ComparePage, data::DataPage, models::ModelPage, models::ModelsPage,

@@ -13,9 +13,10 @@ use kindling_core::spec::{
 use leptos::prelude::*;
 use leptos::wasm_split::{SplitLoaderError, wasm_split};
 
-use crate::components::deferred::{Deferred, next_task};
+use crate::components::deferred::Deferred;
 use crate::components::select::SelectOption;
 use crate::lazy::not_loaded;
+use crate::platform::tasks::next_task;
 
 use crate::components::line_chart::{LineChart, Series};
 use crate::components::progress_bar::ProgressBar;

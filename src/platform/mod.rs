@@ -1,5 +1,6 @@
 //! The only module of the UI that touches `web-sys`: the worker client, the panic reporter,
-//! the clock, fetching served files, and the service worker and storage estimate. Everything above it sees plain Rust types and the traits in `state`.
+//! the clock, yielding the main thread between pieces of a long job, fetching served files, and
+//! the service worker and storage estimate. Everything above it sees plain Rust types and the traits in `state`.
 
 pub mod clock;
 pub mod fetch;
@@ -7,4 +8,5 @@ pub mod files;
 pub mod idb;
 pub mod panic;
 pub mod pwa;
+pub mod tasks;
 pub mod worker;
