@@ -51,6 +51,63 @@ async fn what_was_written_is_there_after_reopening() {
     IdbStore::delete(name).await.unwrap();
 }
 
+/// An import too large for one slice of the main thread is written from its requests'
+/// callbacks, still in one transaction: a clash met in a late slice leaves nothing of it
+/// stored, and the same import without the clash is stored whole.
+#[wasm_bindgen_test]
+async fn a_large_import_lands_whole_or_not_at_all() {
+    use kindling_core::metrics::EpochMetrics;
+    use kindling_core::tracking::store::StoreError;
+    use kindling_core::tracking::{RunBundle, RunRecord};
+
+    let name = "kindling-large-import-test";
+    IdbStore::delete(name).await.unwrap();
+    let store = IdbStore::open(name, || {}).await.unwrap();
+    let data = kindling_core::data::synthetic::SyntheticSpec::default()
+        .generate()
+        .unwrap();
+    let history: Vec<EpochMetrics> = (1..=5)
+        .map(|epoch| EpochMetrics {
+            epoch,
+            learning_rate: 0.01,
+            train_loss: 1.0 / epoch as f64,
+            train_accuracy: Some(0.5),
+            val_loss: None,
+            val_accuracy: None,
+            val_r2: None,
+            elapsed_ms: 10.0 * epoch as f64,
+        })
+        .collect();
+    let mut bundles: Vec<RunBundle> = (0..3_000)
+        .map(|i| RunBundle {
+            run: RunRecord::new(
+                format!("run-{i}"),
+                format!("run {i}"),
+                Default::default(),
+                &data,
+                f64::from(i),
+            ),
+            history: history.clone(),
+            evaluation: None,
+        })
+        .collect();
+    // Only the transaction itself sees this clash, on the import's very last request.
+    bundles.push(bundles[0].clone());
+    assert!(matches!(
+        store.add_bundles(&bundles, &[]).await,
+        Err(StoreError::DuplicateRun(_))
+    ));
+    assert!(store.runs().await.unwrap().is_empty());
+    assert!(store.history("run-0").await.unwrap().is_empty());
+
+    bundles.pop();
+    store.add_bundles(&bundles, &[]).await.unwrap();
+    assert_eq!(store.runs().await.unwrap().len(), 3_000);
+    assert_eq!(store.history("run-2999").await.unwrap(), history);
+    store.close();
+    IdbStore::delete(name).await.unwrap();
+}
+
 /// Resolves when a raw IndexedDB request or transaction fires `event`.
 async fn raw_event(target: &web_sys::EventTarget, event: &str) {
     let promise = js_sys::Promise::new(&mut |resolve, _| {

@@ -8,8 +8,8 @@
 //! one transaction and awaits nothing else until that transaction ends, because IndexedDB
 //! commits a transaction as soon as it has no pending request.
 
-use std::cell::Cell;
-use std::collections::HashSet;
+use std::cell::{Cell, RefCell};
+use std::collections::{HashMap, HashSet};
 use std::rc::Rc;
 
 use js_sys::{Array, JsString, Promise};
@@ -54,9 +54,9 @@ const MODELS: &str = "models";
 const VERSIONS: &str = "versions";
 const PACKAGES: &str = "packages";
 
-/// How long reading a store turns its JSON into values before it gives the main thread back:
-/// listing 10,000 runs took 130 ms of parsing in one task.
-const PARSE_SLICE_MS: f64 = 8.0;
+/// How long a read turns JSON into values, or a large write issues requests, before it gives
+/// the main thread back: listing 10,000 runs took 130 ms of parsing in one task.
+const SLICE_MS: f64 = 8.0;
 
 pub struct IdbStore {
     database: IdbDatabase,
@@ -150,7 +150,7 @@ impl IdbStore {
         let mut slice_started_ms = now_unix_ms();
         for value in values.iter() {
             parsed.push(parse(&value));
-            if now_unix_ms() - slice_started_ms >= PARSE_SLICE_MS {
+            if now_unix_ms() - slice_started_ms >= SLICE_MS {
                 next_task().await;
                 slice_started_ms = now_unix_ms();
             }
@@ -467,46 +467,51 @@ impl RunStore for IdbStore {
         } else {
             self.read_keys(DATASET_ENTRIES).await?
         };
+        // Written as JSON before the transaction opens, a slice at a time: a 10,000-run
+        // workspace took 2 s of the main thread in one task, serialising and writing.
+        let mut writes = Vec::new();
+        let mut slice_started_ms = now_unix_ms();
+        for bundle in bundles {
+            let key = JsValue::from_str(&bundle.run.id);
+            // `add`, not `put`: a run stored meanwhile aborts the whole transaction.
+            writes.push(Write::add(RUNS, key.clone(), json(&bundle.run)));
+            for epoch in &bundle.history {
+                let epoch_key = epoch_key(&bundle.run.id, epoch.epoch as f64);
+                writes.push(Write::put(EPOCHS, epoch_key, json(epoch)));
+            }
+            if let Some(evaluation) = &bundle.evaluation {
+                writes.push(Write::put(EVALUATIONS, key, json(evaluation)));
+            }
+            if now_unix_ms() - slice_started_ms >= SLICE_MS {
+                next_task().await;
+                slice_started_ms = now_unix_ms();
+            }
+        }
+        for dataset in datasets
+            .iter()
+            .filter(|dataset| !stored_datasets.contains(&dataset.entry.id))
+        {
+            let key = JsValue::from_str(&dataset.entry.id);
+            writes.push(Write::put(
+                DATASET_ENTRIES,
+                key.clone(),
+                json(&dataset.entry),
+            ));
+            writes.push(Write::put(DATASETS, key, json(dataset)));
+        }
         let transaction = self.transaction(
             &[RUNS, EPOCHS, EVALUATIONS, DATASET_ENTRIES, DATASETS],
             IdbTransactionMode::Readwrite,
         )?;
-        commit(&transaction, || {
-            let runs = object_store(&transaction, RUNS)?;
-            let epochs = object_store(&transaction, EPOCHS)?;
-            let evaluations = object_store(&transaction, EVALUATIONS)?;
-            for bundle in bundles {
-                let key = JsValue::from_str(&bundle.run.id);
-                // `add`, not `put`: a run stored meanwhile aborts the whole transaction.
-                runs.add_with_key(&json(&bundle.run), &key)
-                    .map_err(|error| dom_error(&error))?;
-                put_epochs(&epochs, &bundle.run.id, &bundle.history)?;
-                if let Some(evaluation) = &bundle.evaluation {
-                    put(&evaluations, &key, &json(evaluation))?;
+        commit_in_slices(&transaction, writes)
+            .await
+            .map_err(|error| match error {
+                // Only `add` can break a constraint here: a clashing run written meanwhile.
+                StoreError::KeyTaken => {
+                    StoreError::DuplicateRun("(written by another tab meanwhile)".into())
                 }
-            }
-            let (entries, rows) = (
-                object_store(&transaction, DATASET_ENTRIES)?,
-                object_store(&transaction, DATASETS)?,
-            );
-            for dataset in datasets
-                .iter()
-                .filter(|dataset| !stored_datasets.contains(&dataset.entry.id))
-            {
-                let key = JsValue::from_str(&dataset.entry.id);
-                put(&entries, &key, &json(&dataset.entry))?;
-                put(&rows, &key, &json(dataset))?;
-            }
-            Ok(())
-        })
-        .await
-        .map_err(|error| match error {
-            // Only `add` can break a constraint here: a clashing run written meanwhile.
-            StoreError::KeyTaken => {
-                StoreError::DuplicateRun("(written by another tab meanwhile)".into())
-            }
-            other => other,
-        })
+                other => other,
+            })
     }
 
     async fn save_dataset(&self, dataset: &StoredDataset) -> Result<(), StoreError> {
@@ -691,6 +696,104 @@ impl RegistryStore for IdbStore {
             .dyn_ref::<js_sys::Uint8Array>()
             .map(|bytes| Some(bytes.to_vec()))
             .ok_or_else(|| StoreError::Corrupt("a stored package is not bytes".into()))
+    }
+}
+
+/// One request of a transaction issued by [`commit_in_slices`].
+struct Write {
+    store: &'static str,
+    key: JsValue,
+    value: JsValue,
+    /// `add` refuses a key already stored, which aborts the transaction; `put` replaces.
+    add: bool,
+}
+
+impl Write {
+    fn add(store: &'static str, key: JsValue, value: JsValue) -> Self {
+        Write {
+            store,
+            key,
+            value,
+            add: true,
+        }
+    }
+
+    fn put(store: &'static str, key: JsValue, value: JsValue) -> Self {
+        Write {
+            store,
+            key,
+            value,
+            add: false,
+        }
+    }
+}
+
+/// Issues `writes` in `transaction` a slice of the main thread at a time and waits for it to
+/// commit. Each slice after the first is issued from the success callback of the slice before's
+/// last request, while the transaction is still active, so they all land or none do.
+async fn commit_in_slices(
+    transaction: &IdbTransaction,
+    writes: Vec<Write>,
+) -> Result<(), StoreError> {
+    let mut stores = HashMap::new();
+    for write in &writes {
+        if !stores.contains_key(write.store) {
+            match object_store(transaction, write.store) {
+                Ok(store) => stores.insert(write.store, store),
+                Err(error) => {
+                    let _ = transaction.abort();
+                    return Err(error);
+                }
+            };
+        }
+    }
+    let pending = RefCell::new(writes.into_iter().peekable());
+    let failure = Rc::new(RefCell::new(None));
+    let next_slice = Rc::new(RefCell::new(None::<Closure<dyn FnMut()>>));
+    let issue_slice: Rc<dyn Fn()> = Rc::new({
+        let (failure, next_slice, transaction) =
+            (failure.clone(), next_slice.clone(), transaction.clone());
+        move || {
+            let slice_started_ms = now_unix_ms();
+            let mut pending = pending.borrow_mut();
+            let mut last_request = None;
+            for write in pending.by_ref() {
+                let store = &stores[write.store];
+                let issued = if write.add {
+                    store.add_with_key(&write.value, &write.key)
+                } else {
+                    store.put_with_key(&write.value, &write.key)
+                };
+                match issued {
+                    Ok(request) => last_request = Some(request),
+                    Err(error) => {
+                        *failure.borrow_mut() = Some(dom_error(&error));
+                        let _ = transaction.abort();
+                        return;
+                    }
+                }
+                if now_unix_ms() - slice_started_ms >= SLICE_MS {
+                    break;
+                }
+            }
+            if let (Some(request), Some(_)) = (last_request, pending.peek())
+                && let Some(next) = next_slice.borrow().as_ref()
+            {
+                request.set_onsuccess(Some(next.as_ref().unchecked_ref()));
+            }
+        }
+    });
+    *next_slice.borrow_mut() = Some(Closure::new({
+        let issue_slice = issue_slice.clone();
+        move || issue_slice()
+    }));
+    issue_slice();
+    let outcome = finish(transaction).await;
+    // The callback holds `issue_slice`, which holds the callback: let both go.
+    next_slice.borrow_mut().take();
+    match failure.borrow_mut().take() {
+        Some(error) => Err(error),
+        None => outcome,
     }
 }
 

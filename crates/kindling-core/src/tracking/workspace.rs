@@ -45,19 +45,18 @@ impl Workspace {
     }
 
     pub fn from_json(bytes: &[u8]) -> Result<Self, WorkspaceError> {
-        let value: serde_json::Value = serde_json::from_slice(bytes)
-            .map_err(|error| WorkspaceError::NotJson(error.to_string()))?;
-        let format = value
-            .get("format")
-            .and_then(serde_json::Value::as_str)
-            .ok_or(WorkspaceError::NoFormat)?;
-        if format != WORKSPACE_FORMAT {
+        // Read straight into the types, which took a 10,000-run file (65 MB) 210 ms natively
+        // against 650-940 ms through a `serde_json::Value`; the page waits for this. Only a
+        // file that does not fit is read the slow way, to say what is wrong with it.
+        let workspace: Workspace = match serde_json::from_slice(bytes) {
+            Ok(workspace) => workspace,
+            Err(error) => return Err(Self::refusal(bytes, &error)),
+        };
+        if workspace.format != WORKSPACE_FORMAT {
             return Err(WorkspaceError::UnknownFormat {
-                found: format.to_owned(),
+                found: workspace.format,
             });
         }
-        let workspace: Workspace = serde_json::from_value(value)
-            .map_err(|error| WorkspaceError::Damaged(error.to_string()))?;
         // A dataset is stored under the hash of its rows; rows that do not match their id
         // would make a later re-run silently train on other data.
         if let Some(stored) = workspace
@@ -71,6 +70,22 @@ impl Workspace {
             )));
         }
         Ok(workspace)
+    }
+
+    /// Why `bytes`, which are not a workspace this version reads (`error`), were refused: not
+    /// JSON, no format, another format, or this format with something missing or malformed.
+    fn refusal(bytes: &[u8], error: &serde_json::Error) -> WorkspaceError {
+        let value: serde_json::Value = match serde_json::from_slice(bytes) {
+            Ok(value) => value,
+            Err(error) => return WorkspaceError::NotJson(error.to_string()),
+        };
+        match value.get("format").and_then(serde_json::Value::as_str) {
+            None => WorkspaceError::NoFormat,
+            Some(format) if format != WORKSPACE_FORMAT => WorkspaceError::UnknownFormat {
+                found: format.to_owned(),
+            },
+            Some(_) => WorkspaceError::Damaged(error.to_string()),
+        }
     }
 }
 
@@ -333,6 +348,17 @@ mod tests {
             )],
         };
         assert!(Workspace::from_json(tampered.to_json().as_bytes()).is_ok());
+        let newer = Workspace {
+            format: "kindling-workspace/2".into(),
+            ..tampered.clone()
+        };
+        assert_eq!(
+            Workspace::from_json(newer.to_json().as_bytes()),
+            Err(WorkspaceError::UnknownFormat {
+                found: "kindling-workspace/2".into()
+            }),
+            "a newer file is refused even when its fields happen to fit"
+        );
         tampered.datasets[0].dataset.features[0] += 1.0;
         let refused = Workspace::from_json(tampered.to_json().as_bytes()).unwrap_err();
         assert!(matches!(refused, WorkspaceError::Damaged(_)));
