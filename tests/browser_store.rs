@@ -57,36 +57,17 @@ async fn what_was_written_is_there_after_reopening() {
 #[wasm_bindgen_test]
 async fn a_large_import_lands_whole_or_not_at_all() {
     use kindling_core::metrics::EpochMetrics;
+    use kindling_core::tracking::RunBundle;
+    use kindling_core::tracking::contract::{epoch, run};
     use kindling_core::tracking::store::StoreError;
-    use kindling_core::tracking::{RunBundle, RunRecord};
 
     let name = "kindling-large-import-test";
     IdbStore::delete(name).await.unwrap();
     let store = IdbStore::open(name, || {}).await.unwrap();
-    let data = kindling_core::data::synthetic::SyntheticSpec::default()
-        .generate()
-        .unwrap();
-    let history: Vec<EpochMetrics> = (1..=5)
-        .map(|epoch| EpochMetrics {
-            epoch,
-            learning_rate: 0.01,
-            train_loss: 1.0 / epoch as f64,
-            train_accuracy: Some(0.5),
-            val_loss: None,
-            val_accuracy: None,
-            val_r2: None,
-            elapsed_ms: 10.0 * epoch as f64,
-        })
-        .collect();
+    let history: Vec<EpochMetrics> = (1..=5).map(epoch).collect();
     let mut bundles: Vec<RunBundle> = (0..3_000)
         .map(|i| RunBundle {
-            run: RunRecord::new(
-                format!("run-{i}"),
-                format!("run {i}"),
-                Default::default(),
-                &data,
-                f64::from(i),
-            ),
+            run: run(&format!("run-{i}"), f64::from(i)),
             history: history.clone(),
             evaluation: None,
         })

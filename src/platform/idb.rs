@@ -31,8 +31,7 @@ use web_sys::{
     IdbTransaction, IdbTransactionMode, IdbVersionChangeEvent,
 };
 
-use super::clock::now_unix_ms;
-use super::tasks::next_task;
+use super::tasks::TimeSlice;
 
 /// The workbench's database; tests open others by name.
 pub const DATABASE_NAME: &str = "kindling";
@@ -147,13 +146,10 @@ impl IdbStore {
             .map_err(|error| dom_error(&error))?
             .unchecked_into();
         let mut parsed = Vec::with_capacity(values.length() as usize);
-        let mut slice_started_ms = now_unix_ms();
+        let mut slice = TimeSlice::start(SLICE_MS);
         for value in values.iter() {
             parsed.push(parse(&value));
-            if now_unix_ms() - slice_started_ms >= SLICE_MS {
-                next_task().await;
-                slice_started_ms = now_unix_ms();
-            }
+            slice.yield_when_over().await;
         }
         Ok(parsed)
     }
@@ -470,7 +466,7 @@ impl RunStore for IdbStore {
         // Written as JSON before the transaction opens, a slice at a time: a 10,000-run
         // workspace took 2 s of the main thread in one task, serialising and writing.
         let mut writes = Vec::new();
-        let mut slice_started_ms = now_unix_ms();
+        let mut slice = TimeSlice::start(SLICE_MS);
         for bundle in bundles {
             let key = JsValue::from_str(&bundle.run.id);
             // `add`, not `put`: a run stored meanwhile aborts the whole transaction.
@@ -482,10 +478,7 @@ impl RunStore for IdbStore {
             if let Some(evaluation) = &bundle.evaluation {
                 writes.push(Write::put(EVALUATIONS, key, json(evaluation)));
             }
-            if now_unix_ms() - slice_started_ms >= SLICE_MS {
-                next_task().await;
-                slice_started_ms = now_unix_ms();
-            }
+            slice.yield_when_over().await;
         }
         for dataset in datasets
             .iter()
@@ -754,7 +747,7 @@ async fn commit_in_slices(
         let (failure, next_slice, transaction) =
             (failure.clone(), next_slice.clone(), transaction.clone());
         move || {
-            let slice_started_ms = now_unix_ms();
+            let slice = TimeSlice::start(SLICE_MS);
             let mut pending = pending.borrow_mut();
             let mut last_request = None;
             for write in pending.by_ref() {
@@ -772,7 +765,7 @@ async fn commit_in_slices(
                         return;
                     }
                 }
-                if now_unix_ms() - slice_started_ms >= SLICE_MS {
+                if slice.is_over() {
                     break;
                 }
             }

@@ -5,6 +5,8 @@ use js_sys::Promise;
 use wasm_bindgen::JsValue;
 use wasm_bindgen_futures::JsFuture;
 
+use super::clock::now_unix_ms;
+
 /// Resolves in a task of its own: the work after `.await` is not part of the task that awaited.
 pub async fn next_task() {
     let promise = Promise::new(&mut |resolve, _reject| {
@@ -16,4 +18,31 @@ pub async fn next_task() {
     });
     // The promise only ever resolves.
     _ = JsFuture::from(promise).await;
+}
+
+/// A job's piece of the main thread: how long it may run before it gives the thread back.
+pub struct TimeSlice {
+    length_ms: f64,
+    started_ms: f64,
+}
+
+impl TimeSlice {
+    pub fn start(length_ms: f64) -> Self {
+        TimeSlice {
+            length_ms,
+            started_ms: now_unix_ms(),
+        }
+    }
+
+    pub fn is_over(&self) -> bool {
+        now_unix_ms() - self.started_ms >= self.length_ms
+    }
+
+    /// Once this slice is over, gives the main thread back and starts the next one.
+    pub async fn yield_when_over(&mut self) {
+        if self.is_over() {
+            next_task().await;
+            self.started_ms = now_unix_ms();
+        }
+    }
 }

@@ -14,7 +14,9 @@ use crate::metrics::EpochMetrics;
 use crate::protocol::RunOutcome;
 use crate::spec::TrainSpec;
 
-fn run(id: &str, started_ms: f64) -> RunRecord {
+/// A new run record (running, default spec, a small spiral), for a store's own tests as well as
+/// the contract.
+pub fn run(id: &str, started_ms: f64) -> RunRecord {
     let data = SyntheticSpec {
         sample_count: 40,
         ..SyntheticSpec::default()
@@ -30,7 +32,8 @@ fn run(id: &str, started_ms: f64) -> RunRecord {
     )
 }
 
-fn epoch(epoch: usize) -> EpochMetrics {
+/// One epoch's metrics, distinct per epoch, for a store's own tests as well as the contract.
+pub fn epoch(epoch: usize) -> EpochMetrics {
     EpochMetrics {
         epoch,
         learning_rate: 0.01,
