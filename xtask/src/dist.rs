@@ -12,7 +12,8 @@ use std::path::{Path, PathBuf};
 
 use sha2::{Digest, Sha256, Sha384};
 
-use crate::Result;
+use crate::files::{read_bytes, read_text, write};
+use crate::process::Result;
 
 const SERVICE_WORKER: &str = "sw.js";
 const BUILD_PLACEHOLDER: &str = "__KINDLING_BUILD__";
@@ -198,18 +199,6 @@ fn service_worker(template: &str, files: &[(String, Vec<u8>)]) -> Result<String>
     Ok(template
         .replace(BUILD_PLACEHOLDER, &build_id)
         .replace(PRECACHE_PLACEHOLDER, &format!("[{list}]")))
-}
-
-pub fn read_bytes(path: &Path) -> Result<Vec<u8>> {
-    fs::read(path).map_err(|error| format!("cannot read {}: {error}", path.display()))
-}
-
-fn read_text(path: &Path) -> Result<String> {
-    fs::read_to_string(path).map_err(|error| format!("cannot read {}: {error}", path.display()))
-}
-
-fn write(path: &Path, text: &str) -> Result {
-    fs::write(path, text).map_err(|error| format!("cannot write {}: {error}", path.display()))
 }
 
 #[cfg(test)]

@@ -1,7 +1,7 @@
 //! The three test layers, their pass/fail counts, and the release build the end-to-end tests
 //! run against.
 
-use crate::Result;
+use crate::process::Result;
 use crate::process::{command, root, run_command, run_teed};
 
 /// One layer's outcome.
@@ -13,8 +13,35 @@ struct LayerReport {
     succeeded: bool,
 }
 
+/// The layers' names, cheapest first, as `cargo xtask test <layer>` takes them.
+const LAYERS: [&str; 3] = ["native", "browser", "e2e"];
+
 pub fn run_all() -> Result {
-    let reports = vec![native()?, browser()?, end_to_end()?];
+    report(vec![native()?, browser()?, end_to_end()?])
+}
+
+/// Only the named layers, in the usual order.
+pub fn run(chosen: &[String]) -> Result {
+    if let Some(unknown) = chosen.iter().find(|name| !LAYERS.contains(&name.as_str())) {
+        return Err(format!(
+            "there is no test layer called {unknown:?}; the layers are {}",
+            LAYERS.join(", ")
+        ));
+    }
+    let mut reports = Vec::new();
+    for layer in LAYERS {
+        if chosen.iter().any(|name| name == layer) {
+            reports.push(match layer {
+                "native" => native()?,
+                "browser" => browser()?,
+                _ => end_to_end()?,
+            });
+        }
+    }
+    report(reports)
+}
+
+fn report(reports: Vec<LayerReport>) -> Result {
     println!();
     println!("{:<10} {:>7} {:>7}  result", "layer", "passed", "failed");
     for report in &reports {
@@ -43,25 +70,13 @@ pub fn run_all() -> Result {
     }
 }
 
-/// Core, ML and the UI's pure helpers (chart geometry), natively: the fast layer, first.
+/// Every crate's own tests natively (core, ml, the UI's state and helpers, the worker's loop,
+/// the command line, xtask): the fast layer, first. One cargo call, so every crate shares one
+/// build of each dependency.
 fn native() -> Result<LayerReport> {
-    heading("native: cargo test (kindling-core, kindling-ml, xtask, the UI's unit tests)");
-    let (core_succeeded, core_output) = run_teed(&mut command(
-        "cargo",
-        &[
-            "test",
-            "-p",
-            "kindling-core",
-            "-p",
-            "kindling-ml",
-            "-p",
-            "xtask",
-        ],
-    ))?;
-    let (ui_succeeded, ui_output) =
-        run_teed(&mut command("cargo", &["test", "-p", "kindling", "--lib"]))?;
-    let succeeded = core_succeeded && ui_succeeded;
-    let (passed, failed) = cargo_counts(&format!("{core_output}\n{ui_output}"));
+    heading("native: cargo test --workspace");
+    let (succeeded, output) = run_teed(&mut command("cargo", &["test", "--workspace"]))?;
+    let (passed, failed) = cargo_counts(&output);
     Ok(LayerReport {
         name: "native",
         passed,

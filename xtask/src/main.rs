@@ -2,20 +2,27 @@
 //! needs nothing but cargo to get from a clone to a running, tested app.
 
 mod dist;
+mod files;
 mod layers;
 mod process;
+mod rules;
 mod split;
 mod tools;
 
 use std::process::ExitCode;
 
+use process::Result;
+
 const USAGE: &str = "\
 usage: cargo xtask <command>
 
   serve   install what is missing, build, and serve the app on http://127.0.0.1:8080
-  test    install what is missing (Chromium too), then run every test layer:
-          native (cargo test), browser (wasm-bindgen-test in Chromium), end-to-end (Playwright)
-  check   what CI does, cheapest first: fmt, clippy (native and wasm32), then `test`
+  test    what CI runs, cheapest first: `lint`, then install what is missing (Chromium too)
+          and run every test layer: native (cargo test), browser (wasm-bindgen-test in
+          Chromium), end-to-end (Playwright). `test native browser e2e` runs only those layers
+  check   the same as `test`
+  lint    cargo fmt --check, the architecture rules, clippy (native and wasm32, -D warnings)
+  rules   the architecture rules alone: import circles, layers, links, file sizes
   dist    install what is missing and build the release app into dist/
   finish-dist  Trunk's post-build hook: splits the UI's wasm, then the page's
           Content-Security-Policy and the service worker's file list (run by every
@@ -27,8 +34,9 @@ fn main() -> ExitCode {
     let command = std::env::args().nth(1).unwrap_or_default();
     let result = match command.as_str() {
         "serve" => serve(),
-        "test" => test(),
-        "check" => check(),
+        "test" | "check" => test(),
+        "lint" => lint(),
+        "rules" => rules::check(),
         "dist" => dist(),
         "bench" => bench(),
         "finish-dist" => dist::finish(),
@@ -46,9 +54,6 @@ fn main() -> ExitCode {
     }
 }
 
-/// An error already explained to the person; `main` prints it once.
-pub type Result<T = ()> = std::result::Result<T, String>;
-
 fn serve() -> Result {
     tools::ensure(tools::Purpose::Serve)?;
     println!("Kindling: building, then serving at http://127.0.0.1:8080/ (Ctrl-C stops)");
@@ -62,9 +67,16 @@ fn dist() -> Result {
     layers::build_release()
 }
 
+/// Everything CI checks, cheapest first; with layer names, only those test layers.
 fn test() -> Result {
+    let chosen: Vec<String> = std::env::args().skip(2).collect();
+    if chosen.is_empty() {
+        lint()?;
+        tools::ensure(tools::Purpose::Test)?;
+        return layers::run_all();
+    }
     tools::ensure(tools::Purpose::Test)?;
-    layers::run_all()
+    layers::run(&chosen)
 }
 
 fn bench() -> Result {
@@ -76,9 +88,12 @@ fn bench() -> Result {
     process::run_command(&mut run)
 }
 
-fn check() -> Result {
+/// What a reviewer checks before reading: format, the architecture rules, then clippy for
+/// both targets (the wasm32 one needs the target installed).
+fn lint() -> Result {
     process::run("cargo", &["fmt", "--all", "--check"])
         .map_err(|_| "cargo fmt found unformatted code: run `cargo fmt --all`".to_string())?;
+    rules::check()?;
     process::run(
         "cargo",
         &[
@@ -90,7 +105,7 @@ fn check() -> Result {
             "warnings",
         ],
     )?;
-    tools::ensure(tools::Purpose::Test)?;
+    tools::ensure(tools::Purpose::Serve)?;
     process::run(
         "cargo",
         &[
@@ -98,6 +113,8 @@ fn check() -> Result {
             "--workspace",
             "--exclude",
             "xtask",
+            "--exclude",
+            "kindling-cli",
             "--all-targets",
             "--target",
             "wasm32-unknown-unknown",
@@ -105,6 +122,5 @@ fn check() -> Result {
             "-D",
             "warnings",
         ],
-    )?;
-    layers::run_all()
+    )
 }

@@ -6,7 +6,8 @@ use std::process::{Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::thread;
 
-use crate::Result;
+/// An error already explained to the person; `main` prints it once.
+pub type Result<T = ()> = std::result::Result<T, String>;
 
 /// The repository root (xtask lives one level below it).
 pub fn root() -> &'static Path {
@@ -87,6 +88,24 @@ fn tee(
             captured.push('\n');
         }
     })
+}
+
+/// Standard output of a command, or why it could not run or failed (with what it printed).
+pub fn output_or_error(program: &str, args: &[&str]) -> Result<String> {
+    let mut command = command(program, args);
+    let output = command
+        .output()
+        .map_err(|error| describe_spawn(&command, &error))?;
+    if output.status.success() {
+        Ok(String::from_utf8_lossy(&output.stdout).into_owned())
+    } else {
+        Err(format!(
+            "`{}` failed ({}): {}",
+            display(&command),
+            output.status,
+            String::from_utf8_lossy(&output.stderr).trim()
+        ))
+    }
 }
 
 /// Standard output of a command, or `None` if it cannot run or fails.

@@ -12,8 +12,8 @@ use std::path::{Path, PathBuf};
 
 use wasm_split_cli_support::{Options, transform};
 
-use crate::Result;
 use crate::process;
+use crate::process::Result;
 
 /// The binary and the cargo profile index.html builds the UI with (`data-bin`,
 /// `data-cargo-profile`): the linked wasm is read from that profile's folder.
@@ -45,7 +45,7 @@ pub fn split_ui(staging: &Path) -> Result<usize> {
         .join("wasm32-unknown-unknown")
         .join(UI_PROFILE)
         .join(format!("{UI_BIN}.wasm"));
-    let linked = crate::dist::read_bytes(&linked_path)?;
+    let linked = crate::files::read_bytes(&linked_path)?;
     let work = target_dir.join("wasm-split");
     fs::create_dir_all(&work)
         .map_err(|error| format!("cannot create {}: {error}", work.display()))?;

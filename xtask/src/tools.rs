@@ -4,7 +4,7 @@
 
 use std::path::Path;
 
-use crate::Result;
+use crate::process::Result;
 use crate::process::{self, output, root, run};
 
 /// Trunk 0.22 needs rustc 1.96; this is the newest that builds with the pinned toolchain.
