@@ -5,6 +5,7 @@
 //! both build on it, so the rules of the product live in one place.
 
 pub mod base64;
+pub mod choice;
 pub mod data;
 pub mod evaluation;
 pub mod metrics;
@@ -12,6 +13,7 @@ pub mod package;
 pub mod protocol;
 pub mod registry;
 pub mod rng;
+pub mod scoring;
 pub mod session;
 pub mod signature;
 pub mod spec;

@@ -13,7 +13,7 @@ use crate::registry::ModelVersion;
 use crate::registry::gates::CheckResult;
 use crate::signature::{ModelSignature, Prediction};
 use crate::spec::{Backend, TrainSpec};
-use crate::tracking::RunModel;
+use crate::tracking::{RunModel, RunOutcome};
 
 /// From the UI to the worker.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -261,17 +261,6 @@ fn padded_range<'a>(values: impl Iterator<Item = &'a f32>) -> (f64, f64) {
         (min.abs() * FRAME_PADDING).max(1.0)
     };
     (min - pad, max + pad)
-}
-
-/// How a run that produced a model came to an end.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub enum RunOutcome {
-    /// Every requested epoch ran.
-    Completed,
-    /// The person pressed Stop.
-    Stopped,
-    /// The validation metric stopped improving; the best epoch's weights were kept.
-    EarlyStopped,
 }
 
 #[derive(Debug, Error)]

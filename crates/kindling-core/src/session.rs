@@ -5,7 +5,8 @@
 
 use crate::evaluation::Evaluation;
 use crate::metrics::EpochMetrics;
-use crate::protocol::{BoundaryGrid, FromWorker, RunOutcome};
+use crate::protocol::{BoundaryGrid, FromWorker};
+use crate::tracking::RunOutcome;
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum RunStatus {

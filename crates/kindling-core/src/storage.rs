@@ -1,5 +1,56 @@
-//! How much of the browser's storage the workbench uses, in words, and when to warn: runs,
-//! datasets and packages live in IndexedDB, which the browser caps per site.
+//! What every store shares (the errors a person reads, the boxed future of a store seen as a
+//! trait object), and how much of the browser's storage the workbench uses, in words, and
+//! when to warn: runs, datasets and packages live in IndexedDB, which the browser caps per site.
+
+use std::future::Future;
+use std::pin::Pin;
+
+use thiserror::Error;
+
+/// Why the store could not do what was asked, in words a person can act on.
+#[derive(Debug, Clone, PartialEq, Error)]
+pub enum StoreError {
+    #[error(
+        "the browser's storage for this site is full: delete some runs, or export the workspace \
+         and clear old runs, then try again"
+    )]
+    QuotaExceeded,
+    #[error(
+        "another Kindling tab is using an older version of the saved data: close the other \
+         tabs and reload this one"
+    )]
+    Blocked,
+    #[error("the saved data was written by a newer version of Kindling: reload this tab to use it")]
+    NewerVersion,
+    #[error(
+        "another Kindling tab updated how runs are saved, so this tab can no longer save: \
+         reload it"
+    )]
+    Closed,
+    #[error("the saved runs are still loading; try again in a moment")]
+    NotReady,
+    #[error("this browser does not allow this page to save data (private mode?): {0}")]
+    Unavailable(String),
+    #[error("a run with id {0} is already stored; nothing was written")]
+    DuplicateRun(String),
+    #[error("{model} already has a version {version}; nothing was written")]
+    DuplicateVersion { model: String, version: u32 },
+    #[error("another write stored this record first; nothing was written")]
+    KeyTaken,
+    #[error("there is no run with id {0}")]
+    NoSuchRun(String),
+    #[error("the saved data could not be read ({0}); it was left as it is")]
+    Corrupt(String),
+    #[error("the browser's storage failed: {0}")]
+    Other(String),
+    /// The store's own code was not there to run: the UI fetches it after the first render,
+    /// so a network that fails first leaves the tab without one. The text says what to do.
+    #[error("{0}")]
+    CodeNotLoaded(String),
+}
+
+/// What a store used as a trait object returns; not `Send`, like everything in the tab.
+pub type StoreFuture<'a, T> = Pin<Box<dyn Future<Output = Result<T, StoreError>> + 'a>>;
 
 /// The share of the quota at which the page starts warning, leaving room to export and delete
 /// before a write fails.

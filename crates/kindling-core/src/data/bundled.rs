@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use super::csv::{CsvError, ImportOptions, read_table};
 use super::{Dataset, ImageShape, Task};
+use crate::choice::Choice;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum BundledDataset {
@@ -20,29 +21,22 @@ pub enum BundledDataset {
 const LICENCE: &str =
     "UCI Machine Learning Repository, CC BY 4.0; as distributed with scikit-learn (BSD-3-Clause)";
 
-impl BundledDataset {
-    pub const ALL: [BundledDataset; 5] = [
-        BundledDataset::Iris,
-        BundledDataset::Wine,
-        BundledDataset::BreastCancer,
-        BundledDataset::Digits,
-        BundledDataset::Diabetes,
+/// The keys are the files' stems (`iris` for `iris.csv`).
+impl Choice for BundledDataset {
+    const WHAT: &'static str = "bundled dataset";
+    const KEYS: &'static [(Self, &'static str)] = &[
+        (BundledDataset::Iris, "iris"),
+        (BundledDataset::Wine, "wine"),
+        (BundledDataset::BreastCancer, "breast_cancer"),
+        (BundledDataset::Digits, "digits"),
+        (BundledDataset::Diabetes, "diabetes"),
     ];
+}
 
+impl BundledDataset {
     /// The file's name under `datasets/` in the served app.
-    /// The stem the Data and Train pages use as the choice's key (`iris`).
-    pub fn key(self) -> &'static str {
-        self.file_name().trim_end_matches(".csv")
-    }
-
-    pub fn file_name(self) -> &'static str {
-        match self {
-            BundledDataset::Iris => "iris.csv",
-            BundledDataset::Wine => "wine.csv",
-            BundledDataset::BreastCancer => "breast_cancer.csv",
-            BundledDataset::Digits => "digits.csv",
-            BundledDataset::Diabetes => "diabetes.csv",
-        }
+    pub fn file_name(self) -> String {
+        format!("{}.csv", self.key())
     }
 
     pub fn title(self) -> &'static str {

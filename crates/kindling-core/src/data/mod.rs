@@ -50,6 +50,14 @@ pub enum Task {
     Regression,
 }
 
+impl crate::choice::Choice for Task {
+    const WHAT: &'static str = "task";
+    const KEYS: &'static [(Self, &'static str)] = &[
+        (Task::Classification, "classification"),
+        (Task::Regression, "regression"),
+    ];
+}
+
 impl Target {
     pub fn name(&self) -> &str {
         match self {

@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
 use super::{Dataset, Target, Task};
+use crate::choice::Choice;
 use crate::rng::Mulberry32;
 
 /// Which generator, and its knobs.
@@ -37,7 +38,72 @@ pub enum SyntheticKind {
     Plane,
 }
 
+/// A generator without its settings, as menus and pipeline files name it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Generator {
+    Spiral,
+    Circles,
+    Xor,
+    Moons,
+    Blobs,
+    Sine,
+    Plane,
+}
+
+impl Choice for Generator {
+    const WHAT: &'static str = "synthetic dataset";
+    const KEYS: &'static [(Self, &'static str)] = &[
+        (Generator::Spiral, "spiral"),
+        (Generator::Circles, "circles"),
+        (Generator::Xor, "xor"),
+        (Generator::Moons, "moons"),
+        (Generator::Blobs, "blobs"),
+        (Generator::Sine, "sine"),
+        (Generator::Plane, "plane"),
+    ];
+}
+
+impl Generator {
+    /// The generator's entry in the data menus.
+    pub fn title(self) -> &'static str {
+        match self {
+            Generator::Spiral => "Spiral (2 classes)",
+            Generator::Circles => "Circles (2 classes)",
+            Generator::Xor => "XOR (2 classes)",
+            Generator::Moons => "Moons (2 classes)",
+            Generator::Blobs => "Gaussian blobs (2 to 10 classes)",
+            Generator::Sine => "Sine wave (regression)",
+            Generator::Plane => "Plane (regression)",
+        }
+    }
+
+    /// The kind it generates; `classes` counts only for blobs.
+    pub fn kind(self, classes: u32) -> SyntheticKind {
+        match self {
+            Generator::Spiral => SyntheticKind::Spiral,
+            Generator::Circles => SyntheticKind::Circles,
+            Generator::Xor => SyntheticKind::Xor,
+            Generator::Moons => SyntheticKind::Moons,
+            Generator::Blobs => SyntheticKind::Blobs { classes },
+            Generator::Sine => SyntheticKind::Sine,
+            Generator::Plane => SyntheticKind::Plane,
+        }
+    }
+}
+
 impl SyntheticKind {
+    pub fn generator(self) -> Generator {
+        match self {
+            SyntheticKind::Spiral => Generator::Spiral,
+            SyntheticKind::Circles => Generator::Circles,
+            SyntheticKind::Xor => Generator::Xor,
+            SyntheticKind::Moons => Generator::Moons,
+            SyntheticKind::Blobs { .. } => Generator::Blobs,
+            SyntheticKind::Sine => Generator::Sine,
+            SyntheticKind::Plane => Generator::Plane,
+        }
+    }
+
     /// A short name for menus and run names.
     pub fn label(self) -> String {
         match self {

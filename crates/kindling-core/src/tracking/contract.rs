@@ -6,13 +6,14 @@ use std::future::Future;
 use std::pin::pin;
 use std::task::{Context, Poll, Waker};
 
-use super::store::{RunStore, StoreError, bundles};
-use super::{RunBundle, RunModel, RunRecord, RunState, StoredDataset};
+use super::run::{RunOutcome, RunRecord, RunState};
+use super::store::{RunStore, bundles};
+use super::stored::{RunBundle, RunModel, StoredDataset};
 use crate::data::synthetic::{SyntheticKind, SyntheticSpec};
 use crate::evaluation::{Evaluation, Report, classification_report};
 use crate::metrics::EpochMetrics;
-use crate::protocol::RunOutcome;
 use crate::spec::TrainSpec;
+use crate::storage::StoreError;
 
 /// A new run record (running, default spec, a small spiral), for a store's own tests as well as
 /// the contract.
@@ -47,7 +48,7 @@ pub fn epoch(epoch: usize) -> EpochMetrics {
 }
 
 fn run_model() -> RunModel {
-    let version = crate::registry::tests_support::version("m", 1);
+    let version = crate::registry::fixtures::version("m", 1);
     RunModel {
         signature: version.signature,
         burnpack: (0..=255).collect(),

@@ -3,12 +3,12 @@
 use std::cell::RefCell;
 use std::collections::BTreeMap;
 
-use super::store::{RunStore, StoreError};
-use super::{DatasetEntry, RunBundle, RunModel, RunRecord, RunState, StoredDataset};
+use super::run::{RunRecord, RunState};
+use super::store::RunStore;
+use super::stored::{DatasetEntry, RunBundle, RunModel, StoredDataset};
 use crate::evaluation::Evaluation;
 use crate::metrics::EpochMetrics;
-use crate::registry::store::RegistryStore;
-use crate::registry::{ModelVersion, RegisteredModel};
+use crate::storage::StoreError;
 
 #[derive(Default)]
 pub struct MemoryStore {
@@ -23,9 +23,6 @@ struct Inner {
     evaluations: BTreeMap<String, Evaluation>,
     run_models: BTreeMap<String, RunModel>,
     datasets: BTreeMap<String, StoredDataset>,
-    models: BTreeMap<String, RegisteredModel>,
-    versions: BTreeMap<(String, u32), ModelVersion>,
-    packages: BTreeMap<(String, u32), Vec<u8>>,
 }
 
 impl Inner {
@@ -189,85 +186,13 @@ impl RunStore for MemoryStore {
     }
 }
 
-impl RegistryStore for MemoryStore {
-    async fn models(&self) -> Result<Vec<RegisteredModel>, StoreError> {
-        Ok(self.inner.borrow().models.values().cloned().collect())
-    }
-
-    async fn versions(&self) -> Result<Vec<ModelVersion>, StoreError> {
-        Ok(self.inner.borrow().versions.values().cloned().collect())
-    }
-
-    async fn save_model(&self, model: &RegisteredModel) -> Result<(), StoreError> {
-        self.inner
-            .borrow_mut()
-            .models
-            .insert(model.name.clone(), model.clone());
-        Ok(())
-    }
-
-    async fn add_version(
-        &self,
-        model: &RegisteredModel,
-        version: &ModelVersion,
-        package: &[u8],
-    ) -> Result<(), StoreError> {
-        let mut inner = self.inner.borrow_mut();
-        let key = (version.model.clone(), version.version);
-        if inner.versions.contains_key(&key) {
-            return Err(StoreError::DuplicateVersion {
-                model: key.0,
-                version: key.1,
-            });
-        }
-        inner
-            .models
-            .entry(model.name.clone())
-            .or_insert_with(|| model.clone());
-        inner.versions.insert(key.clone(), version.clone());
-        inner.packages.insert(key, package.to_vec());
-        Ok(())
-    }
-
-    async fn update_version(
-        &self,
-        version: &ModelVersion,
-        package: Option<&[u8]>,
-    ) -> Result<(), StoreError> {
-        let mut inner = self.inner.borrow_mut();
-        let key = (version.model.clone(), version.version);
-        inner.versions.insert(key.clone(), version.clone());
-        if let Some(package) = package {
-            inner.packages.insert(key, package.to_vec());
-        }
-        Ok(())
-    }
-
-    async fn package(&self, model: &str, version: u32) -> Result<Option<Vec<u8>>, StoreError> {
-        Ok(self
-            .inner
-            .borrow()
-            .packages
-            .get(&(model.to_owned(), version))
-            .cloned())
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::tracking::contract::{block_on, check_store};
 
     #[test]
     fn the_memory_store_keeps_the_store_contract() {
-        super::super::contract::block_on(super::super::contract::check_store(
-            &MemoryStore::default(),
-        ));
-    }
-
-    #[test]
-    fn the_memory_store_keeps_the_registry_contract() {
-        super::super::contract::block_on(crate::registry::store::check_registry(
-            &MemoryStore::default(),
-        ));
+        block_on(check_store(&MemoryStore::default()));
     }
 }

@@ -5,57 +5,11 @@
 //! Every method is one transaction: it either happens whole or not at all, so a failed write
 //! (a full disk, a closed tab) never leaves half a run.
 
-use std::future::Future;
-use std::pin::Pin;
-
-use thiserror::Error;
-
-use super::workspace::{ImportPlan, Workspace, export_workspace, import_workspace};
-use super::{DatasetEntry, RunBundle, RunModel, RunRecord, StoredDataset};
+use super::run::RunRecord;
+use super::stored::{DatasetEntry, RunBundle, RunModel, StoredDataset};
 use crate::evaluation::Evaluation;
 use crate::metrics::EpochMetrics;
-
-/// Why the store could not do what was asked, in words a person can act on.
-#[derive(Debug, Clone, PartialEq, Error)]
-pub enum StoreError {
-    #[error(
-        "the browser's storage for this site is full: delete some runs, or export the workspace \
-         and clear old runs, then try again"
-    )]
-    QuotaExceeded,
-    #[error(
-        "another Kindling tab is using an older version of the saved data: close the other \
-         tabs and reload this one"
-    )]
-    Blocked,
-    #[error("the saved data was written by a newer version of Kindling: reload this tab to use it")]
-    NewerVersion,
-    #[error(
-        "another Kindling tab updated how runs are saved, so this tab can no longer save: \
-         reload it"
-    )]
-    Closed,
-    #[error("the saved runs are still loading; try again in a moment")]
-    NotReady,
-    #[error("this browser does not allow this page to save data (private mode?): {0}")]
-    Unavailable(String),
-    #[error("a run with id {0} is already stored; nothing was written")]
-    DuplicateRun(String),
-    #[error("{model} already has a version {version}; nothing was written")]
-    DuplicateVersion { model: String, version: u32 },
-    #[error("another write stored this record first; nothing was written")]
-    KeyTaken,
-    #[error("there is no run with id {0}")]
-    NoSuchRun(String),
-    #[error("the saved data could not be read ({0}); it was left as it is")]
-    Corrupt(String),
-    #[error("the browser's storage failed: {0}")]
-    Other(String),
-    /// The store's own code was not there to run: the UI fetches it after the first render,
-    /// so a network that fails first leaves the tab without one. The text says what to do.
-    #[error("{0}")]
-    CodeNotLoaded(String),
-}
+use crate::storage::StoreError;
 
 /// The seam between tracking and storage. Futures are not `Send`: the browser is one thread.
 #[allow(async_fn_in_trait)]
@@ -132,97 +86,4 @@ pub async fn bundles(store: &impl RunStore, ids: &[String]) -> Result<Vec<RunBun
         });
     }
     Ok(bundles)
-}
-
-/// A boxed future for [`SharedStore`]; not `Send`, like everything in the tab.
-pub type StoreFuture<'a, T> = Pin<Box<dyn Future<Output = Result<T, StoreError>> + 'a>>;
-
-/// [`RunStore`] as a trait object, so app state can hold "a store" without naming which one
-/// (IndexedDB in the browser, memory in tests). Every `RunStore` is one.
-pub trait SharedStore {
-    fn save_run<'a>(&'a self, run: &'a RunRecord) -> StoreFuture<'a, ()>;
-    fn append_epochs<'a>(
-        &'a self,
-        run: &'a RunRecord,
-        epochs: &'a [EpochMetrics],
-    ) -> StoreFuture<'a, ()>;
-    fn finish_run<'a>(
-        &'a self,
-        run: &'a RunRecord,
-        evaluation: Option<&'a Evaluation>,
-        model: Option<&'a RunModel>,
-    ) -> StoreFuture<'a, ()>;
-    fn run_model<'a>(&'a self, id: &'a str) -> StoreFuture<'a, Option<RunModel>>;
-    fn runs(&self) -> StoreFuture<'_, Vec<RunRecord>>;
-    fn history<'a>(&'a self, id: &'a str) -> StoreFuture<'a, Vec<EpochMetrics>>;
-    fn evaluation<'a>(&'a self, id: &'a str) -> StoreFuture<'a, Option<Evaluation>>;
-    fn delete_runs<'a>(&'a self, ids: &'a [String]) -> StoreFuture<'a, ()>;
-    fn bundles<'a>(&'a self, ids: &'a [String]) -> StoreFuture<'a, Vec<RunBundle>>;
-    fn add_bundles<'a>(&'a self, runs: &'a [RunBundle]) -> StoreFuture<'a, ()>;
-    fn save_dataset<'a>(&'a self, dataset: &'a StoredDataset) -> StoreFuture<'a, ()>;
-    fn dataset<'a>(&'a self, id: &'a str) -> StoreFuture<'a, Option<StoredDataset>>;
-    fn dataset_entries(&self) -> StoreFuture<'_, Vec<DatasetEntry>>;
-    fn interrupt_running<'a>(&'a self, live_run_id: Option<&'a str>) -> StoreFuture<'a, usize>;
-    fn export_workspace(&self, now_ms: f64) -> StoreFuture<'_, Workspace>;
-    fn import_workspace(&self, workspace: Workspace) -> StoreFuture<'_, ImportPlan>;
-}
-
-impl<S: RunStore> SharedStore for S {
-    fn save_run<'a>(&'a self, run: &'a RunRecord) -> StoreFuture<'a, ()> {
-        Box::pin(RunStore::save_run(self, run))
-    }
-    fn append_epochs<'a>(
-        &'a self,
-        run: &'a RunRecord,
-        epochs: &'a [EpochMetrics],
-    ) -> StoreFuture<'a, ()> {
-        Box::pin(RunStore::append_epochs(self, run, epochs))
-    }
-    fn finish_run<'a>(
-        &'a self,
-        run: &'a RunRecord,
-        evaluation: Option<&'a Evaluation>,
-        model: Option<&'a RunModel>,
-    ) -> StoreFuture<'a, ()> {
-        Box::pin(RunStore::finish_run(self, run, evaluation, model))
-    }
-    fn run_model<'a>(&'a self, id: &'a str) -> StoreFuture<'a, Option<RunModel>> {
-        Box::pin(RunStore::run_model(self, id))
-    }
-    fn runs(&self) -> StoreFuture<'_, Vec<RunRecord>> {
-        Box::pin(RunStore::runs(self))
-    }
-    fn history<'a>(&'a self, id: &'a str) -> StoreFuture<'a, Vec<EpochMetrics>> {
-        Box::pin(RunStore::history(self, id))
-    }
-    fn evaluation<'a>(&'a self, id: &'a str) -> StoreFuture<'a, Option<Evaluation>> {
-        Box::pin(RunStore::evaluation(self, id))
-    }
-    fn delete_runs<'a>(&'a self, ids: &'a [String]) -> StoreFuture<'a, ()> {
-        Box::pin(RunStore::delete_runs(self, ids))
-    }
-    fn bundles<'a>(&'a self, ids: &'a [String]) -> StoreFuture<'a, Vec<RunBundle>> {
-        Box::pin(bundles(self, ids))
-    }
-    fn add_bundles<'a>(&'a self, runs: &'a [RunBundle]) -> StoreFuture<'a, ()> {
-        Box::pin(RunStore::add_bundles(self, runs, &[]))
-    }
-    fn save_dataset<'a>(&'a self, dataset: &'a StoredDataset) -> StoreFuture<'a, ()> {
-        Box::pin(RunStore::save_dataset(self, dataset))
-    }
-    fn dataset<'a>(&'a self, id: &'a str) -> StoreFuture<'a, Option<StoredDataset>> {
-        Box::pin(RunStore::dataset(self, id))
-    }
-    fn dataset_entries(&self) -> StoreFuture<'_, Vec<DatasetEntry>> {
-        Box::pin(RunStore::dataset_entries(self))
-    }
-    fn interrupt_running<'a>(&'a self, live_run_id: Option<&'a str>) -> StoreFuture<'a, usize> {
-        Box::pin(RunStore::interrupt_running(self, live_run_id))
-    }
-    fn export_workspace(&self, now_ms: f64) -> StoreFuture<'_, Workspace> {
-        Box::pin(export_workspace(self, now_ms))
-    }
-    fn import_workspace(&self, workspace: Workspace) -> StoreFuture<'_, ImportPlan> {
-        Box::pin(import_workspace(self, workspace))
-    }
 }

@@ -8,9 +8,11 @@ use std::collections::HashSet;
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
-use super::store::{RunStore, StoreError};
-use super::{RunBundle, RunRecord, StoredDataset};
+use super::run::RunRecord;
+use super::store::RunStore;
+use super::stored::{RunBundle, StoredDataset};
 use crate::data::prepare::dataset_id;
+use crate::storage::StoreError;
 
 /// Written into every file; a reader refuses formats it does not know rather than guess.
 pub const WORKSPACE_FORMAT: &str = "kindling-workspace/1";

@@ -1,11 +1,14 @@
-//! What a person asks the trainer to do: the data, the model, the optimiser settings and the
-//! seed. A spec is plain data so it can cross to the worker, be stored with a run and re-run.
+//! A whole training recipe: the data, the model, the optimiser settings, the schedule, early
+//! stopping, the seed and the backend. Plain data, so it can cross to the worker, be stored
+//! with a run and re-run.
 
 use serde::{Deserialize, Serialize};
-use thiserror::Error;
 
+use super::error::{MAX_BATCH_SIZE, MAX_EPOCHS, MAX_LEARNING_RATE, SpecError};
+use super::model::ModelSpec;
+use crate::choice::Choice;
 use crate::data::bundled::BundledDataset;
-use crate::data::prepare::{SplitError, SplitSpec};
+use crate::data::prepare::SplitSpec;
 use crate::data::synthetic::{SyntheticError, SyntheticSpec};
 
 /// Where a run's data came from, recorded with the run. The data itself travels beside the
@@ -29,128 +32,17 @@ impl DatasetSpec {
     }
 }
 
-/// The model's architecture. Input and output sizes come from the data.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub enum ModelSpec {
-    /// Fully connected hidden layers between input and output.
-    Mlp {
-        /// Units of each hidden layer, input side first.
-        hidden_layers: Vec<usize>,
-        activation: Activation,
-        /// Probability of zeroing a hidden unit while training (0 for none).
-        dropout: f64,
-    },
-    /// No hidden layer: logistic (softmax) regression for classes, linear regression for a
-    /// number. The baseline every other model should beat.
-    Linear,
-    /// For image data: a 3x3 convolution (valid padding) and ReLU, an optional 2x2 max-pool, an
-    /// optional dense hidden layer, then the output.
-    Cnn {
-        filters: usize,
-        pool: bool,
-        /// Units of the dense layer after the convolution (0 for none).
-        dense_units: usize,
-    },
-}
-
-impl ModelSpec {
-    /// The default multi-layer perceptron: two ReLU layers of 64.
-    pub fn mlp(hidden_layers: Vec<usize>) -> Self {
-        ModelSpec::Mlp {
-            hidden_layers,
-            activation: Activation::Relu,
-            dropout: 0.0,
-        }
-    }
-
-    /// The default CNN for small images such as 8x8 digits.
-    pub fn small_cnn() -> Self {
-        ModelSpec::Cnn {
-            filters: 16,
-            pool: true,
-            dense_units: 64,
-        }
-    }
-
-    /// Checks the architecture's settings (also those read from an uploaded package).
-    pub fn validate(&self) -> Result<(), SpecError> {
-        match self {
-            ModelSpec::Mlp {
-                hidden_layers,
-                dropout,
-                ..
-            } => {
-                check_hidden_layers(hidden_layers)?;
-                if !(0.0..=MAX_DROPOUT).contains(dropout) {
-                    return Err(SpecError::Dropout(*dropout));
-                }
-            }
-            ModelSpec::Linear => {}
-            ModelSpec::Cnn {
-                filters,
-                dense_units,
-                ..
-            } => {
-                if !(1..=MAX_FILTERS).contains(filters) {
-                    return Err(SpecError::Filters(*filters));
-                }
-                if *dense_units > MAX_LAYER_UNITS {
-                    return Err(SpecError::DenseUnits(*dense_units));
-                }
-            }
-        }
-        Ok(())
-    }
-
-    pub fn label(&self) -> String {
-        match self {
-            ModelSpec::Mlp {
-                hidden_layers,
-                activation,
-                ..
-            } if !hidden_layers.is_empty() => {
-                let layers: Vec<String> = hidden_layers.iter().map(ToString::to_string).collect();
-                format!("MLP {} {}", layers.join("-"), activation.label())
-            }
-            ModelSpec::Mlp { .. } | ModelSpec::Linear => "linear".into(),
-            ModelSpec::Cnn { filters, .. } => format!("CNN {filters} filters"),
-        }
-    }
-}
-
-/// The non-linearity between hidden layers.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
-pub enum Activation {
-    #[default]
-    Relu,
-    Tanh,
-    Sigmoid,
-    Gelu,
-}
-
-impl Activation {
-    pub const ALL: [Activation; 4] = [
-        Activation::Relu,
-        Activation::Tanh,
-        Activation::Sigmoid,
-        Activation::Gelu,
-    ];
-
-    pub fn label(self) -> &'static str {
-        match self {
-            Activation::Relu => "relu",
-            Activation::Tanh => "tanh",
-            Activation::Sigmoid => "sigmoid",
-            Activation::Gelu => "gelu",
-        }
-    }
-}
-
 /// The CPU backend Burn trains on. Both are pure Rust and run in the browser.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Backend {
     NdArray,
     Flex,
+}
+
+impl Choice for Backend {
+    const WHAT: &'static str = "backend";
+    const KEYS: &'static [(Self, &'static str)] =
+        &[(Backend::NdArray, "ndarray"), (Backend::Flex, "flex")];
 }
 
 impl Backend {
@@ -159,13 +51,6 @@ impl Backend {
     /// optimised the trainer, flex won W2 and the two were within this machine's spread on W1
     /// and W3 (BENCHMARKS.md, 2026-11-30). ndarray stays for runs made with it.
     pub const FASTEST: Backend = Backend::Flex;
-
-    pub fn label(self) -> &'static str {
-        match self {
-            Backend::NdArray => "ndarray",
-            Backend::Flex => "flex",
-        }
-    }
 }
 
 /// How the weights move along the gradient.
@@ -181,6 +66,33 @@ pub enum Optimizer {
     Sgd { momentum: f64 },
 }
 
+/// The optimiser without its settings, as the form and params name it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OptimizerKind {
+    Adam,
+    AdamW,
+    Sgd,
+}
+
+impl Choice for OptimizerKind {
+    const WHAT: &'static str = "optimizer";
+    const KEYS: &'static [(Self, &'static str)] = &[
+        (OptimizerKind::Adam, "adam"),
+        (OptimizerKind::AdamW, "adamw"),
+        (OptimizerKind::Sgd, "sgd"),
+    ];
+}
+
+impl Optimizer {
+    pub fn kind(self) -> OptimizerKind {
+        match self {
+            Optimizer::Adam => OptimizerKind::Adam,
+            Optimizer::AdamW => OptimizerKind::AdamW,
+            Optimizer::Sgd { .. } => OptimizerKind::Sgd,
+        }
+    }
+}
+
 /// How the learning rate changes over the epochs.
 #[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
 pub enum Schedule {
@@ -193,6 +105,14 @@ pub enum Schedule {
 }
 
 impl Schedule {
+    pub fn kind(self) -> ScheduleKind {
+        match self {
+            Schedule::Constant => ScheduleKind::Constant,
+            Schedule::Step { .. } => ScheduleKind::Step,
+            Schedule::Cosine => ScheduleKind::Cosine,
+        }
+    }
+
     /// The learning rate for a 1-based epoch of a run of `epochs`.
     pub fn learning_rate(self, base: f64, epoch: usize, epochs: usize) -> f64 {
         match self {
@@ -209,6 +129,23 @@ impl Schedule {
     }
 }
 
+/// The schedule without its settings, as the form and params name it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ScheduleKind {
+    Constant,
+    Step,
+    Cosine,
+}
+
+impl Choice for ScheduleKind {
+    const WHAT: &'static str = "learning-rate schedule";
+    const KEYS: &'static [(Self, &'static str)] = &[
+        (ScheduleKind::Constant, "constant"),
+        (ScheduleKind::Step, "step"),
+        (ScheduleKind::Cosine, "cosine"),
+    ];
+}
+
 /// What early stopping watches on the validation split.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub enum StopMetric {
@@ -217,6 +154,14 @@ pub enum StopMetric {
     ValidationLoss,
     /// Accuracy for classes, R² for a number: higher is better.
     ValidationScore,
+}
+
+impl Choice for StopMetric {
+    const WHAT: &'static str = "early-stopping metric";
+    const KEYS: &'static [(Self, &'static str)] = &[
+        (StopMetric::ValidationLoss, "loss"),
+        (StopMetric::ValidationScore, "score"),
+    ];
 }
 
 /// Stop when the validation metric has not improved for `patience` epochs, and keep the
@@ -245,57 +190,6 @@ pub struct TrainSpec {
     /// Seeds weight initialisation, dropout and shuffling: the same spec gives the same run.
     pub seed: u64,
     pub backend: Backend,
-}
-
-pub const MAX_HIDDEN_LAYERS: usize = 8;
-pub const MAX_LAYER_UNITS: usize = 1024;
-pub const MAX_BATCH_SIZE: usize = 4096;
-pub const MAX_EPOCHS: usize = 100_000;
-pub const MAX_LEARNING_RATE: f64 = 1000.0;
-pub const MAX_FILTERS: usize = 256;
-pub const MAX_DROPOUT: f64 = 0.9;
-
-/// A setting outside what the trainer accepts, said so the person can fix it.
-#[derive(Debug, Error, PartialEq)]
-pub enum SpecError {
-    #[error(
-        "hidden layers must be whole numbers separated by commas, like \"64, 64\" ({0:?} is not)"
-    )]
-    LayerNotANumber(String),
-    #[error("each hidden layer needs between 1 and {MAX_LAYER_UNITS} units, not {0}")]
-    LayerUnits(usize),
-    #[error("at most {MAX_HIDDEN_LAYERS} hidden layers, not {0}")]
-    LayerCount(usize),
-    #[error("the learning rate must be a number above 0 and at most {MAX_LEARNING_RATE}, not {0}")]
-    LearningRate(f64),
-    #[error("momentum must be between 0 and 1 (below 1), not {0}")]
-    Momentum(f64),
-    #[error("the batch size must be between 1 and {MAX_BATCH_SIZE}, not {0}")]
-    BatchSize(usize),
-    #[error("the number of epochs must be between 1 and {MAX_EPOCHS}, not {0}")]
-    Epochs(usize),
-    #[error("dropout must be between 0 and 0.9, not {0}")]
-    Dropout(f64),
-    #[error("a CNN needs between 1 and {MAX_FILTERS} filters, not {0}")]
-    Filters(usize),
-    #[error("the dense layer needs at most {MAX_LAYER_UNITS} units, not {0}")]
-    DenseUnits(usize),
-    #[error("weight decay must be between 0 and 1, not {0}")]
-    WeightDecay(f64),
-    #[error(
-        "a step schedule needs a step of at least one epoch and a factor between 0 and 1, not every {every_epochs} epochs by {factor}"
-    )]
-    StepSchedule { every_epochs: usize, factor: f64 },
-    #[error(
-        "early stopping needs a patience of at least one epoch and a minimum change of 0 or more"
-    )]
-    EarlyStopping,
-    #[error("early stopping watches the validation split: give it a share above 0")]
-    EarlyStoppingWithoutValidation,
-    #[error("the data cannot be made: {0}")]
-    Dataset(#[from] SyntheticError),
-    #[error(transparent)]
-    Split(#[from] SplitError),
 }
 
 impl Default for TrainSpec {
@@ -383,34 +277,11 @@ impl TrainSpec {
     }
 }
 
-/// Reads hidden layer sizes as a person types them: "64, 64", "32" or "" for none.
-pub fn parse_hidden_layers(text: &str) -> Result<Vec<usize>, SpecError> {
-    let layers = text
-        .split(',')
-        .map(str::trim)
-        .filter(|part| !part.is_empty())
-        .map(|part| {
-            part.parse::<usize>()
-                .map_err(|_| SpecError::LayerNotANumber(part.to_owned()))
-        })
-        .collect::<Result<Vec<_>, _>>()?;
-    check_hidden_layers(&layers)?;
-    Ok(layers)
-}
-
-fn check_hidden_layers(layers: &[usize]) -> Result<(), SpecError> {
-    if layers.len() > MAX_HIDDEN_LAYERS {
-        return Err(SpecError::LayerCount(layers.len()));
-    }
-    match layers.iter().find(|&&u| u == 0 || u > MAX_LAYER_UNITS) {
-        Some(&units) => Err(SpecError::LayerUnits(units)),
-        None => Ok(()),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::spec::error::SpecError;
+    use crate::spec::model::{Activation, ModelSpec, parse_hidden_layers};
 
     #[test]
     fn new_runs_train_on_flex() {
@@ -422,6 +293,42 @@ mod tests {
         ] {
             assert_eq!(TrainSpec::preset_for(bundled).backend, Backend::Flex);
         }
+    }
+
+    /// Every list's keys are distinct and read back as the option they name, so a form value,
+    /// a param or a pipeline file means one thing.
+    #[test]
+    fn every_key_table_round_trips() {
+        fn check<C: Choice + std::fmt::Debug>() {
+            let keys: Vec<&str> = C::all().map(C::key).collect();
+            let mut distinct = keys.clone();
+            distinct.sort_unstable();
+            distinct.dedup();
+            assert_eq!(distinct.len(), keys.len(), "{keys:?}");
+            for choice in C::all() {
+                assert_eq!(C::from_key(choice.key()), Ok(choice));
+            }
+            assert!(C::from_key("no-such-key").is_err());
+        }
+        check::<crate::spec::ModelKind>();
+        check::<Activation>();
+        check::<crate::spec::OptimizerKind>();
+        check::<crate::spec::ScheduleKind>();
+        check::<StopMetric>();
+        check::<Backend>();
+        check::<crate::data::synthetic::Generator>();
+        check::<BundledDataset>();
+    }
+
+    #[test]
+    fn an_mlp_without_hidden_layers_is_the_linear_model() {
+        assert_eq!(
+            ModelSpec::mlp(vec![]).kind(),
+            crate::spec::ModelKind::Linear
+        );
+        assert_eq!(ModelSpec::Linear.kind(), crate::spec::ModelKind::Linear);
+        assert_eq!(ModelSpec::mlp(vec![8]).kind(), crate::spec::ModelKind::Mlp);
+        assert_eq!(ModelSpec::small_cnn().kind(), crate::spec::ModelKind::Cnn);
     }
 
     #[test]
