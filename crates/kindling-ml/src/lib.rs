@@ -8,7 +8,9 @@
 pub mod bench;
 mod device;
 mod model;
+pub mod model_service;
 mod package;
+pub mod run_loop;
 mod trained;
 mod trainer;
 

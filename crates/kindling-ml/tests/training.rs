@@ -6,6 +6,7 @@
 mod common;
 
 use common::{BACKENDS, load, test_score, ticking_clock, train_to_end};
+use kindling_core::choice::Choice;
 use kindling_core::data::synthetic::{SyntheticKind, SyntheticSpec};
 use kindling_core::data::{ImageShape, Target};
 use kindling_core::evaluation::Report;
@@ -251,7 +252,7 @@ fn a_linear_model_fits_a_plane_but_not_a_sine() {
 
 #[test]
 fn every_activation_and_dropout_learn_deterministically() {
-    for activation in Activation::ALL {
+    for activation in Activation::all() {
         let spec = TrainSpec {
             model: ModelSpec::Mlp {
                 hidden_layers: vec![32, 32],
