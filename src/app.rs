@@ -6,24 +6,26 @@ use std::rc::Rc;
 
 use kindling_core::APP_VERSION;
 use kindling_core::storage::StorageUse;
-use kindling_core::tracking::store::{SharedStore, StoreError};
+use kindling_core::storage::StoreError;
+use kindling_core::tracking::shared::SharedStore;
 use leptos::prelude::*;
 use leptos::wasm_split::{SplitLoaderError, wasm_split};
 use leptos_router::components::{A, Route, Router, Routes};
 use leptos_router::{Lazy, path};
 
 use crate::lazy::not_loaded;
-use crate::pages::routes::{
-    AboutRoute, CompareRoute, DataRoute, ModelRoute, ModelsRoute, PredictRoute, RunDetailRoute,
-    RunsRoute, VersionRoute,
-};
 use crate::pages::train::TrainPage;
 use crate::platform;
 use crate::platform::idb::{DATABASE_NAME, IdbStore};
 use crate::platform::worker::{Codec, WORKER_URL, WorkerLink};
+use crate::routes::{
+    AboutRoute, CompareRoute, DataRoute, ModelRoute, ModelsRoute, PredictRoute, RunDetailRoute,
+    RunsRoute, VersionRoute,
+};
 use crate::state::data::DataChoice;
 use crate::state::models::Models;
 use crate::state::registry::Registry;
+use crate::state::train_form::TrainForm;
 use crate::state::training::{SpawnTrainer, TrainerLink, Training};
 use crate::state::workbench::{StoreStatus, Workbench};
 
@@ -44,8 +46,8 @@ pub fn App() -> impl IntoView {
     provide_context(models);
     let registry = Registry::new(workbench, models, platform::clock::now_unix_ms);
     provide_context(registry);
-    provide_context(DataChoice::default());
-    crate::pages::train::provide_train_form();
+    provide_context(DataChoice::new(Rc::new(platform::fetch::Served)));
+    provide_context(TrainForm::default());
     provide_context(Training::new(
         Rc::clone(&spawn),
         platform::clock::now_unix_ms,

@@ -1,5 +1,6 @@
 //! Numbers as the tables and pages show them, one way everywhere.
 
+use kindling_core::evaluation::Report;
 use kindling_core::tracking::query::Value;
 
 pub use crate::platform::clock::local_time_text as format_time;
@@ -16,6 +17,11 @@ pub fn format_duration(duration_ms: f64) -> String {
     }
 }
 
+/// The first characters of a hash, enough to tell versions apart at a glance.
+pub fn short_hash(hash: &str) -> String {
+    hash.chars().take(12).collect()
+}
+
 pub fn format_metric(value: f64) -> String {
     if value.abs() >= 1_000.0 || (value != 0.0 && value.abs() < 0.001) {
         format!("{value:.3e}")
@@ -29,6 +35,30 @@ pub fn format_param(value: &Value) -> String {
         Value::Number(number) => format!("{number}"),
         Value::Text(text) => text.clone(),
         Value::Bool(flag) => flag.to_string(),
+    }
+}
+
+/// Accuracy as a percentage, or R².
+pub fn headline(report: &Report) -> String {
+    match report {
+        Report::Classification(report) => format!("{:.1}%", report.accuracy * 100.0),
+        Report::Regression(report) => report.r2.map_or("—".to_owned(), |r2| format!("{r2:.3}")),
+    }
+}
+
+/// The secondary scores in one line.
+pub fn report_summary(report: &Report) -> String {
+    match report {
+        Report::Classification(report) => format!(
+            "Log loss {:.4}, macro F1 {:.3}{}",
+            report.log_loss,
+            report.macro_f1,
+            report
+                .roc_auc
+                .map(|auc| format!(", ROC-AUC {auc:.3}"))
+                .unwrap_or_default()
+        ),
+        Report::Regression(report) => format!("RMSE {:.4}, MAE {:.4}", report.rmse, report.mae),
     }
 }
 

@@ -1,5 +1,5 @@
 //! Code loaded on first use. One chunk, `kindling_pages`, is cut out of the UI's wasm after
-//! linking (`cargo xtask finish-dist`): every page but Train (`pages::routes`), and what the
+//! linking (`cargo xtask finish-dist`): every page but Train (`routes`), and what the
 //! Train page needs only once something happens — the stores (`app`), the worker protocol's
 //! JSON (`app`), making and reading datasets (`state::data`) and a run's charts
 //! (`pages::train`). Each is a `#[wasm_split(kindling_pages, …)]` function; the first load

@@ -7,6 +7,7 @@ pub mod format;
 pub mod lazy;
 pub mod pages;
 pub mod platform;
+pub mod routes;
 pub mod state;
 
 pub use app::App;

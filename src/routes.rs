@@ -1,4 +1,5 @@
-//! Every page but Train (the one the app opens on) is built by one lazily loaded function, in
+//! The routes behind the lazily loaded chunk: every page but Train (the one the app opens on) is
+//! built by one lazily loaded function, in
 //! the chunk described in [`crate::lazy`], so the first load carries only the shell and the
 //! Train page.
 //!
@@ -13,7 +14,7 @@ use leptos_router::LazyRoute;
 use crate::lazy::not_loaded;
 use crate::platform::tasks::next_task;
 
-use super::{
+use crate::pages::{
     about::AboutPage, compare::ComparePage, data::DataPage, models::ModelPage, models::ModelsPage,
     models::VersionPage, predict::PredictPage, run_detail::RunDetailPage, runs::RunsPage,
 };

@@ -23,7 +23,7 @@ async fn the_indexeddb_store_keeps_the_registry_contract() {
     let name = "kindling-registry-contract-test";
     IdbStore::delete(name).await.unwrap();
     let store = IdbStore::open(name, || {}).await.unwrap();
-    kindling_core::registry::store::check_registry(&store).await;
+    kindling_core::registry::contract::check_registry(&store).await;
     store.close();
     IdbStore::delete(name).await.unwrap();
 }
@@ -57,9 +57,9 @@ async fn what_was_written_is_there_after_reopening() {
 #[wasm_bindgen_test]
 async fn a_large_import_lands_whole_or_not_at_all() {
     use kindling_core::metrics::EpochMetrics;
+    use kindling_core::storage::StoreError;
     use kindling_core::tracking::RunBundle;
     use kindling_core::tracking::contract::{epoch, run};
-    use kindling_core::tracking::store::StoreError;
 
     let name = "kindling-large-import-test";
     IdbStore::delete(name).await.unwrap();
@@ -151,7 +151,7 @@ async fn an_action_begun_before_the_store_opens_waits_for_it() {
     use std::rc::Rc;
 
     use kindling::state::workbench::Workbench;
-    use kindling_core::tracking::store::SharedStore;
+    use kindling_core::tracking::shared::SharedStore;
 
     let name = "kindling-opening-test";
     IdbStore::delete(name).await.unwrap();

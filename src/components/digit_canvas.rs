@@ -4,8 +4,8 @@
 //! shows as the model will see it.
 
 use leptos::prelude::*;
-use wasm_bindgen::{JsCast, JsValue};
-use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement, PointerEvent};
+
+use crate::platform::canvas::{Coverage, Pen};
 
 /// The drawing surface, in canvas pixels (CSS may show it smaller; pointer positions are
 /// scaled to match).
@@ -14,49 +14,6 @@ const CANVAS_SIZE: u32 = 280;
 /// one cell thick on an 8x8 grid, like the training digits.
 const STROKE_WIDTH: f64 = 28.0;
 const INK: &str = "#1f2328";
-
-/// The 2-D context. It is asked for the same way every time, because the options only count
-/// on the first request: the drawing is read back after every stroke, so it is kept in memory
-/// the CPU can read quickly.
-fn context(canvas: &HtmlCanvasElement) -> Option<CanvasRenderingContext2d> {
-    let options = js_sys::Object::new();
-    js_sys::Reflect::set(&options, &"willReadFrequently".into(), &JsValue::TRUE).ok()?;
-    let context = canvas
-        .get_context_with_context_options("2d", &options)
-        .ok()??
-        .dyn_into::<CanvasRenderingContext2d>()
-        .ok()?;
-    context.set_line_width(STROKE_WIDTH);
-    context.set_line_cap("round");
-    context.set_line_join("round");
-    context.set_stroke_style_str(INK);
-    context.set_fill_style_str(INK);
-    Some(context)
-}
-
-/// Where the pointer is, in canvas pixels.
-fn position(canvas: &HtmlCanvasElement, event: &PointerEvent) -> (f64, f64) {
-    let rect = canvas.get_bounding_client_rect();
-    let scale_x = f64::from(canvas.width()) / rect.width().max(1.0);
-    let scale_y = f64::from(canvas.height()) / rect.height().max(1.0);
-    (
-        (f64::from(event.client_x()) - rect.left()) * scale_x,
-        (f64::from(event.client_y()) - rect.top()) * scale_y,
-    )
-}
-
-/// The drawing as `rows x columns` values in 0..=1 (row-major, 1 = fully inked), or `None`
-/// when nothing is drawn.
-fn sample(canvas: &HtmlCanvasElement, rows: usize, columns: usize) -> Option<Vec<f32>> {
-    let width = canvas.width() as usize;
-    let height = canvas.height() as usize;
-    let image = context(canvas)?
-        .get_image_data(0.0, 0.0, width as f64, height as f64)
-        .ok()?;
-    let rgba = image.data();
-    let alpha: Vec<u8> = rgba.iter().skip(3).step_by(4).copied().collect();
-    downsample(&alpha, width, height, rows, columns)
-}
 
 /// Averages ink coverage (`alpha`, one byte per pixel, row-major) down to `rows x columns`
 /// cells, each value in 0..=1.
@@ -127,68 +84,31 @@ pub fn DigitCanvas(
     #[prop(into)] on_change: Callback<Option<Vec<f32>>>,
 ) -> impl IntoView {
     let canvas_ref = NodeRef::<leptos::html::Canvas>::new();
-    // The last point of the stroke being drawn; `None` between strokes.
-    let last = StoredValue::new(None::<(f64, f64)>);
+    let pen = StoredValue::new_local(Pen::new(STROKE_WIDTH, INK));
     let grid = RwSignal::new(vec![0.0f32; rows * columns]);
 
-    let on_down = move |event: PointerEvent| {
-        // Only the main button (or a pen or finger touching).
-        if event.button() != 0 {
-            return;
-        }
-        let Some(canvas) = canvas_ref.get_untracked() else {
-            return;
-        };
-        event.prevent_default();
-        let _ = canvas.set_pointer_capture(event.pointer_id());
-        let (x, y) = position(&canvas, &event);
-        if let Some(context) = context(&canvas) {
-            context.begin_path();
-            let _ = context.arc(x, y, STROKE_WIDTH / 2.0, 0.0, std::f64::consts::TAU);
-            context.fill();
-        }
-        last.set_value(Some((x, y)));
-    };
-    let on_move = move |event: PointerEvent| {
-        let Some((from_x, from_y)) = last.get_value() else {
-            return;
-        };
-        let Some(canvas) = canvas_ref.get_untracked() else {
-            return;
-        };
-        event.prevent_default();
-        let (x, y) = position(&canvas, &event);
-        if let Some(context) = context(&canvas) {
-            context.begin_path();
-            context.move_to(from_x, from_y);
-            context.line_to(x, y);
-            context.stroke();
-        }
-        last.set_value(Some((x, y)));
-    };
     let finish = move || {
-        if last.get_value().is_none() {
-            return;
-        }
-        last.set_value(None);
         let Some(canvas) = canvas_ref.get_untracked() else {
             return;
         };
-        let sampled = sample(&canvas, rows, columns);
+        let Some(drawn) = pen.with_value(|pen| pen.lift(&canvas)) else {
+            return;
+        };
+        let sampled = drawn.and_then(|coverage: Coverage| {
+            downsample(
+                &coverage.alpha,
+                coverage.width,
+                coverage.height,
+                rows,
+                columns,
+            )
+        });
         grid.set(sampled.clone().unwrap_or_else(|| vec![0.0; rows * columns]));
         on_change.run(sampled);
     };
     let clear = move |_| {
-        last.set_value(None);
-        if let Some(canvas) = canvas_ref.get_untracked()
-            && let Some(context) = context(&canvas)
-        {
-            context.clear_rect(
-                0.0,
-                0.0,
-                f64::from(canvas.width()),
-                f64::from(canvas.height()),
-            );
+        if let Some(canvas) = canvas_ref.get_untracked() {
+            pen.with_value(|pen| pen.clear(&canvas));
         }
         grid.set(vec![0.0; rows * columns]);
         on_change.run(None);
@@ -212,8 +132,12 @@ pub fn DigitCanvas(
                 height=CANVAS_SIZE
                 role="img"
                 aria-label="Drawing area: draw with the mouse, a pen or a finger"
-                on:pointerdown=on_down
-                on:pointermove=on_move
+                on:pointerdown=move |event| if let Some(canvas) = canvas_ref.get_untracked() {
+                    pen.with_value(|pen| pen.press(&canvas, &event));
+                }
+                on:pointermove=move |event| if let Some(canvas) = canvas_ref.get_untracked() {
+                    pen.with_value(|pen| pen.drag(&canvas, &event));
+                }
                 on:pointerup=move |_| finish()
                 on:pointercancel=move |_| finish()
                 on:lostpointercapture=move |_| finish()
@@ -232,5 +156,31 @@ pub fn DigitCanvas(
                 </figure>
             </div>
         </div>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::downsample;
+
+    #[test]
+    fn a_drawing_is_fitted_to_the_grid_before_it_is_averaged() {
+        // A 2x2 block of full ink in the corner of a 10x10 canvas fills the whole 2x2 grid.
+        let mut alpha = vec![0u8; 100];
+        for (x, y) in [(0, 0), (1, 0), (0, 1), (1, 1)] {
+            alpha[y * 10 + x] = 255;
+        }
+        assert_eq!(downsample(&alpha, 10, 10, 2, 2), Some(vec![1.0; 4]));
+        // A vertical bar is centred in a square box: its middle column only.
+        let mut bar = vec![0u8; 100];
+        for y in 2..8 {
+            bar[y * 10 + 5] = 255;
+        }
+        let grid = downsample(&bar, 10, 10, 3, 3).unwrap();
+        assert!(
+            grid[1] > 0.0 && grid[0] == 0.0 && grid[2] == 0.0,
+            "{grid:?}"
+        );
+        assert_eq!(downsample(&[0; 100], 10, 10, 2, 2), None, "nothing drawn");
     }
 }

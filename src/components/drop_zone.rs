@@ -15,7 +15,7 @@ pub fn DropZone(
     children: Children,
 ) -> impl IntoView {
     let dragging = RwSignal::new(false);
-    let on_drop = move |event: web_sys::DragEvent| {
+    let on_drop = move |event: leptos::ev::DragEvent| {
         event.prevent_default();
         dragging.set(false);
         if let Some(file) = files::from_drop_event(&event) {
@@ -24,7 +24,7 @@ pub fn DropZone(
     };
     view! {
         <div class=class class:dragging=move || dragging.get()
-            on:dragover=move |event: web_sys::DragEvent| { event.prevent_default(); dragging.set(true); }
+            on:dragover=move |event: leptos::ev::DragEvent| { event.prevent_default(); dragging.set(true); }
             on:dragleave=move |_| dragging.set(false)
             on:drop=on_drop>
             {children()}
@@ -41,7 +41,7 @@ pub fn FilePicker(
     #[prop(optional)] name: Option<&'static str>,
     #[prop(default = "button")] class: &'static str,
 ) -> impl IntoView {
-    let on_change = move |event: web_sys::Event| {
+    let on_change = move |event: leptos::ev::Event| {
         if let Some(file) = files::from_input_event(&event) {
             on_file.run(file);
         }

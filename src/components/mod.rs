@@ -1,13 +1,19 @@
 //! Reusable views.
 
+pub mod badges;
 mod chart_text;
 pub mod confusion_matrix;
 pub mod deferred;
 pub mod digit_canvas;
 pub mod drop_zone;
+pub mod fields;
+pub mod gate_editor;
+pub mod gate_report;
 pub mod line_chart;
+pub mod metric_charts;
 pub mod parallel_coordinates;
 pub mod progress_bar;
+pub mod register_panel;
 pub mod roc_chart;
 pub mod scatter_plot;
 pub mod select;

@@ -12,11 +12,11 @@ use crate::components::select::SelectOption;
 use leptos_router::hooks::use_query_map;
 
 use crate::components::line_chart::{LineChart, Series};
+use crate::components::metric_charts::METRIC_CHARTS;
 use crate::components::parallel_coordinates::{
     Axis, AxisKind, AxisValue, ParallelCoordinates, PcLine,
 };
 use crate::format::{format_metric, format_param};
-use crate::pages::run_detail::METRIC_CHARTS;
 use crate::state::workbench::{StoreStatus, Workbench};
 
 /// One colour class per compared run (`style/main.css`); more runs reuse them.

@@ -1,18 +1,21 @@
 //! The Data page: choose a bundled, synthetic or uploaded dataset and see what is in it (a
 //! preview, per-column statistics, class balance and the version id) before training on it.
 
+use kindling_core::choice::Choice;
 use kindling_core::data::bundled::BundledDataset;
 use kindling_core::data::csv::{ColumnKind, ImportOptions, MissingPolicy};
 use kindling_core::data::prepare::dataset_id;
+use kindling_core::data::synthetic::Generator;
 use kindling_core::data::{Dataset, Target, Task};
 use kindling_core::protocol::CsvPreview;
 use leptos::prelude::*;
 
 use crate::components::drop_zone::{DropZone, FilePicker};
+use crate::components::fields::SelectField;
 use crate::components::scatter_plot::{ScatterPlot, ScatterPoint};
 use crate::components::select::SelectOption;
 use crate::platform::files::PickedFile;
-use crate::state::data::{DataChoice, SYNTHETIC_KEYS, Source, imported_key};
+use crate::state::data::{DataChoice, Source, imported_key};
 use crate::state::models::Models;
 use crate::state::workbench::Workbench;
 
@@ -46,15 +49,17 @@ pub fn DataPage() -> impl IntoView {
                     <fieldset>
                         <legend>"Synthetic"</legend>
                         <ul class="choices">
-                            {SYNTHETIC_KEYS.map(|(key, title)| view! { <DataChoiceItem key=key>{title}</DataChoiceItem> })}
+                            {Generator::all().map(|generator| view! {
+                                <DataChoiceItem key=generator.key()>{generator.title()}</DataChoiceItem>
+                            }).collect_view()}
                         </ul>
                     </fieldset>
                     <fieldset>
                         <legend>"Real datasets"</legend>
                         <ul class="choices">
-                            {BundledDataset::ALL.map(|bundled| view! {
+                            {BundledDataset::all().map(|bundled| view! {
                                 <DataChoiceItem key=bundled.key()>{bundled.title()}</DataChoiceItem>
-                            })}
+                            }).collect_view()}
                         </ul>
                     </fieldset>
                     <fieldset>
@@ -70,11 +75,11 @@ pub fn DataPage() -> impl IntoView {
                     </fieldset>
                 </div>
                 <div class="data-view">
-                    <Show when=move || matches!(source.get(), Source::Synthetic(_))>
+                    <Show when=move || matches!(source.get(), Ok(Source::Synthetic(_)))>
                         <SyntheticControls choice />
                     </Show>
                     {move || match source.get() {
-                        Source::Bundled(bundled) => Some(view! {
+                        Ok(Source::Bundled(bundled)) => Some(view! {
                             <p class="dataset-about">{bundled.description()}</p>
                             <p class="dataset-credit"><small>"Source: " {bundled.credit()}</small></p>
                         }),
@@ -290,7 +295,7 @@ fn CsvUpload() -> impl IntoView {
     let imported = RwSignal::new(None::<String>);
     let target = RwSignal::new(String::new());
     let task = RwSignal::new("auto".to_owned());
-    let missing = RwSignal::new("drop".to_owned());
+    let missing = RwSignal::new(MissingPolicy::DropRows.key().to_owned());
     let models = expect_context::<Models>();
     let working = RwSignal::new(None::<String>);
 
@@ -314,7 +319,7 @@ fn CsvUpload() -> impl IntoView {
                             .map(|column| column.name.clone())
                             .unwrap_or_default(),
                     );
-                    task.set("auto".into());
+                    task.set(AUTOMATIC.into());
                     pending.set(Some(PendingImport {
                         file_name: file.name.clone(),
                         preview,
@@ -331,19 +336,21 @@ fn CsvUpload() -> impl IntoView {
         if working.get_untracked().is_some() {
             return;
         }
-        let options = ImportOptions {
-            target: Some(target.get_untracked()),
-            task: match task.get_untracked().as_str() {
-                "classification" => Some(Task::Classification),
-                "regression" => Some(Task::Regression),
-                _ => None,
-            },
-            missing: if missing.get_untracked() == "impute" {
-                MissingPolicy::Impute
-            } else {
-                MissingPolicy::DropRows
-            },
-            image_shape: None,
+        let chosen = (|| {
+            Ok::<_, String>(ImportOptions {
+                target: Some(target.get_untracked()),
+                task: match task.get_untracked().as_str() {
+                    AUTOMATIC => None,
+                    key => Some(Task::from_key(key).map_err(|e| e.to_string())?),
+                },
+                missing: MissingPolicy::from_key(&missing.get_untracked())
+                    .map_err(|e| e.to_string())?,
+                image_shape: None,
+            })
+        })();
+        let options = match chosen {
+            Ok(options) => options,
+            Err(problem) => return error.set(Some(problem)),
         };
         let name = upload
             .file_name
@@ -428,36 +435,24 @@ fn CsvUpload() -> impl IntoView {
                                 }).collect_view()}
                             </tbody>
                         </table>
-                        <div class="field">
-                            <label for="field-target">"Target column"</label>
-                            <select id="field-target" name="target" prop:value=move || target.get()
-                                on:change=move |ev| target.set(event_target_value(&ev))>
-                                {columns.iter().map(|column| { let label = column.name.clone(); view! { <SelectOption chosen=target value=column.name.clone()>{label}</SelectOption> } }).collect_view()}
-                            </select>
-                        </div>
-                        <div class="field">
-                            <label for="field-task">"Task"</label>
-                            <select id="field-task" name="task" prop:value=move || task.get()
-                                on:change=move |ev| task.set(event_target_value(&ev))>
-                                <SelectOption chosen=task value="auto">{move || {
-                                    let chosen = target.get();
-                                    suggestions
-                                        .iter()
-                                        .find(|(name, _)| *name == chosen)
-                                        .map_or("Automatic", |(_, label)| label)
-                                }}</SelectOption>
-                                <SelectOption chosen=task value="classification">"Classification"</SelectOption>
-                                <SelectOption chosen=task value="regression">"Regression"</SelectOption>
-                            </select>
-                        </div>
-                        <div class="field">
-                            <label for="field-missing">"Missing values"</label>
-                            <select id="field-missing" name="missing" prop:value=move || missing.get()
-                                on:change=move |ev| missing.set(event_target_value(&ev))>
-                                <SelectOption chosen=missing value="drop">"Leave out rows with a gap"</SelectOption>
-                                <SelectOption chosen=missing value="impute">"Fill with the mean / most common value"</SelectOption>
-                            </select>
-                        </div>
+                        <SelectField label="Target column" name="target" value=target>
+                            {columns.iter().map(|column| { let label = column.name.clone(); view! { <SelectOption chosen=target value=column.name.clone()>{label}</SelectOption> } }).collect_view()}
+                        </SelectField>
+                        <SelectField label="Task" name="task" value=task>
+                            <SelectOption chosen=task value=AUTOMATIC>{move || {
+                                let chosen = target.get();
+                                suggestions
+                                    .iter()
+                                    .find(|(name, _)| *name == chosen)
+                                    .map_or("Automatic", |(_, label)| label)
+                            }}</SelectOption>
+                            <SelectOption chosen=task value=Task::Classification.key()>"Classification"</SelectOption>
+                            <SelectOption chosen=task value=Task::Regression.key()>"Regression"</SelectOption>
+                        </SelectField>
+                        <SelectField label="Missing values" name="missing" value=missing>
+                            <SelectOption chosen=missing value=MissingPolicy::DropRows.key()>"Leave out rows with a gap"</SelectOption>
+                            <SelectOption chosen=missing value=MissingPolicy::Impute.key()>"Fill with the mean / most common value"</SelectOption>
+                        </SelectField>
                         <button type="button" class="primary import" on:click=on_import disabled=move || working.get().is_some()>"Import"</button>
                     </div>
                 }
@@ -465,6 +460,9 @@ fn CsvUpload() -> impl IntoView {
         </DropZone>
     }
 }
+
+/// The task select's value for "let the import decide".
+const AUTOMATIC: &str = "auto";
 
 fn kind_label(kind: ColumnKind) -> &'static str {
     match kind {

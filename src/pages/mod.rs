@@ -1,11 +1,11 @@
-//! One file per page, and `routes`: the pages loaded on first use.
+//! One module per page. Pages never import each other (`cargo xtask rules`): what two pages
+//! share lives in `components/` (views) or `state/` (data and actions).
 
 pub mod about;
 pub mod compare;
 pub mod data;
 pub mod models;
 pub mod predict;
-pub mod routes;
 pub mod run_detail;
 pub mod runs;
 pub mod train;

@@ -2,52 +2,23 @@
 //! editable name, tags and note, and the recipe that re-runs it.
 
 use kindling_core::evaluation::{Evaluation, Report};
-use kindling_core::metrics::EpochMetrics;
 use kindling_core::tracking::{METRIC_NAMES, RunRecord, RunState};
 use leptos::prelude::*;
 use leptos_router::hooks::{use_navigate, use_params_map};
 
 use crate::components::confusion_matrix::ConfusionMatrix;
-use crate::components::line_chart::{LineChart, Series};
+use crate::components::line_chart::LineChart;
+use crate::components::metric_charts::{METRIC_CHARTS, chart_series};
+use crate::components::register_panel::RegisterPanel;
 use crate::components::roc_chart::RocChart;
 use crate::components::scatter_plot::{ScatterPlot, ScatterPoint};
-use crate::format::{format_duration, format_metric, format_param, format_time};
-use crate::pages::models::RegisterPanel;
-use crate::pages::train::{TrainForm, headline, report_summary};
+use crate::format::{
+    format_duration, format_metric, format_param, format_time, headline, report_summary,
+};
 use crate::state::data::DataChoice;
+use crate::state::train_form::TrainForm;
 use crate::state::training::Training;
 use crate::state::workbench::{RunLabels, StoreStatus, Workbench};
-
-/// Reads one metric from an epoch, if the epoch has it.
-pub type MetricValue = fn(&EpochMetrics) -> Option<f64>;
-
-/// A metric's history as chart lines: which values, under which names.
-pub struct MetricChart {
-    pub title: &'static str,
-    pub lines: &'static [(&'static str, MetricValue)],
-}
-
-pub const METRIC_CHARTS: [MetricChart; 3] = [
-    MetricChart {
-        title: "Loss",
-        lines: &[
-            ("train_loss", |m| Some(m.train_loss)),
-            ("val_loss", |m| m.val_loss),
-        ],
-    },
-    MetricChart {
-        title: "Accuracy / R²",
-        lines: &[
-            ("train_acc", |m| m.train_accuracy),
-            ("val_acc", |m| m.val_accuracy),
-            ("val_r2", |m| m.val_r2),
-        ],
-    },
-    MetricChart {
-        title: "Learning rate",
-        lines: &[("lr", |m| Some(m.learning_rate))],
-    },
-];
 
 #[component]
 pub fn RunDetailPage() -> impl IntoView {
@@ -150,26 +121,6 @@ pub fn RunDetailPage() -> impl IntoView {
         </section>
     }
 }
-
-/// One chart's lines from a history; `prefix` names the run when several share a chart.
-pub fn chart_series(chart: &MetricChart, history: &[EpochMetrics], prefix: &str) -> Vec<Series> {
-    chart
-        .lines
-        .iter()
-        .enumerate()
-        .map(|(index, (name, value))| Series {
-            label: format!("{prefix}{name}"),
-            class: SERIES_CLASSES[index % SERIES_CLASSES.len()],
-            points: history
-                .iter()
-                .filter_map(|m| Some((m.epoch as f64, value(m)?)))
-                .collect(),
-        })
-        .filter(|series| !series.points.is_empty())
-        .collect()
-}
-
-const SERIES_CLASSES: [&str; 3] = ["series-loss", "series-val-loss", "series-accuracy"];
 
 #[component]
 fn RunHeader(initial: RunRecord, run: Memo<Option<RunRecord>>) -> impl IntoView {

@@ -247,7 +247,7 @@ pub fn RunsPage() -> impl IntoView {
             }));
         });
     };
-    let on_import = move |event: web_sys::Event| {
+    let on_import = move |event: leptos::ev::Event| {
         let Some(file) = files::from_input_event(&event) else {
             return;
         };

@@ -1,8 +1,25 @@
 //! Reading files the app serves next to itself (the bundled datasets).
 
+use std::future::Future;
+use std::pin::Pin;
+
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::Response;
+
+use crate::state::data::ServedFiles;
+
+/// The served files, fetched from the page's own origin.
+pub struct Served;
+
+impl ServedFiles for Served {
+    fn read<'a>(
+        &'a self,
+        path: &'a str,
+    ) -> Pin<Box<dyn Future<Output = Result<Vec<u8>, String>> + 'a>> {
+        Box::pin(fetch_bytes(path))
+    }
+}
 
 /// The bytes at `url` (relative to the page), or why they could not be read.
 pub async fn fetch_bytes(url: &str) -> Result<Vec<u8>, String> {

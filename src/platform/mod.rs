@@ -2,6 +2,7 @@
 //! the clock, yielding the main thread between pieces of a long job, fetching served files, and
 //! the service worker and storage estimate. Everything above it sees plain Rust types and the traits in `state`.
 
+pub mod canvas;
 pub mod clock;
 pub mod fetch;
 pub mod files;

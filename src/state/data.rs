@@ -6,10 +6,12 @@ use std::cell::RefCell;
 use std::collections::HashMap;
 use std::future::Future;
 use std::pin::Pin;
+use std::rc::Rc;
 
+use kindling_core::choice::Choice;
 use kindling_core::data::Dataset;
 use kindling_core::data::bundled::BundledDataset;
-use kindling_core::data::synthetic::{SyntheticKind, SyntheticSpec};
+use kindling_core::data::synthetic::{Generator, SyntheticKind, SyntheticSpec};
 use kindling_core::spec::DatasetSpec;
 use kindling_core::tracking::RunRecord;
 use leptos::prelude::*;
@@ -21,39 +23,36 @@ use crate::state::workbench::Workbench;
 /// The key of a stored (uploaded) dataset: this prefix and its content hash.
 const IMPORTED_PREFIX: &str = "imported:";
 
-/// Every generator, by the key the pages use.
-pub const SYNTHETIC_KEYS: [(&str, &str); 7] = [
-    ("spiral", "Spiral (2 classes)"),
-    ("circles", "Circles (2 classes)"),
-    ("xor", "XOR (2 classes)"),
-    ("moons", "Moons (2 classes)"),
-    ("blobs", "Gaussian blobs (2 to 10 classes)"),
-    ("sine", "Sine wave (regression)"),
-    ("plane", "Plane (regression)"),
-];
+/// Reads the files the app serves beside itself (the bundled datasets): `platform` fetches
+/// them, native tests read them from `assets/`.
+pub trait ServedFiles {
+    fn read<'a>(
+        &'a self,
+        path: &'a str,
+    ) -> Pin<Box<dyn Future<Output = Result<Vec<u8>, String>> + 'a>>;
+}
 
 /// What a choice key names.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Source {
-    Synthetic(&'static str),
+    Synthetic(Generator),
     Bundled(BundledDataset),
     /// A stored upload, by content hash.
     Imported(String),
 }
 
 impl Source {
-    pub fn from_key(key: &str) -> Self {
+    /// The data a key of the dataset selects names, or why none does.
+    pub fn from_key(key: &str) -> Result<Self, String> {
         if let Some(id) = key.strip_prefix(IMPORTED_PREFIX) {
-            return Source::Imported(id.to_owned());
+            return Ok(Source::Imported(id.to_owned()));
         }
-        if let Some(bundled) = BundledDataset::ALL.into_iter().find(|b| b.key() == key) {
-            return Source::Bundled(bundled);
+        if let Ok(bundled) = BundledDataset::from_key(key) {
+            return Ok(Source::Bundled(bundled));
         }
-        let synthetic = SYNTHETIC_KEYS
-            .iter()
-            .find(|(known, _)| *known == key)
-            .map_or("spiral", |(known, _)| known);
-        Source::Synthetic(synthetic)
+        Generator::from_key(key)
+            .map(Source::Synthetic)
+            .map_err(|_| format!("\"{key}\" is not a dataset this page knows: choose another"))
     }
 }
 
@@ -61,30 +60,22 @@ pub fn imported_key(id: &str) -> String {
     format!("{IMPORTED_PREFIX}{id}")
 }
 
-fn synthetic_key(kind: SyntheticKind) -> &'static str {
-    match kind {
-        SyntheticKind::Spiral => "spiral",
-        SyntheticKind::Circles => "circles",
-        SyntheticKind::Xor => "xor",
-        SyntheticKind::Moons => "moons",
-        SyntheticKind::Blobs { .. } => "blobs",
-        SyntheticKind::Sine => "sine",
-        SyntheticKind::Plane => "plane",
-    }
-}
-
 thread_local! {
     /// Bundled datasets already fetched and parsed: a second run on one reads neither again.
     static BUNDLED_LOADED: RefCell<HashMap<BundledDataset, Dataset>> = RefCell::default();
 }
 
-/// A bundled dataset, fetched from the served CSV files and parsed once per page load.
-pub async fn load_bundled(bundled: BundledDataset) -> Result<Dataset, String> {
+/// A bundled dataset, read from the served CSV files and parsed once per page load.
+pub async fn load_bundled(
+    bundled: BundledDataset,
+    files: &dyn ServedFiles,
+) -> Result<Dataset, String> {
     if let Some(data) = BUNDLED_LOADED.with_borrow(|loaded| loaded.get(&bundled).cloned()) {
         return Ok(data);
     }
-    let bytes =
-        crate::platform::fetch::fetch_bytes(&format!("datasets/{}", bundled.file_name())).await?;
+    let bytes = files
+        .read(&format!("datasets/{}", bundled.file_name()))
+        .await?;
     let data = bundled
         .parse(&bytes)
         .map_err(|error| format!("{}: {error}", bundled.file_name()))?;
@@ -94,46 +85,41 @@ pub async fn load_bundled(bundled: BundledDataset) -> Result<Dataset, String> {
 
 #[derive(Clone, Copy)]
 pub struct DataChoice {
+    /// A [`Source`] key: a generator's, a bundled dataset's, or `imported:<hash>`.
     pub key: RwSignal<String>,
     pub blob_classes: RwSignal<String>,
     pub sample_count: RwSignal<String>,
     pub noise: RwSignal<String>,
     pub seed: RwSignal<String>,
+    files: StoredValue<Rc<dyn ServedFiles>, LocalStorage>,
 }
 
-impl Default for DataChoice {
-    fn default() -> Self {
+impl DataChoice {
+    /// The default spiral, reading bundled datasets through `files`.
+    pub fn new(files: Rc<dyn ServedFiles>) -> Self {
         let spec = SyntheticSpec::default();
         Self {
-            key: RwSignal::new(synthetic_key(spec.kind).to_owned()),
+            key: RwSignal::new(spec.kind.generator().key().to_owned()),
             blob_classes: RwSignal::new("3".to_owned()),
             sample_count: RwSignal::new(spec.sample_count.to_string()),
             noise: RwSignal::new(spec.noise.to_string()),
             seed: RwSignal::new(spec.seed.to_string()),
+            files: StoredValue::new_local(files),
         }
     }
-}
 
-impl DataChoice {
-    pub fn source(&self) -> Source {
+    pub fn source(&self) -> Result<Source, String> {
         Source::from_key(&self.key.get())
     }
 
     /// The generator's settings as typed, or which field is wrong.
-    pub fn synthetic_spec(&self, key: &str) -> Result<SyntheticSpec, String> {
-        let kind = match key {
-            "circles" => SyntheticKind::Circles,
-            "xor" => SyntheticKind::Xor,
-            "moons" => SyntheticKind::Moons,
-            "sine" => SyntheticKind::Sine,
-            "plane" => SyntheticKind::Plane,
-            "blobs" => SyntheticKind::Blobs {
-                classes: parse_field("Classes", &self.blob_classes.get())?,
-            },
-            _ => SyntheticKind::Spiral,
+    pub fn synthetic_spec(&self, generator: Generator) -> Result<SyntheticSpec, String> {
+        let classes = match generator {
+            Generator::Blobs => parse_field("Classes", &self.blob_classes.get())?,
+            _ => 0,
         };
         let spec = SyntheticSpec {
-            kind,
+            kind: generator.kind(classes),
             sample_count: parse_field("Points", &self.sample_count.get())?,
             noise: parse_field("Noise", &self.noise.get())?,
             seed: parse_field("Data seed", &self.seed.get())?,
@@ -145,7 +131,7 @@ impl DataChoice {
     /// The chosen data and how a run records where it came from, once the code that makes and
     /// reads data has loaded (the Train page, whose first load does not carry it).
     pub async fn load(&self, workbench: Workbench) -> Result<(DatasetSpec, Dataset), String> {
-        let loading = load_data(self.checked()?, workbench)
+        let loading = load_data(self.checked()?, workbench, self.files.get_value())
             .await
             .map_err(|_| not_loaded("The code that makes and reads datasets"))?;
         loading.await
@@ -158,13 +144,13 @@ impl DataChoice {
         &self,
         workbench: Workbench,
     ) -> Result<(DatasetSpec, Dataset), String> {
-        load_now(self.checked()?, workbench).await
+        load_now(self.checked()?, workbench, self.files.get_value()).await
     }
 
     /// The choice with its settings checked, or which field is wrong.
     fn checked(&self) -> Result<Loading, String> {
-        Ok(match self.source() {
-            Source::Synthetic(key) => Loading::Synthetic(self.synthetic_spec(key)?),
+        Ok(match self.source()? {
+            Source::Synthetic(generator) => Loading::Synthetic(self.synthetic_spec(generator)?),
             Source::Bundled(bundled) => Loading::Bundled(bundled),
             Source::Imported(id) => Loading::Imported(id),
         })
@@ -174,7 +160,7 @@ impl DataChoice {
     pub fn select_from_run(&self, run: &RunRecord) {
         match &run.spec.dataset {
             DatasetSpec::Synthetic(spec) => {
-                self.key.set(synthetic_key(spec.kind).to_owned());
+                self.key.set(spec.kind.generator().key().to_owned());
                 if let SyntheticKind::Blobs { classes } = spec.kind {
                     self.blob_classes.set(classes.to_string());
                 }
@@ -201,19 +187,28 @@ type DataLoading = Pin<Box<dyn Future<Output = Result<(DatasetSpec, Dataset), St
 /// their trigonometry, the CSV reader): the Train page needs it only once Train is pressed, when
 /// the far larger trainer is loading too.
 #[wasm_split(kindling_pages, wasm_split_path = ::leptos::wasm_split, fallible)]
-fn load_data(source: Loading, workbench: Workbench) -> Result<DataLoading, SplitLoaderError> {
-    Ok(Box::pin(load_now(source, workbench)))
+fn load_data(
+    source: Loading,
+    workbench: Workbench,
+    files: Rc<dyn ServedFiles>,
+) -> Result<DataLoading, SplitLoaderError> {
+    Ok(Box::pin(load_now(source, workbench, files)))
 }
 
-async fn load_now(source: Loading, workbench: Workbench) -> Result<(DatasetSpec, Dataset), String> {
+async fn load_now(
+    source: Loading,
+    workbench: Workbench,
+    files: Rc<dyn ServedFiles>,
+) -> Result<(DatasetSpec, Dataset), String> {
     match source {
         Loading::Synthetic(spec) => {
             let data = spec.generate().map_err(|error| error.to_string())?;
             Ok((DatasetSpec::Synthetic(spec), data))
         }
-        Loading::Bundled(bundled) => {
-            Ok((DatasetSpec::Bundled(bundled), load_bundled(bundled).await?))
-        }
+        Loading::Bundled(bundled) => Ok((
+            DatasetSpec::Bundled(bundled),
+            load_bundled(bundled, files.as_ref()).await?,
+        )),
         Loading::Imported(id) => {
             let data = workbench
                 .dataset(&id)

@@ -2,8 +2,14 @@
 //! (e.g. [`training::TrainerLink`]) that `platform` implements.
 
 pub mod data;
+#[cfg(test)]
+mod fakes;
 pub mod models;
 pub mod opening;
 pub mod registry;
+pub mod train_form;
 pub mod training;
 pub mod workbench;
+
+#[cfg(test)]
+mod tests;

@@ -15,7 +15,7 @@ use kindling_core::registry::{
     CHAMPION, Lineage, ModelVersion, RegisteredModel, VersionSource, check_model_name,
 };
 use kindling_core::signature::ModelSignature;
-use kindling_core::tracking::store::StoreError;
+use kindling_core::storage::StoreError;
 use kindling_core::tracking::{RunModel, RunRecord, RunState};
 use leptos::prelude::*;
 

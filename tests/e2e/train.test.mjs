@@ -210,7 +210,7 @@ test('a panic in the trainer is reported in words, and the next run starts a fre
   await train.button('Train').click();
   const failure = page.locator('.status.failed');
   await failure.waitFor({ timeout: 30_000 });
-  assert.match(await failure.textContent(), /^Training failed: the trainer crashed: workers have a performance clock \(at src\/bin\/worker\.rs:\d+\)$/);
+  assert.match(await failure.textContent(), /^Training failed: the trainer crashed: workers have a performance clock \(at crates\/kindling-worker\/src\/main\.rs:\d+\)$/);
 
   await train.button('Train').click();
   assert.ok((await train.finalAccuracy()) > 0.5, 'a new trainer replaced the crashed one');

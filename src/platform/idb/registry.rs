@@ -1,0 +1,123 @@
+//! The registry store on IndexedDB: models, versions and their packages.
+
+use js_sys::Array;
+use kindling_core::registry::store::RegistryStore;
+use kindling_core::registry::{ModelVersion, RegisteredModel};
+use kindling_core::storage::StoreError;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::{JsCast, JsValue};
+use web_sys::IdbTransactionMode;
+
+use super::requests::{commit, dom_error, finish, json, object_store, put};
+use super::{IdbStore, MODELS, PACKAGES, VERSIONS};
+
+fn version_key(model: &str, version: u32) -> JsValue {
+    Array::of2(
+        &JsValue::from_str(model),
+        &JsValue::from_f64(f64::from(version)),
+    )
+    .into()
+}
+
+impl RegistryStore for IdbStore {
+    async fn models(&self) -> Result<Vec<RegisteredModel>, StoreError> {
+        self.read_all_readable(MODELS).await
+    }
+
+    async fn versions(&self) -> Result<Vec<ModelVersion>, StoreError> {
+        self.read_all_readable(VERSIONS).await
+    }
+
+    async fn save_model(&self, model: &RegisteredModel) -> Result<(), StoreError> {
+        let value = json(model);
+        let transaction = self.transaction(&[MODELS], IdbTransactionMode::Readwrite)?;
+        commit(&transaction, || {
+            put(
+                &object_store(&transaction, MODELS)?,
+                &JsValue::from_str(&model.name),
+                &value,
+            )
+        })
+        .await
+    }
+
+    async fn add_version(
+        &self,
+        model: &RegisteredModel,
+        version: &ModelVersion,
+        package: &[u8],
+    ) -> Result<(), StoreError> {
+        let key = version_key(&version.model, version.version);
+        let name = JsValue::from_str(&model.name);
+        let (model_value, version_value) = (json(model), json(version));
+        let package = js_sys::Uint8Array::from(package);
+        let transaction =
+            self.transaction(&[MODELS, VERSIONS, PACKAGES], IdbTransactionMode::Readwrite)?;
+        let models = object_store(&transaction, MODELS)?;
+        let read = models.get(&name).map_err(|error| dom_error(&error))?;
+        // The model is written only if it is not there yet, decided inside this transaction:
+        // an alias moved meanwhile (by this tab or another) is never overwritten.
+        let on_read = Closure::once({
+            let (read, transaction) = (read.clone(), transaction.clone());
+            move || {
+                let absent = read.result().is_ok_and(|value| value.is_undefined());
+                if absent && put(&models, &name, &model_value).is_err() {
+                    let _ = transaction.abort();
+                }
+            }
+        });
+        read.set_onsuccess(Some(on_read.as_ref().unchecked_ref()));
+        let outcome = commit(&transaction, || {
+            // `add`, not `put`: a version number already taken aborts the whole transaction.
+            object_store(&transaction, VERSIONS)?
+                .add_with_key(&version_value, &key)
+                .map_err(|error| dom_error(&error))?;
+            put(&object_store(&transaction, PACKAGES)?, &key, &package)
+        })
+        .await;
+        read.set_onsuccess(None);
+        drop(on_read);
+        outcome.map_err(|error| match error {
+            StoreError::KeyTaken => StoreError::DuplicateVersion {
+                model: version.model.clone(),
+                version: version.version,
+            },
+            other => other,
+        })
+    }
+
+    async fn update_version(
+        &self,
+        version: &ModelVersion,
+        package: Option<&[u8]>,
+    ) -> Result<(), StoreError> {
+        let key = version_key(&version.model, version.version);
+        let value = json(version);
+        let package = package.map(js_sys::Uint8Array::from);
+        let transaction = self.transaction(&[VERSIONS, PACKAGES], IdbTransactionMode::Readwrite)?;
+        commit(&transaction, || {
+            put(&object_store(&transaction, VERSIONS)?, &key, &value)?;
+            match &package {
+                Some(package) => put(&object_store(&transaction, PACKAGES)?, &key, package),
+                None => Ok(()),
+            }
+        })
+        .await
+    }
+
+    async fn package(&self, model: &str, version: u32) -> Result<Option<Vec<u8>>, StoreError> {
+        let transaction = self.transaction(&[PACKAGES], IdbTransactionMode::Readonly)?;
+        let request = object_store(&transaction, PACKAGES)?
+            .get(&version_key(model, version))
+            .map_err(|error| dom_error(&error))?;
+        finish(&transaction).await?;
+        let value = request.result().map_err(|error| dom_error(&error))?;
+        if value.is_undefined() {
+            return Ok(None);
+        }
+        value
+            .dyn_ref::<js_sys::Uint8Array>()
+            .map(|bytes| Some(bytes.to_vec()))
+            .ok_or_else(|| StoreError::Corrupt("a stored package is not bytes".into()))
+    }
+}
