@@ -1,3 +1,5 @@
+//! Fuzzes the CSV import: any bytes are read, profiled and imported without a panic.
+
 #![no_main]
 
 #[path = "../exercise.rs"]

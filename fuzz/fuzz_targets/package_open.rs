@@ -1,3 +1,5 @@
+//! Fuzzes the package checks: any bytes are opened without a panic.
+
 #![no_main]
 
 #[path = "../exercise.rs"]

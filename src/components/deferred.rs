@@ -1,3 +1,5 @@
+//! `Deferred`: children built a task after the page around them, so no click is a long task.
+
 use std::time::Duration;
 
 use leptos::prelude::*;

@@ -1,3 +1,5 @@
+//! A labelled progress bar.
+
 use leptos::prelude::*;
 
 /// A labelled progress bar; `fraction` is clamped to `0.0..=1.0`.

@@ -1,3 +1,5 @@
+//! The About page: what Kindling is and where its data stays.
+
 use leptos::prelude::*;
 
 #[component]

@@ -1,3 +1,5 @@
+//! The browser's clock and randomness for the UI (the worker uses its own `performance`).
+
 /// Milliseconds since the Unix epoch, from the browser's clock.
 pub fn now_unix_ms() -> f64 {
     js_sys::Date::now()

@@ -1,4 +1,13 @@
-//! Starts the trainer worker and carries protocol messages to and from it.
+//! Starts a worker (the trainer, or the model worker: two instances of the same script) and
+//! carries protocol messages to and from it. `WorkerLink` implements `state::training::
+//! TrainerLink`; it queues messages until the worker says `Ready` (a worker drops messages that
+//! arrive while its wasm is still loading) and turns `error` events into words on the page. It
+//! reads and writes messages with a [`Codec`] it is given, so the protocol's serde code arrives
+//! with the lazily loaded chunk; messages that arrive before the codec wait.
+//!
+//! Trunk emits the worker unhashed (`worker.js`, `worker_bg.wasm`); `public/worker_loader.js`
+//! starts it and turns a failed wasm load, which a worker would only report as an unhandled
+//! rejection, into an `error` event the page shows.
 
 use std::cell::RefCell;
 use std::future::Future;

@@ -82,12 +82,15 @@ pub fn random_u32() -> u32 {
     7
 }
 
+/// How a worker reports to the page.
+type OnEvent = Rc<dyn Fn(TrainerEvent)>;
+
 /// One fake worker as the page sees it: what it was sent, and its event callback so a test
 /// can speak for it.
 #[derive(Default)]
 pub struct FakeWorker {
     pub sent: RefCell<Vec<ToWorker>>,
-    on_event: RefCell<Option<Rc<dyn Fn(TrainerEvent)>>>,
+    on_event: RefCell<Option<OnEvent>>,
     pub spawned: Cell<usize>,
 }
 

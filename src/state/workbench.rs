@@ -1,6 +1,17 @@
 //! The tracked workspace as app-wide state: every run summary, the imported datasets, and the
 //! store they live in. Pages read the signals; every change goes through here, so what is shown
 //! and what is stored cannot drift apart.
+//!
+//! The tracking path: `Training::start` asks [`Workbench::run_started`] to store the new record
+//! (state running) before the worker gets `Train`; each worker message is folded into the record
+//! by [`Workbench::track`]. The live run's epochs are written one transaction at a time (each
+//! carrying everything that arrived meanwhile, so a fast run cannot pile up transactions), and
+//! pages show only epochs already stored: a reload loses nothing that was on screen.
+//! `Finished`/`Failed`/`Crashed` write the remaining epochs, the final record and the
+//! evaluation. Writes asked for before the store has opened are queued and made in order once it
+//! has. When the store opens, runs still `running` that this tab is not training become
+//! `interrupted` (one transaction, so a run another tab finishes meanwhile is not overwritten).
+//! A record this version cannot read is left as it is and skipped.
 
 use std::collections::HashSet;
 use std::rc::Rc;

@@ -6,6 +6,9 @@
 //!   be fetched from anywhere else. A meta tag, so it travels with the files to any host.
 //! - The service worker gets this build's file list and a build id made from their contents,
 //!   so a new build is a new service worker and the page can offer "reload to update".
+//!
+//! The e2e harness refuses and reports any request that leaves 127.0.0.1 and any policy
+//! violation, so the seal is tested on every run.
 
 use std::fs;
 use std::path::{Path, PathBuf};

@@ -11,6 +11,10 @@ use crate::process::{self, output, root, run};
 const TRUNK_VERSION: &str = "0.21.14";
 const CHROMIUM: &str = "/usr/bin/chromium";
 const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
+/// playwright-core 1.65 and `node --test --test-concurrency` need Node 20; Debian 12 ships 18.
+const MIN_NODE_MAJOR: u32 = 20;
+/// The Node.js installed from the npm registry when the system's is too old.
+const NODE_FROM_NPM: &str = "node@22";
 
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub enum Purpose {
@@ -23,19 +27,34 @@ pub enum Purpose {
 pub fn ensure(purpose: Purpose) -> Result {
     put_tools_on_path();
     ensure_wasm_target()?;
+    ensure_node()?;
     ensure_node_packages()?;
     ensure_trunk()?;
     ensure_wasm_bindgen()?;
     if purpose == Purpose::Test {
         ensure_chromium()?;
+        ensure_python_venv()?;
     }
     Ok(())
 }
 
-/// Cargo-installed binaries and the npm tools (binaryen's wasm-opt, which Trunk looks up on
-/// PATH) come first for every command xtask starts.
+/// Where a Node.js newer than the system's is installed, when it is needed.
+fn node_from_npm_bin() -> std::path::PathBuf {
+    root()
+        .join("target")
+        .join("tools")
+        .join("node")
+        .join("node_modules")
+        .join(".bin")
+}
+
+/// Cargo-installed binaries, a Node.js installed here, and the npm tools (binaryen's wasm-opt,
+/// which Trunk looks up on PATH) come first for every command xtask starts.
 fn put_tools_on_path() {
-    let mut paths = vec![root().join("node_modules").join(".bin")];
+    let mut paths = vec![
+        node_from_npm_bin(),
+        root().join("node_modules").join(".bin"),
+    ];
     if let Some(home) = std::env::var_os("CARGO_HOME") {
         paths.push(Path::new(&home).join("bin"));
     } else if let Some(home) = std::env::var_os("HOME") {
@@ -60,11 +79,69 @@ fn ensure_wasm_target() -> Result {
     run("rustup", &["target", "add", "wasm32-unknown-unknown"])
 }
 
-fn ensure_node_packages() -> Result {
+/// Node.js and npm, at least [`MIN_NODE_MAJOR`]: from Debian when missing, and from the npm
+/// registry (into `target/tools/node`, first on PATH) when Debian's is too old.
+fn ensure_node() -> Result {
     if output("node", &["--version"]).is_none() || output("npm", &["--version"]).is_none() {
         say("installing Node.js and npm from Debian");
         apt_install(&["nodejs", "npm"])?;
     }
+    let version = output("node", &["--version"]).unwrap_or_default();
+    if node_major(&version).is_some_and(|major| major >= MIN_NODE_MAJOR) {
+        return Ok(());
+    }
+    say(&format!(
+        "Node.js {} is older than {MIN_NODE_MAJOR}: installing {NODE_FROM_NPM} from the npm registry into target/tools/node",
+        version.trim()
+    ));
+    let prefix = root().join("target").join("tools").join("node");
+    let installed = process::run_command(&mut process::command(
+        "npm",
+        &[
+            "install",
+            "--no-audit",
+            "--no-fund",
+            "--prefix",
+            &prefix.to_string_lossy(),
+            NODE_FROM_NPM,
+        ],
+    ));
+    let now = output("node", &["--version"]).unwrap_or_default();
+    match (installed, node_major(&now)) {
+        (Ok(()), Some(major)) if major >= MIN_NODE_MAJOR => Ok(()),
+        _ => Err(format!(
+            "Node.js {MIN_NODE_MAJOR} or newer is needed (playwright-core and `node --test \
+             --test-concurrency`), this machine has {} and installing {NODE_FROM_NPM} from the npm \
+             registry did not work: install Node.js {MIN_NODE_MAJOR}+ (for example \
+             `npm install -g {NODE_FROM_NPM}`), then run this command again",
+            version.trim()
+        )),
+    }
+}
+
+/// The major version in `node --version`'s answer (`v20.11.1` → 20).
+fn node_major(version: &str) -> Option<u32> {
+    version
+        .trim()
+        .strip_prefix('v')?
+        .split('.')
+        .next()?
+        .parse()
+        .ok()
+}
+
+/// Python's venv module, which the tests' Python environment (`target/python-venv`) needs;
+/// Debian keeps it in a package of its own.
+fn ensure_python_venv() -> Result {
+    let has_venv = output("python3", &["-c", "import venv, ensurepip"]).is_some();
+    if has_venv {
+        return Ok(());
+    }
+    say("installing Python 3 and its venv module from Debian");
+    apt_install(&["python3", "python3-venv"])
+}
+
+fn ensure_node_packages() -> Result {
     let lock = root().join("package-lock.json");
     let installed = root().join("node_modules").join(".package-lock.json");
     if is_newer_or_same(&installed, &lock) {
@@ -172,4 +249,16 @@ fn is_newer_or_same(path: &Path, than: &Path) -> bool {
 
 fn say(message: &str) {
     println!("xtask: {message}");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::node_major;
+
+    #[test]
+    fn node_versions_are_read_by_their_major() {
+        assert_eq!(node_major("v18.19.0\n"), Some(18));
+        assert_eq!(node_major("v22.23.3"), Some(22));
+        assert_eq!(node_major("not node"), None);
+    }
 }

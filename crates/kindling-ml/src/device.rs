@@ -1,3 +1,10 @@
+//! The two CPU backends as Burn devices, and determinism: Burn's random stream is one per
+//! process, so every draw of a run (initialisation, which Burn does lazily and `Network::new`
+//! forces; each step's dropout masks, seeded by seed and step) happens under one lock right
+//! after seeding. The backend is chosen per run by `TrainSpec::backend`; both are built with
+//! their `simd` feature (gemm's SIMD128 kernels, macerator's elementwise kernels), and Burn's
+//! own defaults stay off because they bring threads a worker does not have.
+
 use std::sync::{Mutex, PoisonError};
 
 use burn::tensor::Device;

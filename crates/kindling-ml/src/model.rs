@@ -1,3 +1,7 @@
+//! Networks from a [`ModelSpec`]: an MLP (relu/tanh/sigmoid/gelu, dropout; no hidden layer is
+//! logistic or linear regression) or a small CNN (3x3 convolution, optional 2x2 pool and dense
+//! layer). Input and output sizes come from the data.
+
 use burn::nn::conv::{Conv2d, Conv2dConfig};
 use burn::nn::pool::{MaxPool2d, MaxPool2dConfig};
 use burn::nn::{Dropout, DropoutConfig, Linear, LinearConfig};

@@ -1,3 +1,7 @@
+//! A trained model: its signature and network in evaluation mode. It predicts from raw rows
+//! (the signature's preprocessing first), evaluates a dataset, and saves and loads its weights
+//! as Burn's record bytes (the exact reload) and as safetensors (for everyone else).
+
 use burn::prelude::*;
 use burn::store::{ModuleRecord, ModuleSnapshot, SafetensorsStore};
 use burn::tensor::{Bytes, TensorData};

@@ -1,3 +1,15 @@
+//! The training loop, cut into slices: `run_slice(now_ms, budget_ms)` advances a few batches
+//! and returns, so the worker can hear Pause and Stop between slices; slicing never changes
+//! the maths. Burn's own loop is written out (forward, `backward`, `GradientsParams`,
+//! `optim.step`) because burn-train's Learner does not run in a browser.
+//!
+//! The data is split and standardised (fitted on training rows only); the loss is summed on
+//! the device and read back once per epoch; correct predictions are counted on the host from
+//! each batch's outputs, with core's `argmax`, so every accuracy Kindling reports picks classes
+//! alike. Few of Burn's operations run per step on purpose: in the browser each is a large
+//! function V8 recompiles in a run's first seconds (BENCHMARKS.md). The validation split is
+//! scored on the host; early stopping keeps the best epoch's weights.
+
 use burn::nn::loss::{MseLoss, Reduction};
 use burn::optim::decay::WeightDecayConfig;
 use burn::optim::momentum::MomentumConfig;

@@ -6,7 +6,8 @@
 //!   or inline, with comments and strings left out;
 //! - **dependencies**: what each package may not link, read from `cargo tree` ([`LINKS`]), so
 //!   "the UI never links Burn" is a fact of the build;
-//! - **file size**: no Rust file over [`MAX_LINES`] lines: a longer one holds several roles.
+//! - **files**: no Rust file over [`MAX_LINES`] lines (a longer one holds several roles), and
+//!   every one opens with a `//!` doc that says what it is for.
 //!
 //! Each failure names the file and line and says what to do instead.
 
@@ -235,7 +236,7 @@ pub fn check() -> Result {
         failures.extend(circle_failures(krate.name, &files));
         failures.extend(layer_failures(&files));
     }
-    failures.extend(length_failures()?);
+    failures.extend(file_failures()?);
     failures.extend(link_failures()?);
     if failures.is_empty() {
         println!("xtask: architecture rules hold ({files_checked} source files)");
@@ -380,7 +381,7 @@ fn layer_failures(files: &[File]) -> Vec<String> {
         .collect()
 }
 
-fn length_failures() -> Result<Vec<String>> {
+fn file_failures() -> Result<Vec<String>> {
     let mut failures = Vec::new();
     for folder in ["crates", "src", "xtask", "tests", "fuzz"] {
         let folder = root().join(folder);
@@ -391,8 +392,15 @@ fn length_failures() -> Result<Vec<String>> {
             let text = fs::read_to_string(&path)
                 .map_err(|error| format!("cannot read {}: {error}", path.display()))?;
             let lines = text.lines().count();
+            let relative = path.strip_prefix(root()).unwrap_or(&path);
+            if !opens_with_module_doc(&text) {
+                failures.push(format!(
+                    "{}: no `//!` doc at the top: say what the module is for (design notes \
+                     belong there, not in ARCHITECTURE.md)",
+                    relative.display()
+                ));
+            }
             if lines > MAX_LINES {
-                let relative = path.strip_prefix(root()).unwrap_or(&path);
                 failures.push(format!(
                     "{}: {lines} lines (at most {MAX_LINES}): it holds several roles; split it \
                      into files by role",
@@ -402,6 +410,14 @@ fn length_failures() -> Result<Vec<String>> {
         }
     }
     Ok(failures)
+}
+
+/// Whether the first line that is neither blank nor an inner attribute is a `//!` doc.
+fn opens_with_module_doc(text: &str) -> bool {
+    text.lines()
+        .map(str::trim)
+        .find(|line| !line.is_empty() && !line.starts_with("#!["))
+        .is_some_and(|line| line.starts_with("//!"))
 }
 
 fn link_failures() -> Result<Vec<String>> {
@@ -463,6 +479,14 @@ mod tests {
                 source: source::read(text),
             })
             .collect()
+    }
+
+    #[test]
+    fn a_file_opens_with_its_module_doc_after_any_inner_attribute() {
+        assert!(opens_with_module_doc("//! What it is.\nfn f() {}"));
+        assert!(opens_with_module_doc("#![no_main]\n\n//! A fuzz target.\n"));
+        assert!(!opens_with_module_doc("use std::fs;\n//! too late"));
+        assert!(!opens_with_module_doc("/// an item's doc\nfn f() {}"));
     }
 
     #[test]

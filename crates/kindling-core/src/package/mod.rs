@@ -7,6 +7,15 @@
 //! every file's hash, the tensors' names and shapes against the model spec, finite weights.
 //! The last check, a prediction on the manifest's example, needs the model itself and is run
 //! by `kindling-ml` on what [`open`] returns.
+//!
+//! A package is built once, at registration (and again when the card changes), from Burn's
+//! record bytes the run kept: `manifest.json` (`manifest`), `weights.safetensors` (written by
+//! `safetensors::write` in one canonical form: Burn's own writer orders its metadata by a
+//! HashMap), `model.bpk`, `model.onnx` (`onnx`, hand-encoded protobuf, opset 18) and
+//! `MODEL_CARD.md`. `zip::write` stores files uncompressed with fixed timestamps, so the same
+//! version gives the same bytes; `zip::read` inflates DEFLATE entries, so a re-zipped package
+//! still opens, with declared sizes checked before anything is inflated. Python's onnxruntime,
+//! safetensors and numpy check real packages in `kindling-ml/tests/python_compat.rs`.
 
 pub mod build;
 pub mod manifest;

@@ -4,6 +4,16 @@
 //!
 //! The rules live here as plain functions over plain data, so they are tested natively and the
 //! browser only stores what they return.
+//!
+//! A `RegisteredModel` has gates (`gates::Gate`: a metric threshold, or "beat the `champion` by
+//! an absolute or relative margin" as MLflow's `MetricThreshold`), aliases (each points at one
+//! version) and an append-only alias history (time, reason, and the written override when a
+//! version that failed its gates takes an alias anyway). A `ModelVersion` keeps its lineage
+//! (run, dataset version, recipe, app version), signature, test metrics, gate report, editable
+//! card sections (`card`: Mitchell et al.'s nine sections; `card_text` renders them), the
+//! package's sha256 and the weights' sha256 (how an uploaded copy is recognised). Versions are
+//! archived, never deleted; an archived version takes no alias. `store::RegistryStore` keeps
+//! them (`memory` natively, IndexedDB in the browser), both held to `contract`.
 
 pub mod card;
 pub mod card_text;

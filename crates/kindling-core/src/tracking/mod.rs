@@ -1,6 +1,17 @@
 //! Experiment tracking: what is kept of every run, how runs are stored, searched, exported and
 //! imported. Like MLflow's tracking model (params, metrics, tags, a note), but the recipe is the
 //! whole [`crate::spec::TrainSpec`] plus the dataset's content hash, so any run can be re-run exactly.
+//!
+//! A [`RunRecord`] is a run's summary: name, state, the recipe, a [`DatasetRef`] (content hash,
+//! shape, class names), tags, note, the latest value of each metric and the app version;
+//! `params()` flattens the spec into MLflow-style params, keyed as `crate::choice` names them.
+//! Epochs and the final evaluation are stored beside the record, so listing 10,000 runs reads
+//! only summaries. `store::RunStore` (async, one transaction per method, all-or-nothing
+//! `add_bundles`) is implemented by `memory::MemoryStore` (native tests) and the browser's
+//! IndexedDB store; both pass `contract::check_store`. `shared::SharedStore` is the same trait
+//! boxed, so app state holds "a store" without naming it. `query` parses the Runs filter;
+//! `workspace` writes one JSON file of runs and uploaded datasets and imports one beside
+//! existing work (identical runs skipped, id clashes renamed, datasets keyed by content hash).
 
 pub mod contract;
 pub mod memory;
