@@ -91,8 +91,18 @@ fn bench() -> Result {
 /// What a reviewer checks before reading: format, the architecture rules, then clippy for
 /// both targets (the wasm32 one needs the target installed).
 fn lint() -> Result {
-    process::run("cargo", &["fmt", "--all", "--check"])
-        .map_err(|_| "cargo fmt found unformatted code: run `cargo fmt --all`".to_string())?;
+    // The toolchain's own cargo-fmt: a machine whose ~/.cargo/bin lacks the `cargo fmt` proxy
+    // still has it (rust-toolchain.toml asks for rustfmt).
+    let cargo_fmt = process::output("rustup", &["which", "cargo-fmt"])
+        .map(|path| path.trim().to_owned())
+        .filter(|path| !path.is_empty())
+        .ok_or("rustfmt is not installed: run `rustup component add rustfmt`")?;
+    let formatted = process::command(&cargo_fmt, &["--all", "--check"])
+        .status()
+        .map_err(|error| format!("could not run {cargo_fmt}: {error}"))?;
+    if !formatted.success() {
+        return Err("cargo fmt found unformatted code: run `cargo fmt --all`".into());
+    }
     rules::check()?;
     process::run(
         "cargo",
