@@ -8,6 +8,7 @@ use kindling_core::APP_VERSION;
 use kindling_core::storage::StorageUse;
 use kindling_core::storage::StoreError;
 use kindling_core::tracking::shared::SharedStore;
+use kindling_core::workspace::SharedWorkspace;
 use leptos::prelude::*;
 use leptos::wasm_split::{SplitLoaderError, wasm_split};
 use leptos_router::components::{A, Route, Router, Routes};
@@ -22,7 +23,7 @@ use crate::routes::{
     AboutRoute, CompareRoute, DataRoute, ModelRoute, ModelsRoute, PredictRoute, RunDetailRoute,
     RunsRoute, VersionRoute,
 };
-use crate::state::data::DataChoice;
+use crate::state::data::{DataChoice, ServedFiles};
 use crate::state::models::Models;
 use crate::state::registry::Registry;
 use crate::state::train_form::TrainForm;
@@ -44,9 +45,15 @@ pub fn App() -> impl IntoView {
     provide_context(workbench);
     let models = Models::new(Rc::clone(&spawn));
     provide_context(models);
-    let registry = Registry::new(workbench, models, platform::clock::now_unix_ms);
+    let served: Rc<dyn ServedFiles> = Rc::new(platform::fetch::Served);
+    let registry = Registry::new(
+        workbench,
+        models,
+        Rc::clone(&served),
+        platform::clock::now_unix_ms,
+    );
     provide_context(registry);
-    provide_context(DataChoice::new(Rc::new(platform::fetch::Served)));
+    provide_context(DataChoice::new(served));
     provide_context(TrainForm::default());
     provide_context(Training::new(
         Rc::clone(&spawn),
@@ -134,7 +141,10 @@ fn open_stores(
             Ok(store) => {
                 let store = Rc::new(store);
                 workbench
-                    .attach(Rc::clone(&store) as Rc<dyn SharedStore>)
+                    .attach(
+                        Rc::clone(&store) as Rc<dyn SharedStore>,
+                        Rc::clone(&store) as Rc<dyn SharedWorkspace>,
+                    )
                     .await;
                 registry.attach(store).await;
             }

@@ -1,4 +1,4 @@
-//! The IndexedDB run store in real Chromium, held to the same contract as the memory store.
+//! The IndexedDB stores in real Chromium, held to the same contracts as the memory store.
 #![cfg(target_arch = "wasm32")]
 
 use kindling::platform::idb::IdbStore;
@@ -26,6 +26,23 @@ async fn the_indexeddb_store_keeps_the_registry_contract() {
     kindling_core::registry::contract::check_registry(&store).await;
     store.close();
     IdbStore::delete(name).await.unwrap();
+}
+
+#[wasm_bindgen_test]
+async fn the_indexeddb_store_keeps_the_workspace_contract() {
+    let (mine, theirs) = ("kindling-workspace-mine", "kindling-workspace-theirs");
+    for name in [mine, theirs] {
+        IdbStore::delete(name).await.unwrap();
+    }
+    let (first, second) = (
+        IdbStore::open(mine, || {}).await.unwrap(),
+        IdbStore::open(theirs, || {}).await.unwrap(),
+    );
+    kindling_core::workspace::contract::check_workspace(&first, &second).await;
+    for (store, name) in [(first, mine), (second, theirs)] {
+        store.close();
+        IdbStore::delete(name).await.unwrap();
+    }
 }
 
 #[wasm_bindgen_test]
@@ -70,6 +87,7 @@ async fn a_large_import_lands_whole_or_not_at_all() {
             run: run(&format!("run-{i}"), f64::from(i)),
             history: history.clone(),
             evaluation: None,
+            model: None,
         })
         .collect();
     // Only the transaction itself sees this clash, on the import's very last request.
@@ -152,6 +170,7 @@ async fn an_action_begun_before_the_store_opens_waits_for_it() {
 
     use kindling::state::workbench::Workbench;
     use kindling_core::tracking::shared::SharedStore;
+    use kindling_core::workspace::SharedWorkspace;
 
     let name = "kindling-opening-test";
     IdbStore::delete(name).await.unwrap();
@@ -175,7 +194,10 @@ async fn an_action_begun_before_the_store_opens_waits_for_it() {
     );
     let store = Rc::new(store);
     workbench
-        .attach(Rc::clone(&store) as Rc<dyn SharedStore>)
+        .attach(
+            Rc::clone(&store) as Rc<dyn SharedStore>,
+            Rc::clone(&store) as Rc<dyn SharedWorkspace>,
+        )
         .await;
     for _ in 0..100 {
         if saved.borrow().is_some() {

@@ -18,7 +18,7 @@ pub fn GateEditor(gates: RwSignal<Vec<Gate>>) -> impl IntoView {
     let add_threshold = move |_| {
         gates.update(|gates| {
             gates.push(Gate::Threshold {
-                metric: "test_acc".into(),
+                metric: "test_accuracy".into(),
                 comparison: Comparison::AtLeast,
                 value: 0.9,
             })
@@ -27,7 +27,7 @@ pub fn GateEditor(gates: RwSignal<Vec<Gate>>) -> impl IntoView {
     let add_champion = move |_| {
         gates.update(|gates| {
             gates.push(Gate::BeatsChampion {
-                metric: "test_acc".into(),
+                metric: "test_accuracy".into(),
                 margin: Margin::Absolute(0.0),
             })
         })

@@ -25,14 +25,14 @@ pub const METRIC_CHARTS: [MetricChart; 3] = [
     MetricChart {
         title: "Accuracy / R²",
         lines: &[
-            ("train_acc", |m| m.train_accuracy),
-            ("val_acc", |m| m.val_accuracy),
+            ("train_accuracy", |m| m.train_accuracy),
+            ("val_accuracy", |m| m.val_accuracy),
             ("val_r2", |m| m.val_r2),
         ],
     },
     MetricChart {
         title: "Learning rate",
-        lines: &[("lr", |m| Some(m.learning_rate))],
+        lines: &[("learning_rate", |m| Some(m.learning_rate))],
     },
 ];
 

@@ -5,9 +5,10 @@ use kindling_core::choice::Choice;
 use kindling_core::data::bundled::BundledDataset;
 use kindling_core::data::csv::{ColumnKind, ImportOptions, MissingPolicy};
 use kindling_core::data::prepare::dataset_id;
-use kindling_core::data::synthetic::Generator;
-use kindling_core::data::{Dataset, Target, Task};
+use kindling_core::data::synthetic::{Generator, SyntheticSpec};
+use kindling_core::data::{ColumnSummary, Dataset, Target, Task};
 use kindling_core::protocol::CsvPreview;
+use kindling_core::tracking::StoredDataset;
 use leptos::prelude::*;
 
 use crate::components::drop_zone::{DropZone, FilePicker};
@@ -17,6 +18,7 @@ use crate::components::select::SelectOption;
 use crate::platform::files::PickedFile;
 use crate::state::data::{DataChoice, Source, imported_key};
 use crate::state::models::Models;
+use crate::state::registry::Registry;
 use crate::state::workbench::Workbench;
 
 /// Rows shown in the preview tables.
@@ -27,7 +29,34 @@ const PREVIEW_COLUMNS: usize = 12;
 #[component]
 pub fn DataPage() -> impl IntoView {
     let workbench = expect_context::<Workbench>();
+    let registry = expect_context::<Registry>();
     let choice = expect_context::<DataChoice>();
+    // The last delete: what was removed (for Undo), or why it was refused.
+    let removed = RwSignal::new(None::<Result<(String, StoredDataset), String>>);
+    let delete = move |id: String| {
+        leptos::task::spawn_local(async move {
+            let versions = registry.versions.get_untracked();
+            removed.set(Some(match workbench.delete_dataset(&id, &versions).await {
+                Ok(dataset) => {
+                    if choice.key.get_untracked() == imported_key(&id) {
+                        choice
+                            .key
+                            .set(SyntheticSpec::default().kind.generator().key().into());
+                    }
+                    Ok((format!("Deleted {}.", dataset.entry.name), dataset))
+                }
+                Err(error) => Err(error),
+            }));
+        });
+    };
+    let undo = move |dataset: StoredDataset| {
+        leptos::task::spawn_local(async move {
+            removed.set(match workbench.restore_dataset(dataset).await {
+                Ok(()) => None,
+                Err(error) => Some(Err(error.to_string())),
+            });
+        });
+    };
     let loaded = LocalResource::new(move || {
         // Every field the data depends on, so the preview follows the typing.
         choice.key.track();
@@ -65,12 +94,28 @@ pub fn DataPage() -> impl IntoView {
                     <fieldset>
                         <legend>"Your datasets"</legend>
                         <ul class="choices">
-                            {move || workbench.datasets.get().into_iter().map(|entry| view! {
-                                <DataChoiceItem key=imported_key(&entry.id)>
-                                    {entry.name} <small>{format!(" ({} rows)", entry.rows)}</small>
-                                </DataChoiceItem>
+                            {move || workbench.datasets.get().into_iter().map(|entry| {
+                                let (id, name) = (entry.id.clone(), entry.name.clone());
+                                view! {
+                                    <DataChoiceItem key=imported_key(&entry.id)>
+                                        {name} <small>{format!(" ({} rows)", entry.rows)}</small>
+                                    </DataChoiceItem>
+                                    <button type="button" class="link delete-dataset" data-dataset=entry.name
+                                        on:click=move |_| delete(id.clone())>"Delete"</button>
+                                }
                             }).collect_view()}
                         </ul>
+                        {move || removed.get().map(|notice| match notice {
+                            Ok((text, dataset)) => {
+                                let dataset = StoredValue::new(dataset);
+                                view! {
+                                    <p class="notice dataset-notice" role="status">{text} " "
+                                        <button type="button" class="link undo" on:click=move |_| undo(dataset.get_value())>"Undo"</button>
+                                    </p>
+                                }.into_any()
+                            }
+                            Err(text) => view! { <p class="error dataset-notice" role="alert">{text}</p> }.into_any(),
+                        })}
                         <CsvUpload />
                     </fieldset>
                 </div>
@@ -149,14 +194,37 @@ fn DatasetSummary(data: Dataset) -> impl IntoView {
         .iter()
         .take(PREVIEW_COLUMNS)
         .map(|s| {
+            let cells = match &s.summary {
+                ColumnSummary::Numeric {
+                    min,
+                    max,
+                    mean,
+                    std,
+                } => view! {
+                    <td>"number"</td>
+                    <td>{format!("{min:.3}")}</td>
+                    <td>{format!("{max:.3}")}</td>
+                    <td>{format!("{mean:.3}")}</td>
+                    <td>{format!("{std:.3}")}</td>
+                }
+                .into_any(),
+                ColumnSummary::Categorical { counts } => {
+                    let listed: Vec<String> = counts
+                        .iter()
+                        .map(|(category, count)| format!("{category} ({count})"))
+                        .collect();
+                    view! {
+                        <td>"category"</td>
+                        <td colspan="4" class="categories">{listed.join(", ")}</td>
+                    }
+                    .into_any()
+                }
+            };
             view! {
                 <tr>
                     <th scope="row">{s.name.clone()}</th>
-                    <td>"number"</td>
-                    <td>{format!("{:.3}", s.min)}</td>
-                    <td>{format!("{:.3}", s.max)}</td>
-                    <td>{format!("{:.3}", s.mean)}</td>
-                    <td>{format!("{:.3}", s.std)}</td>
+                    {cells}
+                    <td class="number">{s.missing}</td>
                 </tr>
             }
         })
@@ -203,7 +271,7 @@ fn DatasetSummary(data: Dataset) -> impl IntoView {
             {balance}
             <h2>"Columns"</h2>
             <table class="column-stats">
-                <thead><tr><th>"Feature"</th><th>"Type"</th><th>"Min"</th><th>"Max"</th><th>"Mean"</th><th>"Std"</th></tr></thead>
+                <thead><tr><th>"Feature"</th><th>"Type"</th><th>"Min"</th><th>"Max"</th><th>"Mean"</th><th>"Std"</th><th>"Gaps"</th></tr></thead>
                 <tbody>{stats_rows}</tbody>
             </table>
             {(hidden_columns > 0).then(|| view! { <p class="more">{format!("and {hidden_columns} more features")}</p> })}
@@ -216,6 +284,9 @@ fn DatasetSummary(data: Dataset) -> impl IntoView {
 /// The first two features coloured by class, or the one feature against the target (the plot
 /// thins them).
 fn scatter_points(data: &Dataset) -> Option<(Vec<ScatterPoint>, String, String)> {
+    if data.has_categories() {
+        return None;
+    }
     let rows = 0..data.row_count();
     match (&data.target, data.feature_count()) {
         (Target::Classes { labels, .. }, 2) => Some((
@@ -255,9 +326,16 @@ fn DataPreview(data: Dataset) -> impl IntoView {
     };
     let rows = (0..data.row_count().min(PREVIEW_ROWS))
         .map(|row| {
-            let cells = data.row(row)[..columns]
-                .iter()
-                .map(|value| view! { <td>{format!("{value}")}</td> })
+            let cells = (0..columns)
+                .map(|column| {
+                    let value = data.row(row)[column];
+                    let text = match data.category(row, column) {
+                        Some(category) => category.to_owned(),
+                        None if value.is_nan() => String::new(),
+                        None => format!("{value}"),
+                    };
+                    view! { <td>{text}</td> }
+                })
                 .collect_view();
             view! { <tr>{cells}<td class="target">{target_cell(row)}</td></tr> }
         })

@@ -5,14 +5,16 @@
 use std::cmp::Ordering;
 use std::collections::BTreeSet;
 
+use kindling_core::scoring::batch::csv_field;
 use kindling_core::tracking::query::Query;
-use kindling_core::tracking::workspace::Workspace;
 use kindling_core::tracking::{RunBundle, RunRecord};
+use kindling_core::workspace::Workspace;
 use leptos::prelude::*;
 use leptos_router::hooks::use_navigate;
 
 use crate::format::{format_duration, format_metric, format_time};
 use crate::platform::files;
+use crate::state::registry::Registry;
 use crate::state::workbench::{StoreStatus, Workbench};
 
 const PAGE_SIZE: usize = 50;
@@ -51,12 +53,29 @@ impl Column {
             Column::Status => "Status",
             Column::Dataset => "Dataset",
             Column::Model => "Model",
-            Column::LearningRate => "lr",
+            Column::LearningRate => "learning_rate",
             Column::Epochs => "Epochs",
             Column::Score => "Test score",
             Column::ValLoss => "Val loss",
             Column::Duration => "Duration",
             Column::Started => "Started",
+        }
+    }
+
+    /// The cell's text as the table shows it (and the table's CSV export writes it).
+    fn text(self, run: &RunRecord) -> String {
+        let metric = |value: Option<f64>| value.map(format_metric).unwrap_or_else(|| "—".into());
+        match self {
+            Column::Name => run.name.clone(),
+            Column::Status => run.state.label().to_owned(),
+            Column::Dataset => run.dataset.name.clone(),
+            Column::Model => run.spec.model.label(),
+            Column::LearningRate => run.spec.learning_rate.to_string(),
+            Column::Epochs => run.epochs_done.to_string(),
+            Column::Score => metric(run.headline()),
+            Column::ValLoss => metric(run.metrics.get("val_loss").copied()),
+            Column::Duration => format_duration(run.duration_ms),
+            Column::Started => format_time(run.started_ms),
         }
     }
 
@@ -108,6 +127,7 @@ fn plural(count: usize) -> &'static str {
 #[component]
 pub fn RunsPage() -> impl IntoView {
     let workbench = expect_context::<Workbench>();
+    let registry = expect_context::<Registry>();
     let filter = RwSignal::new(String::new());
     let sort = RwSignal::new((Column::Started, true));
     let page = RwSignal::new(0usize);
@@ -232,11 +252,13 @@ pub fn RunsPage() -> impl IntoView {
                 )
                 .map(|()| {
                     format!(
-                        "Exported {} run{} and {} dataset{} to workspace.kindling.json.",
+                        "Exported {} run{}, {} dataset{} and {} model version{} to workspace.kindling.json.",
                         workspace.runs.len(),
                         plural(workspace.runs.len()),
                         workspace.datasets.len(),
                         plural(workspace.datasets.len()),
+                        workspace.versions.len(),
+                        plural(workspace.versions.len()),
                     )
                 }),
                 Err(error) => Err(error.to_string()),
@@ -246,6 +268,39 @@ pub fn RunsPage() -> impl IntoView {
                 Err(error) => Notice::Failed(error),
             }));
         });
+    };
+    // The filtered, sorted table (every page of it), as shown, with spreadsheet formulas
+    // defused in any cell a person typed.
+    let on_export_table = move |_| {
+        let text = rows.with_untracked(|indices| {
+            workbench.runs.with_untracked(|runs| {
+                let mut text = Column::ALL
+                    .iter()
+                    .map(|column| csv_field(column.title()))
+                    .collect::<Vec<_>>()
+                    .join(",");
+                text.push('\n');
+                for &index in indices {
+                    let cells: Vec<String> = Column::ALL
+                        .iter()
+                        .map(|column| csv_field(&column.text(&runs[index])))
+                        .collect();
+                    text.push_str(&cells.join(","));
+                    text.push('\n');
+                }
+                (text, indices.len())
+            })
+        });
+        let (text, count) = text;
+        notice.set(Some(
+            match files::download_text("runs.csv", &text, "text/csv") {
+                Ok(()) => Notice::Done(format!(
+                    "Exported {count} run{} to runs.csv.",
+                    plural(count)
+                )),
+                Err(error) => Notice::Failed(error),
+            },
+        ));
     };
     let on_import = move |event: leptos::ev::Event| {
         let Some(file) = files::from_input_event(&event) else {
@@ -257,10 +312,12 @@ pub fn RunsPage() -> impl IntoView {
                 let bytes = file.bytes().await?;
                 let workspace = Workspace::from_json(&bytes)
                     .map_err(|error| format!("{}: {error}", file.name))?;
-                workbench
+                let plan = workbench
                     .import_workspace(workspace)
                     .await
-                    .map_err(|error| error.to_string())
+                    .map_err(|error| error.to_string())?;
+                registry.reload_after_import().await;
+                Ok::<_, String>(plan)
             }
             .await;
             notice.set(Some(match result {
@@ -301,15 +358,6 @@ pub fn RunsPage() -> impl IntoView {
         let id = run.id.clone();
         let checked_id = id.clone();
         let toggled_id = id.clone();
-        let score = run
-            .headline()
-            .map(format_metric)
-            .unwrap_or_else(|| "—".into());
-        let val_loss = run
-            .metrics
-            .get("val_loss")
-            .map(|v| format_metric(*v))
-            .unwrap_or_else(|| "—".into());
         let status = run.state.label();
         view! {
             <tr class="run-row" data-run-id=id.clone()>
@@ -320,14 +368,14 @@ pub fn RunsPage() -> impl IntoView {
                     {run.tags.iter().map(|tag| view! { <span class="tag">{tag.clone()}</span> }).collect_view()}
                 </td>
                 <td><span class=format!("status-pill {status}")>{status}</span></td>
-                <td>{run.dataset.name.clone()}</td>
-                <td>{run.spec.model.label()}</td>
-                <td class="number">{run.spec.learning_rate.to_string()}</td>
-                <td class="number">{run.epochs_done}</td>
-                <td class="number score">{score}</td>
-                <td class="number">{val_loss}</td>
-                <td class="number">{format_duration(run.duration_ms)}</td>
-                <td>{format_time(run.started_ms)}</td>
+                <td>{Column::Dataset.text(&run)}</td>
+                <td>{Column::Model.text(&run)}</td>
+                <td class="number">{Column::LearningRate.text(&run)}</td>
+                <td class="number">{Column::Epochs.text(&run)}</td>
+                <td class="number score">{Column::Score.text(&run)}</td>
+                <td class="number">{Column::ValLoss.text(&run)}</td>
+                <td class="number">{Column::Duration.text(&run)}</td>
+                <td>{Column::Started.text(&run)}</td>
             </tr>
         }
     };
@@ -337,7 +385,7 @@ pub fn RunsPage() -> impl IntoView {
             <h1>"Runs"</h1>
             <div class="runs-toolbar">
                 <input type="search" class="run-filter" name="filter" aria-label="Filter runs"
-                    placeholder="Filter: metrics.test_acc > 0.9 and params.lr = 0.01 and tags.baseline"
+                    placeholder="Filter: metrics.test_accuracy > 0.9 and params.learning_rate = 0.01 and tags.baseline"
                     prop:value=move || filter.get()
                     on:input=move |ev| {
                         page.set(0);
@@ -351,6 +399,7 @@ pub fn RunsPage() -> impl IntoView {
                 </button>
                 <button type="button" on:click=on_export
                     disabled=move || workbench.status.get() != StoreStatus::Ready>"Export workspace"</button>
+                <button type="button" class="export-table" on:click=on_export_table>"Export table (CSV)"</button>
                 <label class="button">
                     "Import workspace"
                     <input type="file" class="visually-hidden" name="import-workspace" accept=".json,application/json"
@@ -358,6 +407,7 @@ pub fn RunsPage() -> impl IntoView {
                 </label>
             </div>
             {move || query.with(|(_, error)| error.clone()).map(|error| view! { <p class="error filter-error" role="alert">{error}</p> })}
+            {move || query.with(|(query, _)| query.hints.clone()).into_iter().map(|hint| view! { <p class="hint filter-hint">{hint}</p> }).collect_view()}
             <div class="run-notice" role="status">
                 {move || notice.get().map(|notice| match notice {
                     Notice::Done(text) => view! { <p class="notice">{text}</p> }.into_any(),

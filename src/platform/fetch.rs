@@ -9,7 +9,9 @@ use web_sys::Response;
 
 use crate::state::data::ServedFiles;
 
-/// The served files, fetched from the page's own origin.
+/// The served files, fetched from the page's own origin. Paths are from the app's root, not
+/// the page's address: from `/runs/<id>` a relative `datasets/iris.csv` would name
+/// `/runs/datasets/iris.csv`, which the server answers with the app's page.
 pub struct Served;
 
 impl ServedFiles for Served {
@@ -17,7 +19,7 @@ impl ServedFiles for Served {
         &'a self,
         path: &'a str,
     ) -> Pin<Box<dyn Future<Output = Result<Vec<u8>, String>> + 'a>> {
-        Box::pin(fetch_bytes(path))
+        Box::pin(async move { fetch_bytes(&format!("/{}", path.trim_start_matches('/'))).await })
     }
 }
 

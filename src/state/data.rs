@@ -11,6 +11,7 @@ use std::rc::Rc;
 use kindling_core::choice::Choice;
 use kindling_core::data::Dataset;
 use kindling_core::data::bundled::BundledDataset;
+use kindling_core::data::prepare::dataset_id;
 use kindling_core::data::synthetic::{Generator, SyntheticKind, SyntheticSpec};
 use kindling_core::spec::DatasetSpec;
 use kindling_core::tracking::RunRecord;
@@ -223,6 +224,23 @@ async fn load_now(
             ))
         }
     }
+}
+
+/// The rows a recipe trained on, when this browser can make or find them: generated, read
+/// from the bundled files, or found among stored uploads by their content hash. `None` when
+/// they are not here, or not the rows the hash `id` names.
+pub async fn recipe_data(
+    spec: &DatasetSpec,
+    id: &str,
+    workbench: Workbench,
+    files: &dyn ServedFiles,
+) -> Option<Dataset> {
+    let data = match spec {
+        DatasetSpec::Synthetic(spec) => spec.generate().ok()?,
+        DatasetSpec::Bundled(bundled) => load_bundled(*bundled, files).await.ok()?,
+        DatasetSpec::Imported { .. } => workbench.dataset(id).await.ok()??,
+    };
+    (dataset_id(&data) == id).then_some(data)
 }
 
 pub fn parse_field<T: std::str::FromStr>(name: &str, text: &str) -> Result<T, String> {

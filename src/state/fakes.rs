@@ -11,6 +11,7 @@ use kindling_core::protocol::{FromWorker, ModelReply, ModelRequest, ToWorker};
 use kindling_core::registry::gates::{CheckKind, CheckResult};
 use leptos::prelude::Owner;
 
+use super::data::ServedFiles;
 use super::training::{SpawnTrainer, TrainerEvent, TrainerLink};
 
 thread_local! {
@@ -80,6 +81,21 @@ pub fn advance_ms(duration_ms: f64) {
 
 pub fn random_u32() -> u32 {
     7
+}
+
+/// The served files, read from the repository's `assets/` as the app serves them.
+pub struct AssetFiles;
+
+impl ServedFiles for AssetFiles {
+    fn read<'a>(
+        &'a self,
+        path: &'a str,
+    ) -> std::pin::Pin<Box<dyn Future<Output = Result<Vec<u8>, String>> + 'a>> {
+        let file = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("assets")
+            .join(path);
+        Box::pin(async move { std::fs::read(&file).map_err(|error| error.to_string()) })
+    }
 }
 
 /// How a worker reports to the page.

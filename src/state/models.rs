@@ -14,7 +14,7 @@ use kindling_core::data::Dataset;
 use kindling_core::data::csv::ImportOptions;
 use kindling_core::package::Manifest;
 use kindling_core::protocol::{
-    CsvPreview, FromWorker, ModelReply, ModelRequest, ModelSource, ToWorker,
+    CsvPreview, Evidence, FromWorker, ModelReply, ModelRequest, ModelSource, ToWorker,
 };
 use kindling_core::registry::ModelVersion;
 use kindling_core::registry::gates::CheckResult;
@@ -85,13 +85,20 @@ impl Models {
             .unwrap_or_else(|_| Err("the model worker stopped before answering".into()))
     }
 
-    /// The automatic gate checks for a run's model.
+    /// The automatic gate checks for a model, with the evidence of its data when this browser
+    /// holds it.
     pub async fn check(
         &self,
         source: ModelSource,
         registered: Option<ModelSignature>,
+        evidence: Option<Evidence>,
     ) -> Result<Vec<CheckResult>, String> {
-        match self.ask(ModelRequest::Check { source, registered }).await? {
+        let request = ModelRequest::Check {
+            source,
+            registered,
+            evidence: evidence.map(Box::new),
+        };
+        match self.ask(request).await? {
             ModelReply::Checks(checks) => Ok(checks),
             _ => Err(unexpected()),
         }

@@ -7,21 +7,26 @@ use std::collections::BTreeMap;
 use std::rc::Rc;
 
 use kindling_core::package::sha256_hex;
-use kindling_core::protocol::ModelSource;
+use kindling_core::protocol::{Evidence, ModelSource};
 use kindling_core::registry::card::ModelCard;
 use kindling_core::registry::gates::{self, Champion, CheckResult, Gate, GateReport};
-use kindling_core::registry::store::SharedRegistry;
+use kindling_core::registry::store::{SharedRegistry, VersionBundle};
 use kindling_core::registry::{
     CHAMPION, Lineage, ModelVersion, RegisteredModel, VersionSource, check_model_name,
 };
 use kindling_core::signature::ModelSignature;
+use kindling_core::spec::TrainSpec;
 use kindling_core::storage::StoreError;
 use kindling_core::tracking::{RunModel, RunRecord, RunState};
 use leptos::prelude::*;
 
+use crate::state::data::{ServedFiles, recipe_data};
 use crate::state::models::Models;
 use crate::state::opening::Opening;
 use crate::state::workbench::Workbench;
+
+/// A whole model as a delete removed it: what undo puts back.
+pub type ModelBundle = (RegisteredModel, Vec<VersionBundle>);
 
 /// A run checked against a model's gates, ready to be registered as its next version.
 #[derive(Debug, Clone, PartialEq)]
@@ -44,6 +49,8 @@ pub struct Registry {
     opening: Opening,
     workbench: Workbench,
     worker: Models,
+    /// Where the bundled datasets are read, to check a version against its recipe's data.
+    files: StoredValue<Rc<dyn ServedFiles>, LocalStorage>,
     now_ms: StoredValue<fn() -> f64>,
 }
 
@@ -52,7 +59,12 @@ fn words(error: StoreError) -> String {
 }
 
 impl Registry {
-    pub fn new(workbench: Workbench, worker: Models, now_ms: fn() -> f64) -> Self {
+    pub fn new(
+        workbench: Workbench,
+        worker: Models,
+        files: Rc<dyn ServedFiles>,
+        now_ms: fn() -> f64,
+    ) -> Self {
         Self {
             store: StoredValue::new_local(None),
             models: RwSignal::new(Vec::new()),
@@ -61,6 +73,7 @@ impl Registry {
             opening: Opening::default(),
             workbench,
             worker,
+            files: StoredValue::new_local(files),
             now_ms: StoredValue::new(now_ms),
         }
     }
@@ -171,11 +184,19 @@ impl Registry {
             .map(|model| model.gates.clone())
             .unwrap_or(new_gates);
         let registered_signature = self.registered_signature(model_name);
+        let evidence = self
+            .evidence(&run.spec, &run.dataset.id, &run.metrics)
+            .await
+            .map(|evidence| Evidence {
+                early_weights: run_model.early_weights.clone(),
+                ..evidence
+            });
         let automatic = self
             .worker
             .check(
                 ModelSource::Run(Box::new(run_model.clone())),
                 registered_signature,
+                evidence,
             )
             .await?;
         let report = self.gate_report(existing.as_ref(), &gates, &run.metrics, automatic);
@@ -396,11 +417,19 @@ impl Registry {
         };
         // The sender's gate report stays inside the package; this registry's verdict comes
         // from this registry's gates and the automatic checks run here.
+        let evidence = self
+            .evidence(
+                &version.lineage.recipe,
+                &version.lineage.dataset.id,
+                &version.metrics,
+            )
+            .await;
         let automatic = self
             .worker
             .check(
                 ModelSource::Package(bytes.clone()),
                 self.registered_signature(&model.name),
+                evidence,
             )
             .await?;
         version.gate_report =
@@ -416,12 +445,59 @@ impl Registry {
         Ok(version)
     }
 
+    /// Deletes a whole model (every version and package) and returns it, for undo.
+    pub async fn delete_model(&self, name: &str) -> Result<ModelBundle, String> {
+        let store = self.opened_store().await?;
+        let bundle = store
+            .model_bundle(name)
+            .await
+            .map_err(words)?
+            .ok_or("there is no such model")?;
+        store.delete_model(name).await.map_err(words)?;
+        self.reload_or_report().await;
+        Ok(bundle)
+    }
+
+    /// Puts a deleted model back exactly as it was.
+    pub async fn restore_model(&self, (model, versions): ModelBundle) -> Result<(), String> {
+        self.opened_store()
+            .await?
+            .add_models(std::slice::from_ref(&model), &versions)
+            .await
+            .map_err(words)?;
+        self.reload_or_report().await;
+        Ok(())
+    }
+
+    /// Lists the registry again after a workspace import added to it.
+    pub async fn reload_after_import(&self) {
+        self.reload_or_report().await;
+    }
+
     /// Re-lists what is stored. A failure to read back is said on its own (in the storage
     /// banner), so a change that was stored is never reported as a failed one.
     async fn reload_or_report(&self) {
         if let Err(error) = self.reload().await {
             self.workbench.error.set(Some(error));
         }
+    }
+
+    /// The recipe's data and the scores claimed for it, when this browser holds the data: what
+    /// the model worker checks a version against. The first steps' fingerprint is the run's.
+    async fn evidence(
+        &self,
+        recipe: &TrainSpec,
+        dataset_id: &str,
+        claimed: &BTreeMap<String, f64>,
+    ) -> Option<Evidence> {
+        let files = self.files.get_value();
+        let data = recipe_data(&recipe.dataset, dataset_id, self.workbench, files.as_ref()).await?;
+        Some(Evidence {
+            recipe: recipe.clone(),
+            data,
+            claimed_metrics: claimed.clone(),
+            early_weights: None,
+        })
     }
 
     /// The signature of the model's latest version, which every new version must match.

@@ -8,18 +8,20 @@ use kindling_core::data::synthetic::SyntheticSpec;
 use kindling_core::evaluation::{Evaluation, Report, classification_report};
 use kindling_core::metrics::EpochMetrics;
 use kindling_core::protocol::{FromWorker, ModelRequest, ToWorker};
-use kindling_core::registry::memory::MemoryRegistry;
 use kindling_core::registry::store::SharedRegistry;
 use kindling_core::registry::{CHAMPION, RegisteredModel};
 use kindling_core::session::RunStatus;
-use kindling_core::spec::TrainSpec;
+use kindling_core::spec::{DatasetSpec, TrainSpec};
 use kindling_core::tracking::contract;
-use kindling_core::tracking::memory::MemoryStore;
 use kindling_core::tracking::shared::SharedStore;
 use kindling_core::tracking::{RunModel, RunOutcome, RunState};
+use kindling_core::workspace::SharedWorkspace;
+use kindling_core::workspace::memory::MemoryStore;
 use leptos::prelude::*;
 
-use super::fakes::{FakeWorker, advance_ms, now_ms, random_u32, run, settle, with_runtime};
+use super::fakes::{
+    AssetFiles, FakeWorker, advance_ms, now_ms, random_u32, run, settle, with_runtime,
+};
 use super::models::Models;
 use super::registry::Registry;
 use super::training::Training;
@@ -40,7 +42,7 @@ impl App {
         let model_worker = Rc::new(FakeWorker::default());
         let workbench = Workbench::new(now_ms);
         let models = Models::new(model_worker.spawner());
-        let registry = Registry::new(workbench, models, now_ms);
+        let registry = Registry::new(workbench, models, Rc::new(AssetFiles), now_ms);
         let training = Training::new(trainer.spawner(), now_ms, random_u32, workbench);
         Self {
             trainer,
@@ -52,27 +54,29 @@ impl App {
     }
 
     /// Opens the stores as the app does once its chunk has loaded.
-    fn attach(&self, store: &Rc<MemoryStore>, registry: &Rc<MemoryRegistry>) {
+    fn attach(&self, store: &Rc<MemoryStore>) {
         let (workbench, this_registry) = (self.workbench, self.registry);
-        let store = Rc::clone(store) as Rc<dyn SharedStore>;
-        let registry = Rc::clone(registry) as Rc<dyn SharedRegistry>;
+        let runs = Rc::clone(store) as Rc<dyn SharedStore>;
+        let workspace = Rc::clone(store) as Rc<dyn SharedWorkspace>;
+        let registry = Rc::clone(store) as Rc<dyn SharedRegistry>;
         run(async move {
-            workbench.attach(store).await;
+            workbench.attach(runs, workspace).await;
             this_registry.attach(registry).await;
         });
     }
 
     fn start(&self) -> String {
-        let data = SyntheticSpec {
+        let synthetic = SyntheticSpec {
             sample_count: 40,
             ..SyntheticSpec::default()
-        }
-        .generate()
-        .unwrap();
+        };
+        let data = synthetic.generate().unwrap();
+        let spec = TrainSpec {
+            dataset: DatasetSpec::Synthetic(synthetic),
+            ..TrainSpec::default()
+        };
         let labels = RunLabels::from_fields("", "baseline, small", "first try");
-        self.training
-            .start(TrainSpec::default(), data, labels)
-            .unwrap();
+        self.training.start(spec, data, labels).unwrap();
         let run_id = self
             .training
             .run
@@ -102,6 +106,7 @@ fn run_model() -> RunModel {
     RunModel {
         signature: kindling_core::registry::fixtures::version("m", 1).signature,
         burnpack: vec![1, 2, 3],
+        early_weights: None,
     }
 }
 
@@ -119,8 +124,8 @@ fn finish(app: &App, run_id: &str) {
 fn a_run_is_stored_as_it_trains_and_whole_when_it_finishes() {
     with_runtime(|| {
         let app = App::new();
-        let (store, registry) = (Rc::new(MemoryStore::default()), Rc::default());
-        app.attach(&store, &registry);
+        let store = Rc::new(MemoryStore::default());
+        app.attach(&store);
         let run_id = app.start();
         settle();
         assert!(matches!(
@@ -152,7 +157,7 @@ fn a_run_is_stored_as_it_trains_and_whole_when_it_finishes() {
                 early_stopped: false
             }
         );
-        assert!(stored.metrics.contains_key("test_acc"));
+        assert!(stored.metrics.contains_key("test_accuracy"));
         assert_eq!(
             app.workbench.saved_run.get_untracked(),
             Some(run_id.clone())
@@ -170,8 +175,8 @@ fn a_run_is_stored_as_it_trains_and_whole_when_it_finishes() {
 fn a_crashed_trainer_leaves_an_interrupted_run_and_the_next_run_starts_a_new_one() {
     with_runtime(|| {
         let app = App::new();
-        let (store, registry) = (Rc::new(MemoryStore::default()), Rc::default());
-        app.attach(&store, &registry);
+        let store = Rc::new(MemoryStore::default());
+        app.attach(&store);
         let run_id = app.start();
         app.trainer.say(FromWorker::Crashed {
             message: "out of memory".into(),
@@ -198,8 +203,8 @@ fn a_crashed_trainer_leaves_an_interrupted_run_and_the_next_run_starts_a_new_one
 fn a_trainer_that_cannot_be_reached_interrupts_the_run_with_the_reason() {
     with_runtime(|| {
         let app = App::new();
-        let (store, registry) = (Rc::new(MemoryStore::default()), Rc::default());
-        app.attach(&store, &registry);
+        let store = Rc::new(MemoryStore::default());
+        app.attach(&store);
         let run_id = app.start();
         app.trainer
             .lose("the trainer stopped working: its code could not be loaded");
@@ -236,8 +241,8 @@ fn a_run_started_before_the_store_opens_is_stored_once_it_does() {
             0,
             "nothing unstored is shown"
         );
-        let (store, registry) = (Rc::new(MemoryStore::default()), Rc::default());
-        app.attach(&store, &registry);
+        let store = Rc::new(MemoryStore::default());
+        app.attach(&store);
         settle();
         let stored = run(stored_run(&store, &run_id));
         assert_eq!(
@@ -263,7 +268,7 @@ fn runs_a_closed_tab_left_running_are_marked_interrupted_when_the_store_opens() 
                 .unwrap()
         });
         let app = App::new();
-        app.attach(&store, &Rc::default());
+        app.attach(&store);
         let stored = run(stored_run(&store, "run-left"));
         assert_eq!(stored.state, RunState::Interrupted);
         let listed = app.workbench.runs.get_untracked();
@@ -276,11 +281,9 @@ fn runs_a_closed_tab_left_running_are_marked_interrupted_when_the_store_opens() 
 fn a_run_is_validated_registered_then_given_an_alias_in_that_order() {
     with_runtime(|| {
         let app = App::new();
-        let (store, registry_store) = (
-            Rc::new(MemoryStore::default()),
-            Rc::new(MemoryRegistry::default()),
-        );
-        app.attach(&store, &registry_store);
+        let store = Rc::new(MemoryStore::default());
+        let registry_store = Rc::clone(&store);
+        app.attach(&store);
         let run_id = app.start();
         let record = app.workbench.runs.with_untracked(|runs| runs[0].clone());
         let registry = app.registry;
@@ -320,6 +323,26 @@ fn a_run_is_validated_registered_then_given_an_alias_in_that_order() {
             })
             .collect();
         assert_eq!(requests, ["check", "package"]);
+        let evidence = app
+            .model_worker
+            .sent
+            .borrow()
+            .iter()
+            .find_map(|message| match message {
+                ToWorker::Model { request, .. } => match &**request {
+                    ModelRequest::Check { evidence, .. } => evidence.clone(),
+                    _ => None,
+                },
+                _ => None,
+            });
+        let evidence = evidence.expect("the run's data is here, so it is sent to be checked");
+        assert_eq!(
+            kindling_core::data::prepare::dataset_id(&evidence.data),
+            app.workbench
+                .runs
+                .with_untracked(|runs| runs[0].dataset.id.clone())
+        );
+        assert_eq!(evidence.claimed_metrics.get("test_accuracy"), Some(&1.0));
 
         run(async move {
             registry
@@ -341,8 +364,8 @@ fn a_run_is_validated_registered_then_given_an_alias_in_that_order() {
 fn a_deleted_run_comes_back_with_its_history_on_undo() {
     with_runtime(|| {
         let app = App::new();
-        let (store, registry) = (Rc::new(MemoryStore::default()), Rc::default());
-        app.attach(&store, &registry);
+        let store = Rc::new(MemoryStore::default());
+        app.attach(&store);
         let run_id = app.start();
         app.trainer.say(FromWorker::Progress {
             run_id: run_id.clone(),

@@ -23,8 +23,9 @@ use kindling_core::protocol::FromWorker;
 use kindling_core::spec::TrainSpec;
 use kindling_core::storage::StoreError;
 use kindling_core::tracking::shared::SharedStore;
-use kindling_core::tracking::workspace::{ImportPlan, Workspace};
 use kindling_core::tracking::{DatasetEntry, RunBundle, RunModel, RunRecord, StoredDataset};
+use kindling_core::workspace::usage::dataset_needed_by;
+use kindling_core::workspace::{ImportPlan, SharedWorkspace, Workspace};
 use leptos::prelude::*;
 
 use crate::state::opening::Opening;
@@ -71,6 +72,8 @@ const LIST_REFRESH_MS: f64 = 1_000.0;
 #[derive(Clone, Copy)]
 pub struct Workbench {
     store: StoredValue<Option<Rc<dyn SharedStore>>, LocalStorage>,
+    /// The same database seen whole, for workspace export and import.
+    workspace: StoredValue<Option<Rc<dyn SharedWorkspace>>, LocalStorage>,
     /// Writes asked for before the store opened, run in order once it has.
     pending: StoredValue<Vec<PendingWrite>, LocalStorage>,
     pub status: RwSignal<StoreStatus>,
@@ -103,6 +106,7 @@ impl Workbench {
     pub fn new(now_ms: fn() -> f64) -> Self {
         Self {
             store: StoredValue::new_local(None),
+            workspace: StoredValue::new_local(None),
             pending: StoredValue::new_local(Vec::new()),
             status: RwSignal::new(StoreStatus::Opening),
             opening: Opening::default(),
@@ -120,9 +124,11 @@ impl Workbench {
         }
     }
 
-    /// Adopts an opened store: runs a previous page left `running` become interrupted, writes
-    /// asked for meanwhile are made, then everything is listed and waiting actions go on.
-    pub async fn attach(&self, store: Rc<dyn SharedStore>) {
+    /// Adopts an opened store (and the same store seen whole, for workspace files): runs a
+    /// previous page left `running` become interrupted, writes asked for meanwhile are made,
+    /// then everything is listed and waiting actions go on.
+    pub async fn attach(&self, store: Rc<dyn SharedStore>, workspace: Rc<dyn SharedWorkspace>) {
+        self.workspace.set_value(Some(workspace));
         self.adopt(store).await;
         self.opening.settle();
     }
@@ -468,21 +474,58 @@ impl Workbench {
             .map(|stored| stored.dataset))
     }
 
+    /// Everything stored, runs and registry, as one file's contents.
     pub async fn export_workspace(&self) -> Result<Workspace, StoreError> {
-        self.opened_store()
+        self.opened_workspace()
             .await?
             .export_workspace(self.now_ms())
             .await
     }
 
+    /// Imports a workspace beside what is stored, all or nothing. The registry's lists are
+    /// the caller's to reload (`Registry::reload_after_import`).
     pub async fn import_workspace(&self, workspace: Workspace) -> Result<ImportPlan, StoreError> {
         let plan = self
-            .opened_store()
+            .opened_workspace()
             .await?
             .import_workspace(workspace)
             .await?;
         self.reload().await?;
         Ok(plan)
+    }
+
+    /// Deletes an uploaded dataset and returns it, for undo; refused in words while a run or
+    /// a registered version still needs it.
+    pub async fn delete_dataset(
+        &self,
+        id: &str,
+        versions: &[kindling_core::registry::ModelVersion],
+    ) -> Result<StoredDataset, String> {
+        let store = self.opened_store().await.map_err(|e| e.to_string())?;
+        let runs = store.runs().await.map_err(|e| e.to_string())?;
+        if let Some(reason) = dataset_needed_by(id, &runs, versions) {
+            return Err(format!("the dataset is still needed: {reason}"));
+        }
+        let stored = store
+            .dataset(id)
+            .await
+            .map_err(|e| e.to_string())?
+            .ok_or("the dataset is no longer stored")?;
+        store.delete_dataset(id).await.map_err(|e| e.to_string())?;
+        self.datasets
+            .update(|entries| entries.retain(|entry| entry.id != id));
+        Ok(stored)
+    }
+
+    /// Puts a deleted dataset back.
+    pub async fn restore_dataset(&self, dataset: StoredDataset) -> Result<(), StoreError> {
+        self.opened_store().await?.save_dataset(&dataset).await?;
+        self.reload().await
+    }
+
+    async fn opened_workspace(&self) -> Result<Rc<dyn SharedWorkspace>, StoreError> {
+        self.opened_store().await?;
+        self.workspace.get_value().ok_or(StoreError::NotReady)
     }
 
     async fn reload(&self) -> Result<(), StoreError> {

@@ -64,11 +64,13 @@ test('a run passes a lax gate, is registered, takes an alias, and its package pr
   await threshold.fill('0.9999');
   await threshold.press('Tab');
   assert.match(await validate(page), /Some gates failed/);
-  const strict = page.locator('.gate-report tr', { hasText: 'test_acc ≥ 0.9999' });
+  const strict = page.locator('.gate-report tr', { hasText: 'test_accuracy ≥ 0.9999' });
   assert.match(await strict.textContent(), /FAIL/);
   await assertFontsWarmed(page);
   assert.equal(await page.locator('.gate-report tr.check.pass', { hasText: 'all weights finite' }).count(), 1);
   assert.equal(await page.locator('.gate-report tr.check.pass', { hasText: 'reloaded weights predict identically' }).count(), 1);
+  assert.equal(await page.locator('.gate-report tr.check.pass', { hasText: "retraining reproduces the run's first steps" }).count(), 1);
+  assert.equal(await page.locator('.gate-report tr.check.pass', { hasText: 'stored weights reproduce the claimed test metrics' }).count(), 1);
 
   await threshold.fill('0.5');
   await threshold.press('Tab');
@@ -86,7 +88,7 @@ test('a run passes a lax gate, is registered, takes an alias, and its package pr
   const first = await download(page);
   assert.equal(first.name, `${MODEL}-v1.kindling.zip`);
   assert.deepEqual(unzip(first.bytes).map(([name]) => name),
-    ['manifest.json', 'weights.safetensors', 'model.bpk', 'model.onnx', 'MODEL_CARD.md']);
+    ['manifest.json', 'weights.safetensors', 'model.bpk', 'model.onnx', 'MODEL_CARD.md', 'README.md']);
   const again = await download(page);
   assert.ok(again.bytes.equals(first.bytes), 'the same version downloads byte for byte the same');
   downloaded = first.bytes;
@@ -140,7 +142,7 @@ test('a version that fails its gates takes an alias only with a written override
 
   await page.locator('#alias-reason').fill('needed for the demo');
   await page.locator('#set-alias').click();
-  await page.locator('.version-notice .error', { hasText: /failed its gates \(test_acc ≥ 0\.9999\)/ }).waitFor();
+  await page.locator('.version-notice .error', { hasText: /failed its gates \(test_accuracy ≥ 0\.9999\)/ }).waitFor();
   await page.locator('#alias-override').fill('accepted for a classroom demo');
   await page.locator('#set-alias').click();
   await page.locator('.version-notice', { hasText: "'champion' now points at v1." }).waitFor();
@@ -201,6 +203,8 @@ test('every broken package is refused by its own check and the registry is left 
     }), /model\.onnx does not match what the manifest describes/],
     ['edited card', rebuilt(downloaded, (f) => f.set('MODEL_CARD.md', Buffer.from('# Trust me'))),
       /MODEL_CARD\.md does not match what the manifest describes/],
+    ['edited readme', rebuilt(downloaded, (f) => f.set('README.md', Buffer.from('---\nlicense: mit\n---\n'))),
+      /README\.md does not match what the manifest describes/],
     ['no example', rebuilt(downloaded, manifestEdit((m) => { m.example = { inputs: [], predictions: [] }; })),
       /its example must hold rows of 4 values/],
     ['unbuildable model', rebuilt(downloaded, manifestEdit((m) => { m.signature.model.Mlp.dropout = 5; })),

@@ -5,14 +5,17 @@ Usage: check_package.py PACKAGE [PACKAGE ...]
 
 Each PACKAGE is either
 - a directory holding model.onnx, weights.safetensors and manifest.json, where the manifest has
-  "signature" (the model's signature as Kindling writes it), "inputs" (raw rows) and "expected"
+  "signature" (the model's signature as Kindling writes it), "inputs" (raw rows: numbers,
+  category names, null for a gap) and "expected"
   (Kindling's answers: probabilities [[p]] for a classifier, values [v] for a regressor; and
   optionally "labels"); or
 - a `.kindling.zip` package, whose manifest.json has "signature" and an "example" of raw
   "inputs" and Kindling's "predictions" ({"Class": {"label", "probabilities"}} or {"Value": v}).
 
 For each package it
-(a) runs model.onnx in onnxruntime (CPU) on the inputs and compares with Kindling's answers;
+(a) runs model.onnx in onnxruntime (CPU) on the inputs and compares with Kindling's answers
+    (one input per raw column, as the graph of a format-2 package takes them; a classifier's
+    class names must be in its metadata under "classes");
 (b) runs its own numpy forward pass from weights.safetensors and the signature (the layout
     described in the manifest's "weights_layout") and compares likewise;
 (c) checks model.onnx with onnx.checker (full check, with strict shape inference).
@@ -58,7 +61,6 @@ class Package:
         else:
             self._from_zip(path)
         self.signature = self.manifest["signature"]
-        self.inputs = as_f32(self.inputs)
 
     def _from_directory(self, path):
         def read(name):
@@ -105,6 +107,67 @@ class Package:
 
 def is_classifier(signature):
     return "Classes" in signature["output"]
+
+
+# ---------------------------------------------------------------------------------------------
+# Raw rows: what the graph takes, and the encoding the numpy pass applies itself.
+
+# How files write a gap; Kindling's CSV reader ignores their case.
+GAPS = {"", "na", "n/a", "nan", "null", "none", "?"}
+
+
+def columns_of(signature):
+    """The raw columns' preprocessing; empty for a model made before columns were kept."""
+    return signature["preprocessing"].get("columns", [])
+
+
+def is_gap(cell):
+    if cell is None:
+        return True
+    if isinstance(cell, float) and math.isnan(cell):
+        return True
+    return isinstance(cell, str) and cell.strip().lower() in GAPS
+
+
+def encode(signature, rows):
+    """Raw rows as the model's encoded inputs (before standardisation), in float64."""
+    columns = columns_of(signature)
+    if not columns:
+        return as_f32(rows).astype(np.float64)
+    encoded = []
+    for row in rows:
+        values = []
+        for cell, column in zip(row, columns):
+            if "Numeric" in column:
+                fill = float(np.float32(column["Numeric"]["fill"]))
+                values.append(fill if is_gap(cell) else float(np.float32(cell)))
+            else:
+                spec = column["OneHot"]
+                text = spec["fill"] if is_gap(cell) else str(cell)
+                values.extend(1.0 if text == category else 0.0 for category in spec["categories"])
+        encoded.append(values)
+    return np.asarray(encoded, dtype=np.float64)
+
+
+def onnx_feeds(signature, rows):
+    """The graph's inputs: one [rows, 1] tensor per raw column, or the legacy "input"."""
+    columns = columns_of(signature)
+    if not columns:
+        return {"input": as_f32(rows)}
+    feeds = {}
+    for index, (name, column) in enumerate(zip(signature["feature_names"], columns)):
+        cells = [row[index] for row in rows]
+        if "Numeric" in column:
+            values = [np.nan if is_gap(cell) else cell for cell in cells]
+            feeds[name] = np.asarray(values, dtype=np.float32).reshape(-1, 1)
+        else:
+            texts = ["" if cell is None else str(cell) for cell in cells]
+            feeds[name] = np.asarray(texts, dtype=object).reshape(-1, 1)
+    return feeds
+
+
+def class_names(signature):
+    return signature["output"]["Classes"]["class_names"]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -167,7 +230,7 @@ def numpy_outputs(signature, tensors, inputs):
     preprocessing = signature["preprocessing"]
     mean = as_f32(preprocessing["features"]["mean"]).astype(np.float64)
     std = as_f32(preprocessing["features"]["std"]).astype(np.float64)
-    x = (inputs.astype(np.float64) - mean) / std
+    x = (encode(signature, inputs) - mean) / std
 
     model = signature["model"]
     if model == "Linear":
@@ -242,7 +305,12 @@ def check_labels(what, labels, package):
 def run_onnx(package):
     session = onnxruntime.InferenceSession(package.onnx, providers=["CPUExecutionProvider"])
     names = [output.name for output in session.get_outputs()]
-    results = dict(zip(names, session.run(None, {"input": package.inputs})))
+    feeds = onnx_feeds(package.signature, package.inputs)
+    results = dict(zip(names, session.run(None, feeds)))
+    if is_classifier(package.signature) and columns_of(package.signature):
+        metadata = session.get_modelmeta().custom_metadata_map
+        if json.loads(metadata.get("classes", "null")) != class_names(package.signature):
+            raise CheckFailed(f"the onnx metadata's classes are {metadata.get('classes')!r}")
     if is_classifier(package.signature):
         if results["label"].dtype != np.int64:
             raise CheckFailed(f"the onnx label is {results['label'].dtype}, not int64")
@@ -261,9 +329,10 @@ def check(path):
     package = Package(path)
     name = os.path.basename(os.path.normpath(path))
     inputs = package.inputs
-    if inputs.ndim != 2 or inputs.shape[1] != len(package.signature["feature_names"]):
-        raise CheckFailed(f"the inputs have shape {inputs.shape}, not rows of the model's features")
-    lines = [f"{name}: {len(inputs)} rows of {inputs.shape[1]} features, {model_label(package)}"]
+    width = len(package.signature["feature_names"])
+    if not inputs or any(len(row) != width for row in inputs):
+        raise CheckFailed(f"the inputs are not rows of the model's {width} columns")
+    lines = [f"{name}: {len(inputs)} rows of {width} columns, {model_label(package)}"]
 
     if package.onnx is None:
         lines.append("  model.onnx: not in this package (skipped)")

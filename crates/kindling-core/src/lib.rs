@@ -19,6 +19,7 @@ pub mod signature;
 pub mod spec;
 pub mod storage;
 pub mod tracking;
+pub mod workspace;
 
 /// The app version, shown in the footer and recorded with every run so a result can be traced
 /// to the build that made it.

@@ -1,6 +1,8 @@
 //! The messages between the UI and the trainer worker. Both sides use these types, so a change
 //! here is checked by the compiler on both ends; on the wire each message is one JSON string.
 
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
@@ -13,7 +15,7 @@ use crate::registry::ModelVersion;
 use crate::registry::gates::CheckResult;
 use crate::signature::{ModelSignature, Prediction};
 use crate::spec::{Backend, TrainSpec};
-use crate::tracking::{RunModel, RunOutcome};
+use crate::tracking::{RunModel, RunOutcome, WeightsFingerprint};
 
 /// From the UI to the worker.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -66,10 +68,13 @@ pub enum BenchReply {
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum ModelRequest {
-    /// The automatic gate checks, against the registered model's signature when it has one.
+    /// The automatic gate checks, against the registered model's signature when it has one,
+    /// and against the recipe's own data when this browser holds it.
     Check {
         source: ModelSource,
         registered: Option<ModelSignature>,
+        #[serde(default)]
+        evidence: Option<Box<Evidence>>,
     },
     /// The package of `version`, whose weights come from `source` (a run's model when it is
     /// registered, its current package when its card is edited).
@@ -88,6 +93,7 @@ pub enum ModelRequest {
     Predict {
         key: String,
         source: Option<ModelSource>,
+        #[serde(with = "crate::data::gaps")]
         rows: Vec<f32>,
     },
     /// Reads and profiles a CSV file for the import preview; the worker keeps the table for
@@ -99,6 +105,17 @@ pub enum ModelRequest {
         name: String,
         options: ImportOptions,
     },
+}
+
+/// What a model claims and the data to check it on: its recipe, the dataset the recipe names
+/// (found in this browser by its content hash), the test scores it claims, and the fingerprint
+/// of its first training steps when it has one.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Evidence {
+    pub recipe: TrainSpec,
+    pub data: Dataset,
+    pub claimed_metrics: BTreeMap<String, f64>,
+    pub early_weights: Option<WeightsFingerprint>,
 }
 
 /// A CSV file as the import preview shows it: the columns, what each holds, and the task each
@@ -284,8 +301,58 @@ macro_rules! json_codec {
 json_codec!(ToWorker);
 json_codec!(FromWorker);
 
+impl ToWorker {
+    /// The answer to a message the worker could not read, when it can tell who is waiting: a
+    /// model request gets its error as the reply, a run fails in words. Without one, the page
+    /// would wait for ever.
+    pub fn unreadable(text: &str, error: &ProtocolError) -> Option<FromWorker> {
+        let value: serde_json::Value = serde_json::from_str(text).ok()?;
+        let why = format!("the worker could not read what the page sent ({error})");
+        if let Some(request_id) = value
+            .pointer("/Model/request_id")
+            .and_then(|id| id.as_u64())
+        {
+            return Some(FromWorker::Reply {
+                request_id: u32::try_from(request_id).ok()?,
+                result: Err(why),
+            });
+        }
+        let run_id = value.pointer("/Train/run_id")?.as_str()?;
+        Some(FromWorker::Failed {
+            run_id: run_id.to_owned(),
+            reason: why,
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_message_the_worker_cannot_read_is_answered_to_whoever_waits() {
+        let request =
+            r#"{"Model":{"request_id":7,"request":{"Predict":{"key":"k","rows":"oops"}}}}"#;
+        let error = ToWorker::from_json(request).unwrap_err();
+        match ToWorker::unreadable(request, &error) {
+            Some(FromWorker::Reply {
+                request_id: 7,
+                result: Err(why),
+            }) => {
+                assert!(
+                    why.starts_with("the worker could not read what the page sent"),
+                    "{why}"
+                );
+            }
+            other => panic!("{other:?}"),
+        }
+        let train = r#"{"Train":{"run_id":"r1","spec":{},"data":{}}}"#;
+        let error = ToWorker::from_json(train).unwrap_err();
+        assert!(matches!(
+            ToWorker::unreadable(train, &error),
+            Some(FromWorker::Failed { run_id, .. }) if run_id == "r1"
+        ));
+        assert_eq!(ToWorker::unreadable("not json", &error), None);
+    }
+
     use super::*;
 
     #[test]

@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
 use crate::data::csv::MAX_COLUMNS;
-use crate::data::prepare::Preprocessing;
+use crate::data::prepare::{ColumnPreprocessing, Preprocessing};
 use crate::data::{Dataset, ImageShape, Target, Task};
 use crate::spec::{Backend, ModelSpec, SpecError};
 
@@ -17,6 +17,12 @@ pub enum SignatureError {
     Spec(#[from] SpecError),
     #[error("the model takes {0} input columns; it needs 1 to {MAX_COLUMNS}")]
     Inputs(usize),
+    #[error("the preprocessing describes {found} columns for {expected} input columns")]
+    Columns { expected: usize, found: usize },
+    #[error(
+        "the preprocessing of column \"{0}\" is unusable: a fill that is not a number, or a category listed twice or missing its fill"
+    )]
+    Column(String),
     #[error("the model predicts {0} classes; a classifier needs at least 2")]
     Classes(usize),
     #[error("the standardisation has {found} means or deviations for {expected} input columns")]
@@ -32,7 +38,7 @@ pub enum SignatureError {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ModelSignature {
     pub model: ModelSpec,
-    /// The raw input columns, in order.
+    /// The raw input columns, in order, as the file names them.
     pub feature_names: Vec<String>,
     pub image_shape: Option<ImageShape>,
     pub output: Output,
@@ -85,8 +91,30 @@ impl ModelSignature {
     /// words instead of failing inside the trainer.
     pub fn validate(&self) -> Result<(), SignatureError> {
         self.model.validate()?;
+        let columns = &self.preprocessing.columns;
+        if !columns.is_empty() && columns.len() != self.column_count() {
+            return Err(SignatureError::Columns {
+                expected: self.column_count(),
+                found: columns.len(),
+            });
+        }
+        for (name, column) in self.feature_names.iter().zip(columns) {
+            let usable = match column {
+                ColumnPreprocessing::Numeric { fill } => fill.is_finite(),
+                ColumnPreprocessing::OneHot { categories, fill } => {
+                    let mut sorted: Vec<&String> = categories.iter().collect();
+                    sorted.sort_unstable();
+                    sorted.dedup();
+                    sorted.len() == categories.len()
+                        && (categories.contains(fill) || categories.is_empty())
+                }
+            };
+            if !usable {
+                return Err(SignatureError::Column(name.clone()));
+            }
+        }
         let inputs = self.input_size();
-        if !(1..=MAX_COLUMNS).contains(&inputs) {
+        if !(1..=MAX_COLUMNS).contains(&inputs) || self.column_count() > MAX_COLUMNS {
             return Err(SignatureError::Inputs(inputs));
         }
         if let Output::Classes { class_names, .. } = &self.output
@@ -140,8 +168,23 @@ impl ModelSignature {
         }
     }
 
-    pub fn input_size(&self) -> usize {
+    /// Values per raw row: one per column the file has.
+    pub fn column_count(&self) -> usize {
         self.feature_names.len()
+    }
+
+    /// The network's input width: the raw columns after encoding (a categorical column is one
+    /// input per category).
+    pub fn input_size(&self) -> usize {
+        self.preprocessing.input_width(self.column_count())
+    }
+
+    /// True when some raw column holds categories.
+    pub fn has_categories(&self) -> bool {
+        self.preprocessing
+            .columns
+            .iter()
+            .any(|column| matches!(column, ColumnPreprocessing::OneHot { .. }))
     }
 
     pub fn output_size(&self) -> usize {
@@ -149,6 +192,71 @@ impl ModelSignature {
             Output::Classes { class_names, .. } => class_names.len(),
             Output::Value { .. } => 1,
         }
+    }
+}
+
+/// One raw cell as people and files write it: a number, a category, or nothing (JSON `null`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum Cell {
+    Number(f32),
+    Text(String),
+    Missing,
+}
+
+impl ModelSignature {
+    /// How raw column `column` becomes model inputs. A model made before columns were kept
+    /// reads each column as a number it cannot fill.
+    pub fn column(&self, column: usize) -> ColumnPreprocessing {
+        self.preprocessing
+            .columns
+            .get(column)
+            .cloned()
+            .unwrap_or(ColumnPreprocessing::Numeric { fill: f32::NAN })
+    }
+
+    /// The model code of a cell of `column` written as text, or what is wrong with it, in
+    /// words naming the column.
+    pub fn code_of(&self, column: usize, text: &str) -> Result<f32, String> {
+        let name = &self.feature_names[column];
+        let preprocessing = self.column(column);
+        let code = preprocessing
+            .code_of(text)
+            .ok_or_else(|| format!("{name}: '{}' is not a number.", text.trim()))?;
+        if code.is_nan()
+            && matches!(preprocessing, ColumnPreprocessing::Numeric { fill } if fill.is_nan())
+        {
+            return Err(format!("Enter a number for {name}."));
+        }
+        Ok(code)
+    }
+
+    /// Model codes for raw rows of cells (the manifest's example, a served request).
+    pub fn codes_of(&self, rows: &[Vec<Cell>]) -> Result<Vec<f32>, String> {
+        let mut codes = Vec::with_capacity(rows.len() * self.column_count());
+        for row in rows {
+            if row.len() != self.column_count() {
+                return Err(format!(
+                    "a row has {} values; the model takes {} ({})",
+                    row.len(),
+                    self.column_count(),
+                    self.feature_names.join(", ")
+                ));
+            }
+            for (column, cell) in row.iter().enumerate() {
+                codes.push(match cell {
+                    Cell::Number(value) => match self.column(column) {
+                        ColumnPreprocessing::Numeric { .. } => *value,
+                        ColumnPreprocessing::OneHot { .. } => {
+                            self.code_of(column, &value.to_string())?
+                        }
+                    },
+                    Cell::Text(text) => self.code_of(column, text)?,
+                    Cell::Missing => self.code_of(column, "")?,
+                });
+            }
+        }
+        Ok(codes)
     }
 }
 

@@ -35,6 +35,8 @@ pub enum StoreError {
     DuplicateRun(String),
     #[error("{model} already has a version {version}; nothing was written")]
     DuplicateVersion { model: String, version: u32 },
+    #[error("a model called {0} is already registered; nothing was written")]
+    DuplicateModel(String),
     #[error("another write stored this record first; nothing was written")]
     KeyTaken,
     #[error("there is no run with id {0}")]

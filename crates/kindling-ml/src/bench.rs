@@ -95,6 +95,7 @@ fn uniform(rows: usize, width: usize, classes: u32) -> Dataset {
             class_names: (0..classes).map(|c| c.to_string()).collect(),
         },
         image_shape: None,
+        feature_kinds: Vec::new(),
     }
 }
 

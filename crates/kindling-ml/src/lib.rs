@@ -10,6 +10,7 @@ mod device;
 mod model;
 pub mod model_service;
 mod package;
+pub mod reproduce;
 pub mod run_loop;
 mod trained;
 mod trainer;

@@ -29,11 +29,16 @@ impl ModelService {
     /// first and hands to [`ModelService::read_csv`].
     pub fn answer(&mut self, request: ModelRequest) -> Answer {
         match request {
-            ModelRequest::Check { source, registered } => {
+            ModelRequest::Check {
+                source,
+                registered,
+                evidence,
+            } => {
                 let model = load(source)?;
                 Ok(ModelReply::Checks(automatic_checks(
                     &model,
                     registered.as_ref(),
+                    evidence.as_deref(),
                 )))
             }
             ModelRequest::Package { source, version } => {
@@ -107,7 +112,7 @@ impl ModelService {
                 self.loaded.entry(key).or_insert(model)
             }
         };
-        let width = model.signature().input_size();
+        let width = model.signature().column_count();
         if width == 0 || !rows.len().is_multiple_of(width) {
             return Err(format!(
                 "the model takes {width} values per row; {} values do not make whole rows",

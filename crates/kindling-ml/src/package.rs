@@ -5,11 +5,13 @@
 use kindling_core::package::{
     self, Example, OpenedPackage, PackageError, PackageFiles, onnx, probe_inputs, safetensors, zip,
 };
+use kindling_core::protocol::Evidence;
 use kindling_core::registry::ModelVersion;
 use kindling_core::registry::gates::{CheckKind, CheckResult};
 use kindling_core::signature::{ModelSignature, Output};
 use kindling_core::tracking::RunModel;
 
+use crate::reproduce;
 use crate::trained::{TrainedModel, WeightsError};
 
 impl TrainedModel {
@@ -24,6 +26,7 @@ impl TrainedModel {
         Ok(RunModel {
             signature: self.signature().clone(),
             burnpack: self.record_bytes()?,
+            early_weights: None,
         })
     }
 
@@ -52,8 +55,12 @@ pub fn build_package(
 ) -> Result<(Vec<u8>, String), WeightsError> {
     let files = package_files(model)?;
     let inputs = probe_inputs(model.signature());
+    let codes = model
+        .signature()
+        .codes_of(&inputs)
+        .map_err(WeightsError::Write)?;
     let example = Example {
-        predictions: model.predict(&inputs.concat()),
+        predictions: model.predict(&codes),
         inputs,
     };
     let limits = zip::PACKAGE_LIMITS;
@@ -86,10 +93,14 @@ pub fn open_package(bytes: &[u8]) -> Result<(OpenedPackage, TrainedModel), Packa
         TrainedModel::from_safetensors(signature, &safetensors::write(&opened.weights))
             .map_err(|error| PackageError::Load(error.to_string()))?;
     let example = &opened.manifest.example;
-    package::check_example(example, &model.predict(&example.inputs.concat()))?;
+    let example_codes = model
+        .signature()
+        .codes_of(&example.inputs)
+        .map_err(|error| PackageError::Manifest(format!("its example cannot be read: {error}")))?;
+    package::check_example(example, &model.predict(&example_codes))?;
     // Rows of our own choosing, not the sender's: the record (which the registry predicts
     // with) and the safetensors (which ONNX and Python users get) must be the same model.
-    let probe = probe_inputs(model.signature()).concat();
+    let probe = probe_codes(model.signature());
     if model.predict(&probe) != from_weights.predict(&probe) {
         return Err(PackageError::Prediction(
             "model.bpk and weights.safetensors hold different weights".into(),
@@ -99,11 +110,14 @@ pub fn open_package(bytes: &[u8]) -> Result<(OpenedPackage, TrainedModel), Packa
 }
 
 /// The checks every candidate passes whatever its model's gates say: its weights are finite,
-/// its inputs and outputs match the registered model's, it answers the same input the same way
-/// twice, and its weights reloaded (from Burn's record and from safetensors) answer identically.
+/// its inputs and outputs match the registered model's, its recipe retrains to the same first
+/// steps and its weights score as claimed on the recipe's test rows (`reproduce`, with the
+/// `evidence` of the data), and its weights reloaded (from Burn's record and from safetensors)
+/// answer identically.
 pub fn automatic_checks(
     model: &TrainedModel,
     registered: Option<&ModelSignature>,
+    evidence: Option<&Evidence>,
 ) -> Vec<CheckResult> {
     let check = |name: &str, passed: bool, detail: String| CheckResult {
         kind: CheckKind::Automatic,
@@ -153,13 +167,9 @@ pub fn automatic_checks(
             )
         }
     });
-    let probe = probe_inputs(model.signature()).concat();
+    checks.extend(reproduce::checks(model, evidence));
+    let probe = probe_codes(model.signature());
     let first = model.predict(&probe);
-    checks.push(check(
-        "predictions deterministic",
-        model.predict(&probe) == first,
-        "the same rows, asked twice, must get the same answers".into(),
-    ));
     let reloaded = model
         .record_bytes()
         .and_then(|record| TrainedModel::from_record_bytes(model.signature().clone(), &record))
@@ -196,6 +206,13 @@ pub fn automatic_checks(
         detail,
     ));
     checks
+}
+
+/// The probe rows as model codes; made from the signature itself, so always readable.
+fn probe_codes(signature: &ModelSignature) -> Vec<f32> {
+    signature
+        .codes_of(&probe_inputs(signature))
+        .expect("probes are made from the signature's own columns")
 }
 
 fn signature_difference(candidate: &ModelSignature, registered: &ModelSignature) -> Option<String> {

@@ -166,7 +166,7 @@ impl TrainingRun {
             run_id: self.run_id.clone(),
             outcome,
             evaluation: Box::new(self.trainer.evaluate()),
-            model: self.trainer.trained_model().run_model().ok().map(Box::new),
+            model: self.trainer.run_model().ok().map(Box::new),
         });
         messages
     }
@@ -182,7 +182,8 @@ struct Boundary {
 
 impl Boundary {
     fn for_data(data: &Dataset) -> Option<Self> {
-        if data.feature_count() != 2 || data.task() != Task::Classification {
+        if data.feature_count() != 2 || data.task() != Task::Classification || data.has_categories()
+        {
             return None;
         }
         let frame = BoundaryGrid::frame(&data.features);

@@ -7,7 +7,9 @@ use burn::store::{ModuleRecord, ModuleSnapshot, SafetensorsStore};
 use burn::tensor::{Bytes, TensorData};
 use kindling_core::data::{Dataset, Target, Task};
 use kindling_core::evaluation::{Report, classification_report, regression_report};
+use kindling_core::package::{safetensors, sha256_hex};
 use kindling_core::signature::{ModelSignature, Prediction};
+use kindling_core::tracking::WeightsFingerprint;
 use thiserror::Error;
 
 use crate::device::{plain_device, with_seed};
@@ -41,7 +43,8 @@ impl TrainedModel {
         &self.signature
     }
 
-    /// Answers for raw row-major inputs, `signature().input_size()` values per row.
+    /// Answers for rows of model codes (see `kindling_core::data::prepare`),
+    /// `signature().column_count()` values per row.
     pub fn predict(&self, raw_features: &[f32]) -> Vec<Prediction> {
         let outputs = self.outputs(raw_features);
         match self.signature.task() {
@@ -70,7 +73,7 @@ impl TrainedModel {
 
     /// The model's scores on a dataset of raw rows with known targets.
     pub fn evaluate(&self, data: &Dataset) -> Report {
-        let mut outputs = self.outputs(&data.features);
+        let mut outputs = self.outputs(&self.signature.preprocessing.codes(data));
         if self.signature.task() == Task::Regression {
             let scaling = self.target_scaling();
             outputs.iter_mut().for_each(|v| *v = scaling.unscale(*v));
@@ -138,7 +141,7 @@ impl TrainedModel {
     /// The network's raw outputs (logits or standardised values), row-major.
     fn outputs(&self, raw_features: &[f32]) -> Vec<f32> {
         let width = self.signature.input_size();
-        let rows = raw_features.len() / width.max(1);
+        let rows = raw_features.len() / self.signature.column_count().max(1);
         if rows == 0 {
             return Vec::new();
         }
@@ -221,4 +224,26 @@ fn argmax(values: &[f32]) -> usize {
         .iter()
         .enumerate()
         .fold(0, |best, (i, &v)| if v > values[best] { i } else { best })
+}
+
+/// How many steps a run's early fingerprint covers: enough that initialisation, shuffling,
+/// dropout and the optimiser all take part; few enough to retrain in a moment.
+pub const FINGERPRINT_STEPS: u64 = 5;
+
+/// The fingerprint of `network` after `steps` steps: the sha256 of its weights in the
+/// package's canonical safetensors form (Burn's own record also holds each parameter's random
+/// id, which two equal networks do not share).
+pub(crate) fn fingerprint(
+    signature: &ModelSignature,
+    network: &Network,
+    steps: u64,
+) -> WeightsFingerprint {
+    let bytes = TrainedModel::new(signature.clone(), network.valid())
+        .tensors()
+        .map(|tensors| safetensors::write(&tensors))
+        .unwrap_or_default();
+    WeightsFingerprint {
+        steps,
+        sha256: sha256_hex(&bytes),
+    }
 }

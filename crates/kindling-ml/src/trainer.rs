@@ -24,11 +24,12 @@ use kindling_core::metrics::EpochMetrics;
 use kindling_core::rng::Mulberry32;
 use kindling_core::signature::{ModelSignature, Prediction};
 use kindling_core::spec::{ModelSpec, Optimizer, SpecError, StopMetric, TrainSpec};
+use kindling_core::tracking::{RunModel, WeightsFingerprint};
 use thiserror::Error;
 
 use crate::device::{autodiff_device, with_seed};
 use crate::model::{BuildError, Network};
-use crate::trained::{TrainedModel, report_for};
+use crate::trained::{self, TrainedModel, WeightsError, report_for};
 
 /// Why a run cannot start or cannot go on, in words for the person who started it.
 #[derive(Debug, Error, PartialEq)]
@@ -116,6 +117,8 @@ pub struct Trainer {
     cursor: usize,
     /// Steps taken since the start: with the seed, it seeds each step's dropout masks.
     steps_taken: u64,
+    /// The weights' fingerprint after the run's first steps, once taken (see `trained::fingerprint`).
+    early_weights: Option<WeightsFingerprint>,
     completed_epochs: usize,
     epoch_loss_sum: Tensor<1>,
     epoch_correct: usize,
@@ -142,13 +145,14 @@ impl Trainer {
             test,
         } = &split;
         let preprocessing = Preprocessing::fit(data, train);
+        let input_size = preprocessing.input_width(data.feature_count());
         let signature =
             ModelSignature::for_data(&spec.model, data, preprocessing.clone(), spec.backend);
         let device = autodiff_device(spec.backend);
         let model = with_seed(&device, spec.seed, || {
             Network::new(
                 &spec.model,
-                data.feature_count(),
+                input_size,
                 data.output_size(),
                 data.image_shape,
                 &device,
@@ -159,8 +163,8 @@ impl Trainer {
         let row_count = train_data.row_count();
         let features = Tensor::<2>::from_data(
             TensorData::new(
-                preprocessing.transform(&train_data.features),
-                [row_count, data.feature_count()],
+                preprocessing.transform(&preprocessing.codes(&train_data)),
+                [row_count, input_size],
             ),
             &device,
         );
@@ -188,8 +192,8 @@ impl Trainer {
         let scored_validation = (!validation.is_empty()).then(|| ScoredSplit {
             features: Tensor::<2>::from_data(
                 TensorData::new(
-                    preprocessing.transform(&validation_data.features),
-                    [validation.len(), data.feature_count()],
+                    preprocessing.transform(&preprocessing.codes(&validation_data)),
+                    [validation.len(), input_size],
                 ),
                 &device,
             )
@@ -217,6 +221,7 @@ impl Trainer {
             shuffle_rng: Mulberry32::new((spec.seed as u32).wrapping_add(1)),
             cursor: 0,
             steps_taken: 0,
+            early_weights: None,
             completed_epochs: 0,
             epoch_loss_sum: Tensor::zeros([1], &device),
             epoch_correct: 0,
@@ -235,6 +240,7 @@ impl Trainer {
         let mut epochs = Vec::new();
         while !self.is_done() {
             self.step();
+            self.note_early_weights();
             if self.cursor == self.row_count {
                 let elapsed_ms = self.active_ms + (now_ms() - slice_start_ms);
                 epochs.push(self.finish_epoch(elapsed_ms)?);
@@ -266,6 +272,46 @@ impl Trainer {
         }
         let epochs = self.completed_epochs as f64 + self.cursor as f64 / self.row_count as f64;
         (epochs / self.spec.epochs as f64).min(1.0)
+    }
+
+    /// Trains exactly `steps` steps from the start (crossing epochs as a run does), or until the
+    /// run is done: how a check retrains a recipe's first steps.
+    pub fn train_steps(&mut self, steps: u64) -> Result<(), TrainError> {
+        while !self.is_done() && self.steps_taken < steps {
+            self.step();
+            self.note_early_weights();
+            if self.cursor == self.row_count {
+                self.finish_epoch(self.active_ms)?;
+            }
+        }
+        Ok(())
+    }
+
+    pub fn steps_taken(&self) -> u64 {
+        self.steps_taken
+    }
+
+    /// The latest weights' fingerprint (a hash of Burn's record of them).
+    pub fn weights_fingerprint(&self) -> WeightsFingerprint {
+        trained::fingerprint(&self.signature, self.network(), self.steps_taken)
+    }
+
+    /// What a finished run keeps: the model to keep and the fingerprint of its first steps (a
+    /// run shorter than that is fingerprinted whole).
+    pub fn run_model(&self) -> Result<RunModel, WeightsError> {
+        let mut model = self.trained_model().run_model()?;
+        model.early_weights = Some(
+            self.early_weights
+                .clone()
+                .unwrap_or_else(|| self.weights_fingerprint()),
+        );
+        Ok(model)
+    }
+
+    fn note_early_weights(&mut self) {
+        if self.early_weights.is_none() && self.steps_taken >= trained::FINGERPRINT_STEPS {
+            self.early_weights = Some(self.weights_fingerprint());
+        }
     }
 
     /// The model to keep: the best epoch's weights under early stopping, else the latest.

@@ -8,12 +8,15 @@ use std::collections::BTreeMap;
 use common::{bundled_data, load, train_to_end};
 use kindling_core::data::bundled::BundledDataset;
 use kindling_core::package::{self, PackageError, safetensors};
+use kindling_core::protocol::Evidence;
 use kindling_core::registry::card::ModelCard;
+use kindling_core::registry::gates::CheckResult;
 use kindling_core::registry::gates::GateReport;
 use kindling_core::registry::{Lineage, ModelVersion, VersionSource};
 use kindling_core::spec::{ModelSpec, TrainSpec};
 use kindling_core::tracking::DatasetRef;
-use kindling_ml::{TrainedModel, automatic_checks, build_package, open_package};
+use kindling_core::tracking::{RunOutcome, RunRecord};
+use kindling_ml::{TrainedModel, automatic_checks, build_package, open_package, reproduce};
 
 fn trained(spec: &TrainSpec) -> (TrainedModel, kindling_core::data::Dataset) {
     let data = load(spec);
@@ -39,7 +42,7 @@ fn version_of(
             app_version: kindling_core::APP_VERSION.into(),
         },
         signature: model.signature().clone(),
-        metrics: BTreeMap::from([("test_acc".to_owned(), 0.97)]),
+        metrics: BTreeMap::from([("test_accuracy".to_owned(), 0.97)]),
         gate_report: GateReport::default(),
         package_sha256: String::new(),
         weights_sha256: String::new(),
@@ -115,7 +118,7 @@ fn a_package_whose_record_and_weights_disagree_is_refused() {
     };
     let inputs = package::probe_inputs(model.signature());
     let example = package::Example {
-        predictions: model.predict(&inputs.concat()),
+        predictions: model.predict(&model.signature().codes_of(&inputs).unwrap()),
         inputs,
     };
     let bytes = package::build(&version, &files, example);
@@ -126,17 +129,43 @@ fn a_package_whose_record_and_weights_disagree_is_refused() {
     );
 }
 
+/// A trained model with the evidence a browser holding its data would send: its recipe and
+/// data, the test scores its run recorded, and its first steps' fingerprint.
+fn with_evidence(spec: &TrainSpec) -> (TrainedModel, Evidence) {
+    let data = load(spec);
+    let (trainer, _) = train_to_end(spec, &data, 1000.0);
+    let mut run = RunRecord::new("r".into(), "r".into(), spec.clone(), &data, 0.0);
+    run.finish(RunOutcome::Completed, &trainer.evaluate(), 1.0);
+    let kept = trainer.run_model().unwrap();
+    let evidence = Evidence {
+        recipe: spec.clone(),
+        data,
+        claimed_metrics: run.metrics,
+        early_weights: kept.early_weights,
+    };
+    (trainer.trained_model(), evidence)
+}
+
+fn named<'a>(checks: &'a [CheckResult], name: &str) -> &'a CheckResult {
+    checks.iter().find(|check| check.name == name).unwrap()
+}
+
 #[test]
 fn automatic_checks_pass_for_a_sound_model_and_catch_a_changed_signature() {
     let spec = TrainSpec {
         epochs: 2,
         ..TrainSpec::default()
     };
-    let (model, _) = trained(&spec);
-    let checks = automatic_checks(&model, None);
-    assert_eq!(checks.len(), 4);
+    let (model, evidence) = with_evidence(&spec);
+    let checks = automatic_checks(&model, None, Some(&evidence));
+    assert_eq!(checks.len(), 5);
     assert!(checks.iter().all(|check| check.passed), "{checks:#?}");
     assert_eq!(checks[0].value, Some(0.0));
+    assert!(
+        named(&checks, reproduce::REPRODUCIBLE)
+            .detail
+            .contains("bit for bit")
+    );
 
     let iris = bundled_data(BundledDataset::Iris);
     let iris_spec = TrainSpec {
@@ -144,7 +173,11 @@ fn automatic_checks_pass_for_a_sound_model_and_catch_a_changed_signature() {
         ..TrainSpec::preset_for(Some(BundledDataset::Iris))
     };
     let (trainer, _) = train_to_end(&iris_spec, &iris, 1000.0);
-    let checks = automatic_checks(&model, Some(trainer.trained_model().signature()));
+    let checks = automatic_checks(
+        &model,
+        Some(trainer.trained_model().signature()),
+        Some(&evidence),
+    );
     let signature = checks
         .iter()
         .find(|check| check.name.starts_with("input signature"))
@@ -154,6 +187,61 @@ fn automatic_checks_pass_for_a_sound_model_and_catch_a_changed_signature() {
         signature.detail.contains("its inputs are 2 columns"),
         "{}",
         signature.detail
+    );
+}
+
+#[test]
+fn without_the_data_a_model_is_not_verified_and_fails_those_checks() {
+    let spec = TrainSpec {
+        epochs: 1,
+        ..TrainSpec::default()
+    };
+    let (model, _) = with_evidence(&spec);
+    let checks = automatic_checks(&model, None, None);
+    for name in [reproduce::REPRODUCIBLE, reproduce::SCORES_AS_CLAIMED] {
+        let check = named(&checks, name);
+        assert!(
+            !check.passed && check.detail.starts_with("not verified"),
+            "{check:?}"
+        );
+    }
+}
+
+#[test]
+fn a_changed_recipe_fails_reproduction_and_changed_weights_fail_their_claimed_scores() {
+    let spec = TrainSpec {
+        epochs: 3,
+        ..TrainSpec::default()
+    };
+    let (model, evidence) = with_evidence(&spec);
+    let tampered = Evidence {
+        recipe: TrainSpec {
+            seed: spec.seed + 1,
+            ..spec.clone()
+        },
+        ..evidence.clone()
+    };
+    let checks = automatic_checks(&model, None, Some(&tampered));
+    let reproducible = named(&checks, reproduce::REPRODUCIBLE);
+    assert!(!reproducible.passed, "{reproducible:?}");
+    assert!(reproducible.detail.contains("other weights"));
+
+    let mut tensors = model.tensors().unwrap();
+    tensors
+        .iter_mut()
+        .find(|tensor| tensor.name == "Mlp.output.bias")
+        .unwrap()
+        .values[0] += 3.0;
+    let nudged =
+        TrainedModel::from_safetensors(model.signature().clone(), &safetensors::write(&tensors))
+            .unwrap();
+    let checks = automatic_checks(&nudged, None, Some(&evidence));
+    let scores = named(&checks, reproduce::SCORES_AS_CLAIMED);
+    assert!(!scores.passed, "{scores:?}");
+    assert!(scores.detail.contains("not the"), "{}", scores.detail);
+    assert!(
+        named(&checks, reproduce::REPRODUCIBLE).passed,
+        "the recipe itself is sound"
     );
 }
 
@@ -170,8 +258,31 @@ fn non_finite_weights_fail_the_finite_check() {
     let broken =
         TrainedModel::from_safetensors(model.signature().clone(), &safetensors::write(&tensors))
             .unwrap();
-    let checks = automatic_checks(&broken, None);
+    let checks = automatic_checks(&broken, None, None);
     assert!(!checks[0].passed);
     assert_eq!(checks[0].value, Some(2.0));
     assert_eq!(checks[0].detail, "2 weights are NaN or infinite");
+}
+
+/// Packages written before the raw columns' preprocessing was kept (format 1, one "input" to
+/// the ONNX graph) still pass every upload check, their ONNX included, and answer as before.
+#[test]
+fn format_1_packages_still_open_and_answer_their_example() {
+    for name in ["format1-iris", "format1-diabetes"] {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures")
+            .join(format!("{name}.kindling.zip"));
+        let bytes = std::fs::read(&path).unwrap();
+        let (opened, model) =
+            open_package(&bytes).unwrap_or_else(|error| panic!("{name}: {error}"));
+        assert_eq!(opened.manifest.format, "kindling-package/1");
+        assert!(opened.manifest.signature.preprocessing.columns.is_empty());
+        let signature = model.signature();
+        let codes = signature.codes_of(&opened.manifest.example.inputs).unwrap();
+        assert_eq!(
+            model.predict(&codes).len(),
+            opened.manifest.example.predictions.len()
+        );
+        assert_eq!(signature.input_size(), signature.column_count());
+    }
 }

@@ -365,3 +365,102 @@ fn whole_packages_open_in_python() {
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }
+
+/// A file as people have them: categories and gaps. Trained on its own columns, the package's
+/// ONNX graph scores the raw file, read by pandas and fed column by column, with the answers
+/// the app's Predict page writes for the same file.
+#[test]
+fn a_csv_with_categories_and_gaps_is_scored_raw_in_onnxruntime_as_the_app_scores_it() {
+    use kindling_core::data::csv::{ImportOptions, MissingPolicy, read_table};
+    use kindling_core::registry::card::ModelCard;
+    use kindling_core::registry::gates::GateReport;
+    use kindling_core::registry::{Lineage, ModelVersion, VersionSource};
+    use kindling_core::scoring::batch::{BatchFile, feature_matrix, read_rows, scored, to_csv};
+    use kindling_core::tracking::DatasetRef;
+
+    let csv_path = workspace().join("tests/fixtures/field_trial.csv");
+    let bytes = std::fs::read(&csv_path).unwrap();
+    let import = read_table(&bytes)
+        .unwrap()
+        .to_dataset(
+            "field_trial",
+            &ImportOptions {
+                target: Some("species".into()),
+                missing: MissingPolicy::Impute,
+                ..ImportOptions::default()
+            },
+        )
+        .unwrap();
+    let data = import.dataset;
+    assert!(data.has_categories() && data.features.iter().any(|v| v.is_nan()));
+    let spec = TrainSpec {
+        dataset: DatasetSpec::Imported {
+            name: "field_trial".into(),
+        },
+        epochs: 40,
+        ..TrainSpec::default()
+    };
+    let (trainer, _) = train_to_end(&spec, &data, 1000.0);
+    let score = test_score(&trainer);
+    let model = trainer.trained_model();
+    assert!(model.signature().has_categories());
+    let version = ModelVersion {
+        model: "field-trial".into(),
+        version: 1,
+        created_ms: 1_700_000_000_000.0,
+        source: VersionSource::Run,
+        lineage: Lineage {
+            run_id: "run-python".into(),
+            run_name: "field-trial".into(),
+            dataset: DatasetRef::of(&data),
+            recipe: spec.clone(),
+            app_version: kindling_core::APP_VERSION.into(),
+        },
+        signature: model.signature().clone(),
+        metrics: Default::default(),
+        gate_report: GateReport::default(),
+        package_sha256: String::new(),
+        weights_sha256: String::new(),
+        archived: false,
+        card: ModelCard::default(),
+    };
+    let (package, _) = kindling_ml::build_package(&version, &model).unwrap();
+
+    // What the Predict page does with the original file.
+    let batch = BatchFile {
+        name: "field_trial.csv".into(),
+        table: read_rows(&bytes).unwrap(),
+    };
+    let (codes, notes) = feature_matrix(model.signature(), &batch.table).unwrap();
+    let answers = model.predict(&codes);
+    let predictions = to_csv(&scored(&batch, &version, &answers, notes).unwrap());
+
+    let dir = std::env::temp_dir().join(format!("kindling-raw-csv-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let package_path = dir.join(version.package_file_name());
+    std::fs::write(&package_path, &package).unwrap();
+    let predictions_path = dir.join("predictions.csv");
+    std::fs::write(&predictions_path, predictions).unwrap();
+    for (script, args) in [
+        (
+            "score_csv.py",
+            vec![&package_path, &csv_path, &predictions_path],
+        ),
+        ("check_package.py", vec![&package_path]),
+    ] {
+        let output = Command::new(python())
+            .arg(workspace().join("tests/python").join(script))
+            .args(args)
+            .output()
+            .expect("the environment's python runs");
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        println!("{stdout}  (test accuracy {score:.3})");
+        assert!(
+            output.status.success(),
+            "{script} failed:\n{stdout}\n{}\nthe files are in {}",
+            String::from_utf8_lossy(&output.stderr),
+            dir.display()
+        );
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}

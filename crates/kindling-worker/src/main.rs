@@ -86,7 +86,12 @@ mod pump {
             };
             match ToWorker::from_json(&text) {
                 Ok(message) => handle(message, &control),
-                Err(error) => web_sys::console::error_1(&JsValue::from_str(&error.to_string())),
+                Err(error) => {
+                    web_sys::console::error_1(&JsValue::from_str(&error.to_string()));
+                    if let Some(answer) = ToWorker::unreadable(&text, &error) {
+                        post(&answer);
+                    }
+                }
             }
         });
         scope().set_onmessage(Some(on_message.as_ref().unchecked_ref()));

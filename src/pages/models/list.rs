@@ -7,7 +7,7 @@ use leptos::prelude::*;
 use crate::components::badges::aliases_view;
 use crate::components::drop_zone::{DropZone, FilePicker};
 use crate::platform::files::PickedFile;
-use crate::state::registry::Registry;
+use crate::state::registry::{ModelBundle, Registry};
 
 #[component]
 pub fn ModelsPage() -> impl IntoView {
@@ -31,12 +31,35 @@ pub fn ModelsPage() -> impl IntoView {
                 Err(error) => Err(error),
             };
             notice.set(Some(match outcome {
-                Ok(version) => Ok(format!(
-                    "{} passed every check and is now {} v{}.",
-                    file.name, version.model, version.version
-                )),
+                Ok(version) => Ok(upload_notice(&file.name, &version)),
                 Err(error) => Err(format!("{} was not added: {error}", file.name)),
             }));
+        });
+    };
+    // The last delete, with what it removed (for Undo).
+    let removed = RwSignal::new(None::<Result<(String, ModelBundle), String>>);
+    let delete = move |name: String| {
+        leptos::task::spawn_local(async move {
+            removed.set(Some(match registry.delete_model(&name).await {
+                Ok(bundle) => {
+                    let text = format!(
+                        "Deleted {} and its {} version{}.",
+                        name,
+                        bundle.1.len(),
+                        if bundle.1.len() == 1 { "" } else { "s" }
+                    );
+                    Ok((text, bundle))
+                }
+                Err(error) => Err(error),
+            }));
+        });
+    };
+    let undo = move |bundle: ModelBundle| {
+        leptos::task::spawn_local(async move {
+            removed.set(match registry.restore_model(bundle).await {
+                Ok(()) => None,
+                Err(error) => Some(Err(error)),
+            });
         });
     };
     let rows = move || {
@@ -54,9 +77,12 @@ pub fn ModelsPage() -> impl IntoView {
                     .map(|v| format!("{:?}", v.signature.task()).to_lowercase())
                     .unwrap_or_default();
                 let href = format!("/models/{}", model.name);
+                let name = model.name.clone();
                 view! {
                     <tr class="model-row" data-model=model.name.clone()>
-                        <td><a href=href>{model.name.clone()}</a></td>
+                        <td><a href=href>{model.name.clone()}</a>
+                            " " <button type="button" class="link delete-model"
+                                on:click=move |_| delete(name.clone())>"Delete"</button></td>
                         <td>{task}</td>
                         <td class="number">{own.len()}</td>
                         <td>{latest}</td>
@@ -80,6 +106,17 @@ pub fn ModelsPage() -> impl IntoView {
                 </p>
                 <p class="hint">"It is checked step by step (size, names, manifest, hashes, tensor shapes, finite weights, a prediction) before anything is stored."</p>
             </DropZone>
+            {move || removed.get().map(|notice| match notice {
+                Ok((text, bundle)) => {
+                    let bundle = StoredValue::new(bundle);
+                    view! {
+                        <p class="notice delete-notice" role="status">{text} " "
+                            <button type="button" class="link undo" on:click=move |_| undo(bundle.get_value())>"Undo"</button>
+                        </p>
+                    }.into_any()
+                }
+                Err(text) => view! { <p class="error delete-notice" role="alert">{text}</p> }.into_any(),
+            })}
             <div role="status" class="upload-notice">
                 {move || notice.get().map(|notice| match notice {
                     Ok(text) => view! { <p class="notice">{text}</p> }.into_any(),
@@ -99,5 +136,28 @@ pub fn ModelsPage() -> impl IntoView {
                 }.into_any()
             }}
         </section>
+    }
+}
+
+/// What an upload did: the version it became and, when this registry's checks found fault
+/// with it, which ones (such a version takes an alias only with a written override).
+fn upload_notice(file_name: &str, version: &ModelVersion) -> String {
+    let failed: Vec<&str> = version
+        .gate_report
+        .failures()
+        .map(|check| check.name.as_str())
+        .collect();
+    if failed.is_empty() {
+        format!(
+            "{file_name} passed every check and is now {} v{}.",
+            version.model, version.version
+        )
+    } else {
+        format!(
+            "{file_name} is now {} v{}, but failed: {}. It takes an alias only with a written override.",
+            version.model,
+            version.version,
+            failed.join("; ")
+        )
     }
 }

@@ -57,7 +57,7 @@ fn VersionsTable(name: String) -> impl IntoView {
                 let href = format!("/models/{}/{}", version.model, version.version);
                 let score = version
                     .metrics
-                    .get("test_acc")
+                    .get("test_accuracy")
                     .or_else(|| version.metrics.get("test_r2"))
                     .map(|v| format_metric(*v))
                     .unwrap_or_else(|| "—".into());

@@ -1,6 +1,8 @@
 //! One row typed (or drawn) in and the model's answer, renewed on every change.
 
-use kindling_core::scoring::form::{InputForm, drawable_shape, parse_inputs, percent, value_text};
+use kindling_core::scoring::form::{
+    Field, InputForm, drawable_shape, parse_inputs, percent, value_text,
+};
 use kindling_core::signature::{ModelSignature, Output, Prediction};
 use leptos::prelude::*;
 
@@ -64,7 +66,7 @@ pub fn SinglePrediction(model: RwSignal<ModelState, LocalStorage>) -> impl IntoV
         let row = if drawable_shape(signature).is_some() {
             match drawing.get() {
                 // A drawing for another version's grid is about to be cleared.
-                Some(pixels) if pixels.len() != signature.input_size() => return,
+                Some(pixels) if pixels.len() != signature.column_count() => return,
                 Some(pixels) => pixels,
                 None => {
                     thinking.set(false);
@@ -74,7 +76,7 @@ pub fn SinglePrediction(model: RwSignal<ModelState, LocalStorage>) -> impl IntoV
             }
         } else {
             // Values typed for another version are about to be reset.
-            if inputs.with(Vec::len) != signature.input_size() {
+            if inputs.with(Vec::len) != signature.column_count() {
                 return;
             }
             match inputs.with(|values| parse_inputs(signature, values)) {
@@ -129,8 +131,11 @@ pub fn SinglePrediction(model: RwSignal<ModelState, LocalStorage>) -> impl IntoV
                 }
                 .into_any()
             }
-            InputForm::Features(rows) => {
-                let typical: Vec<String> = rows.iter().map(|(_, mean, _)| mean.clone()).collect();
+            InputForm::Features(fields) => {
+                let typical: Vec<String> = fields
+                    .iter()
+                    .map(|field| field.typical().to_owned())
+                    .collect();
                 let reset = move |_| {
                     inputs.set(typical.clone());
                     form_generation.update(|n| *n += 1);
@@ -141,23 +146,43 @@ pub fn SinglePrediction(model: RwSignal<ModelState, LocalStorage>) -> impl IntoV
                         // (new inputs, or "Back to typical values"); typing then updates both.
                         {move || {
                             form_generation.track();
-                            rows.iter().enumerate().map(|(i, (name, mean, std))| {
+                            fields.iter().enumerate().map(|(i, field)| {
                                 let id = format!("feature-{i}");
-                                view! {
-                                    <div class="field feature-field">
-                                        <label for=id.clone()>{name.clone()}</label>
-                                        <input type="number" step="any" id=id data-feature=name.clone()
-                                            autocomplete="off" prop:value=mean.clone()
-                                            on:input=move |ev| {
-                                                let text = event_target_value(&ev);
-                                                inputs.update(|values| {
-                                                    if let Some(slot) = values.get_mut(i) {
-                                                        *slot = text;
-                                                    }
-                                                });
-                                            } />
-                                        <small class="feature-hint">{format!("typically {mean} ± {std}")}</small>
-                                    </div>
+                                let set = move |text: String| {
+                                    inputs.update(|values| {
+                                        if let Some(slot) = values.get_mut(i) {
+                                            *slot = text;
+                                        }
+                                    });
+                                };
+                                match field.clone() {
+                                    Field::Number { name, typical, spread } => view! {
+                                        <div class="field feature-field">
+                                            <label for=id.clone()>{name.clone()}</label>
+                                            <input type="number" step="any" id=id data-feature=name
+                                                autocomplete="off" prop:value=typical.clone()
+                                                on:input=move |ev| set(event_target_value(&ev)) />
+                                            <small class="feature-hint">{format!("typically {typical} ± {spread}; empty for a gap the model fills")}</small>
+                                        </div>
+                                    }.into_any(),
+                                    Field::Category { name, categories, typical } => {
+                                        let chosen = typical.clone();
+                                        view! {
+                                            <div class="field feature-field">
+                                                <label for=id.clone()>{name.clone()}</label>
+                                                <select id=id data-feature=name
+                                                    on:change=move |ev| set(event_target_value(&ev))>
+                                                    {categories.into_iter().map(|category| {
+                                                        let selected = category == chosen;
+                                                        let label = category.clone();
+                                                        view! { <option value=category selected=selected>{label}</option> }
+                                                    }).collect_view()}
+                                                    <option value="">"(missing)"</option>
+                                                </select>
+                                                <small class="feature-hint">{format!("most often {typical}")}</small>
+                                            </div>
+                                        }.into_any()
+                                    }
                                 }
                             }).collect_view()
                         }}

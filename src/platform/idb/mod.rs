@@ -8,12 +8,13 @@
 //! one transaction and awaits nothing else until that transaction ends, because IndexedDB
 //! commits a transaction as soon as it has no pending request.
 //!
-//! `runs` implements the run store, `registry` the registry store, `requests` the request and
-//! transaction plumbing both use.
+//! `runs` implements the run store, `registry` the registry store, `workspace` a whole import
+//! across both in one transaction, `requests` the request and transaction plumbing they use.
 
 mod registry;
 mod requests;
 mod runs;
+mod workspace;
 
 use std::collections::HashSet;
 

@@ -1,22 +1,98 @@
 //! The registry store on IndexedDB: models, versions and their packages.
 
 use js_sys::Array;
-use kindling_core::registry::store::RegistryStore;
+use kindling_core::registry::store::{RegistryStore, VersionBundle};
 use kindling_core::registry::{ModelVersion, RegisteredModel};
 use kindling_core::storage::StoreError;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::{JsCast, JsValue};
-use web_sys::IdbTransactionMode;
+use web_sys::{IdbKeyRange, IdbTransactionMode};
 
-use super::requests::{commit, dom_error, finish, json, object_store, put};
+use super::requests::{
+    Write, commit, commit_in_slices, dom_error, finish, json, object_store, put,
+};
 use super::{IdbStore, MODELS, PACKAGES, VERSIONS};
 
-fn version_key(model: &str, version: u32) -> JsValue {
+/// Every object store a model's bundle touches.
+pub(super) const MODEL_STORES: &[&str] = &[MODELS, VERSIONS, PACKAGES];
+
+pub(super) fn version_key(model: &str, version: u32) -> JsValue {
     Array::of2(
         &JsValue::from_str(model),
         &JsValue::from_f64(f64::from(version)),
     )
     .into()
+}
+
+/// Every version key of one model.
+fn versions_range(model: &str) -> Result<IdbKeyRange, StoreError> {
+    IdbKeyRange::bound(
+        &Array::of2(
+            &JsValue::from_str(model),
+            &JsValue::from_f64(f64::NEG_INFINITY),
+        ),
+        &Array::of2(&JsValue::from_str(model), &JsValue::from_f64(f64::INFINITY)),
+    )
+    .map_err(|error| dom_error(&error))
+}
+
+impl IdbStore {
+    /// The clash that would refuse adding these models and versions, found before anything
+    /// is written.
+    pub(super) async fn model_clash(
+        &self,
+        models: &[RegisteredModel],
+        versions: &[VersionBundle],
+    ) -> Result<Option<StoreError>, StoreError> {
+        if models.is_empty() && versions.is_empty() {
+            return Ok(None);
+        }
+        let stored_models = self.models().await?;
+        if let Some(model) = models
+            .iter()
+            .find(|model| stored_models.iter().any(|m| m.name == model.name))
+        {
+            return Ok(Some(StoreError::DuplicateModel(model.name.clone())));
+        }
+        let stored_versions = self.versions().await?;
+        Ok(versions
+            .iter()
+            .find(|bundle| {
+                stored_versions
+                    .iter()
+                    .any(|v| v.model == bundle.version.model && v.version == bundle.version.version)
+            })
+            .map(|bundle| StoreError::DuplicateVersion {
+                model: bundle.version.model.clone(),
+                version: bundle.version.version,
+            }))
+    }
+
+    /// The writes that add whole models with their versions and packages (`add`: a key
+    /// taken meanwhile aborts the transaction).
+    pub(super) fn model_writes(
+        models: &[RegisteredModel],
+        versions: &[VersionBundle],
+    ) -> Vec<Write> {
+        let mut writes = Vec::new();
+        for model in models {
+            writes.push(Write::add(
+                MODELS,
+                JsValue::from_str(&model.name),
+                json(model),
+            ));
+        }
+        for bundle in versions {
+            let key = version_key(&bundle.version.model, bundle.version.version);
+            writes.push(Write::add(VERSIONS, key.clone(), json(&bundle.version)));
+            writes.push(Write::put(
+                PACKAGES,
+                key,
+                js_sys::Uint8Array::from(bundle.package.as_slice()).into(),
+            ));
+        }
+        writes
+    }
 }
 
 impl RegistryStore for IdbStore {
@@ -119,5 +195,40 @@ impl RegistryStore for IdbStore {
             .dyn_ref::<js_sys::Uint8Array>()
             .map(|bytes| Some(bytes.to_vec()))
             .ok_or_else(|| StoreError::Corrupt("a stored package is not bytes".into()))
+    }
+
+    async fn delete_model(&self, name: &str) -> Result<(), StoreError> {
+        let transaction = self.transaction(MODEL_STORES, IdbTransactionMode::Readwrite)?;
+        commit(&transaction, || {
+            object_store(&transaction, MODELS)?
+                .delete(&JsValue::from_str(name))
+                .map_err(|error| dom_error(&error))?;
+            for store in [VERSIONS, PACKAGES] {
+                object_store(&transaction, store)?
+                    .delete(&versions_range(name)?.into())
+                    .map_err(|error| dom_error(&error))?;
+            }
+            Ok(())
+        })
+        .await
+    }
+
+    async fn add_models(
+        &self,
+        models: &[RegisteredModel],
+        versions: &[VersionBundle],
+    ) -> Result<(), StoreError> {
+        if let Some(clash) = self.model_clash(models, versions).await? {
+            return Err(clash);
+        }
+        let transaction = self.transaction(MODEL_STORES, IdbTransactionMode::Readwrite)?;
+        commit_in_slices(&transaction, Self::model_writes(models, versions))
+            .await
+            .map_err(|error| match error {
+                StoreError::KeyTaken => {
+                    StoreError::DuplicateModel("(written by another tab meanwhile)".into())
+                }
+                other => other,
+            })
     }
 }

@@ -55,6 +55,65 @@ fn put_epochs(
     Ok(())
 }
 
+/// Every object store a run's bundle and a dataset touch.
+pub(super) const RUN_STORES: &[&str] = &[
+    RUNS,
+    EPOCHS,
+    EVALUATIONS,
+    RUN_MODELS,
+    DATASET_ENTRIES,
+    DATASETS,
+];
+
+impl IdbStore {
+    /// The writes that add `bundles` (with their models) and the `datasets` not stored yet,
+    /// serialised before any transaction opens, a slice at a time: a 10,000-run workspace took
+    /// 2 s of the main thread in one task, serialising and writing.
+    pub(super) async fn run_writes(
+        &self,
+        bundles: &[RunBundle],
+        datasets: &[StoredDataset],
+    ) -> Result<Vec<Write>, StoreError> {
+        let stored_datasets = if datasets.is_empty() {
+            HashSet::new()
+        } else {
+            self.read_keys(DATASET_ENTRIES).await?
+        };
+        let mut writes = Vec::new();
+        let mut slice = TimeSlice::start(SLICE_MS);
+        for bundle in bundles {
+            let key = JsValue::from_str(&bundle.run.id);
+            // `add`, not `put`: a run stored meanwhile aborts the whole transaction.
+            writes.push(Write::add(RUNS, key.clone(), json(&bundle.run)));
+            for epoch in &bundle.history {
+                let epoch_key = epoch_key(&bundle.run.id, epoch.epoch as f64);
+                writes.push(Write::put(EPOCHS, epoch_key, json(epoch)));
+            }
+            if let Some(evaluation) = &bundle.evaluation {
+                writes.push(Write::put(EVALUATIONS, key.clone(), json(evaluation)));
+            }
+            if let Some(model) = &bundle.model {
+                writes.push(Write::put(RUN_MODELS, key, json(model)));
+            }
+            slice.yield_when_over().await;
+        }
+        for dataset in datasets
+            .iter()
+            .filter(|dataset| !stored_datasets.contains(&dataset.entry.id))
+        {
+            let key = JsValue::from_str(&dataset.entry.id);
+            writes.push(Write::put(
+                DATASET_ENTRIES,
+                key.clone(),
+                json(&dataset.entry),
+            ));
+            writes.push(Write::put(DATASETS, key, json(dataset)));
+            slice.yield_when_over().await;
+        }
+        Ok(writes)
+    }
+}
+
 impl RunStore for IdbStore {
     async fn save_run(&self, run: &RunRecord) -> Result<(), StoreError> {
         let value = json(run);
@@ -174,44 +233,8 @@ impl RunStore for IdbStore {
         if let Some(clash) = bundles.iter().find(|b| stored_runs.contains(&b.run.id)) {
             return Err(StoreError::DuplicateRun(clash.run.id.clone()));
         }
-        let stored_datasets = if datasets.is_empty() {
-            HashSet::new()
-        } else {
-            self.read_keys(DATASET_ENTRIES).await?
-        };
-        // Written as JSON before the transaction opens, a slice at a time: a 10,000-run
-        // workspace took 2 s of the main thread in one task, serialising and writing.
-        let mut writes = Vec::new();
-        let mut slice = TimeSlice::start(SLICE_MS);
-        for bundle in bundles {
-            let key = JsValue::from_str(&bundle.run.id);
-            // `add`, not `put`: a run stored meanwhile aborts the whole transaction.
-            writes.push(Write::add(RUNS, key.clone(), json(&bundle.run)));
-            for epoch in &bundle.history {
-                let epoch_key = epoch_key(&bundle.run.id, epoch.epoch as f64);
-                writes.push(Write::put(EPOCHS, epoch_key, json(epoch)));
-            }
-            if let Some(evaluation) = &bundle.evaluation {
-                writes.push(Write::put(EVALUATIONS, key, json(evaluation)));
-            }
-            slice.yield_when_over().await;
-        }
-        for dataset in datasets
-            .iter()
-            .filter(|dataset| !stored_datasets.contains(&dataset.entry.id))
-        {
-            let key = JsValue::from_str(&dataset.entry.id);
-            writes.push(Write::put(
-                DATASET_ENTRIES,
-                key.clone(),
-                json(&dataset.entry),
-            ));
-            writes.push(Write::put(DATASETS, key, json(dataset)));
-        }
-        let transaction = self.transaction(
-            &[RUNS, EPOCHS, EVALUATIONS, DATASET_ENTRIES, DATASETS],
-            IdbTransactionMode::Readwrite,
-        )?;
+        let writes = self.run_writes(bundles, datasets).await?;
+        let transaction = self.transaction(RUN_STORES, IdbTransactionMode::Readwrite)?;
         commit_in_slices(&transaction, writes)
             .await
             .map_err(|error| match error {
@@ -238,6 +261,21 @@ impl RunStore for IdbStore {
         commit(&transaction, || {
             put(&object_store(&transaction, DATASET_ENTRIES)?, &key, &entry)?;
             put(&object_store(&transaction, DATASETS)?, &key, &rows)
+        })
+        .await
+    }
+
+    async fn delete_dataset(&self, id: &str) -> Result<(), StoreError> {
+        let transaction =
+            self.transaction(&[DATASET_ENTRIES, DATASETS], IdbTransactionMode::Readwrite)?;
+        commit(&transaction, || {
+            let key = JsValue::from_str(id);
+            for store in [DATASET_ENTRIES, DATASETS] {
+                object_store(&transaction, store)?
+                    .delete(&key)
+                    .map_err(|error| dom_error(&error))?;
+            }
+            Ok(())
         })
         .await
     }

@@ -1,26 +1,52 @@
-//! Datasets as the trainer sees them: a dense row-major matrix of `f32` features and a target
-//! per row, with the names a person needs to read the results.
+//! Datasets as the trainer sees them: a dense row-major matrix of `f32` raw feature values and a
+//! target per row, with the names a person needs to read the results.
+//!
+//! A feature column is numeric (the number itself; NaN where the file had a gap) or categorical
+//! (the index of the row's category in the column's categories; NaN for a gap). Nothing is
+//! encoded or filled here: that is the preprocessing a model fits on its training rows
+//! (`prepare`), so a test row never shapes what the model is fed.
 
 pub mod bundled;
 pub mod csv;
+pub mod gaps;
 pub mod prepare;
 pub mod synthetic;
 
 use serde::{Deserialize, Serialize};
 
-/// A dataset ready for training: every feature already numeric.
+/// A dataset ready for training: raw columns, one value per row and column.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Dataset {
     /// A human-readable name (e.g. "spiral (1000 points, noise 0.20)").
     pub name: String,
+    /// The raw columns, as the file names them.
     pub feature_names: Vec<String>,
-    /// Row-major, `row_count() * feature_count()` values.
+    /// Row-major, `row_count() * feature_count()` raw values (see the module doc). A gap
+    /// (NaN) is `null` in JSON, which has no NaN.
+    #[serde(with = "gaps")]
     pub features: Vec<f32>,
     pub target: Target,
     /// Set when each row is a grayscale image (row-major pixels), so a CNN can see its shape.
     #[serde(default)]
     pub image_shape: Option<ImageShape>,
+    /// What each column holds, when not every column is a number; empty when every one is
+    /// (every synthetic and bundled set, and every dataset stored before categories were kept).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub feature_kinds: Vec<FeatureKind>,
 }
+
+/// What a raw feature column holds.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum FeatureKind {
+    Numeric,
+    /// A row's value is the index of its category here (NaN for a gap).
+    Categorical {
+        categories: Vec<String>,
+    },
+}
+
+/// The kind every column of a dataset without `feature_kinds` has.
+const NUMERIC: FeatureKind = FeatureKind::Numeric;
 
 /// Height and width of the images whose pixels make up a row.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -101,6 +127,30 @@ impl Dataset {
         self.feature_names.len()
     }
 
+    /// What column `column` holds.
+    pub fn kind(&self, column: usize) -> &FeatureKind {
+        self.feature_kinds.get(column).unwrap_or(&NUMERIC)
+    }
+
+    /// True when some column holds categories.
+    pub fn has_categories(&self) -> bool {
+        self.feature_kinds
+            .iter()
+            .any(|kind| matches!(kind, FeatureKind::Categorical { .. }))
+    }
+
+    /// The category of a categorical cell, or `None` for a number or a gap.
+    pub fn category(&self, row: usize, column: usize) -> Option<&str> {
+        let FeatureKind::Categorical { categories } = self.kind(column) else {
+            return None;
+        };
+        let code = self.row(row)[column];
+        if code.is_nan() {
+            return None;
+        }
+        categories.get(code as usize).map(String::as_str)
+    }
+
     pub fn row_count(&self) -> usize {
         self.target.len()
     }
@@ -145,6 +195,7 @@ impl Dataset {
                 .collect(),
             target: self.target.select(rows),
             image_shape: self.image_shape,
+            feature_kinds: self.feature_kinds.clone(),
         }
     }
 
@@ -167,35 +218,75 @@ impl Dataset {
     }
 }
 
-/// One feature's range and spread, for the Data page's column table.
+/// One feature column as the Data page's table shows it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct FeatureStats {
     pub name: String,
-    pub min: f32,
-    pub max: f32,
-    pub mean: f64,
-    pub std: f64,
+    /// Rows with a gap in this column.
+    pub missing: usize,
+    pub summary: ColumnSummary,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum ColumnSummary {
+    /// Range, mean and (population) standard deviation of the values present.
+    Numeric {
+        min: f32,
+        max: f32,
+        mean: f64,
+        std: f64,
+    },
+    /// How many rows hold each category, in the column's order.
+    Categorical { counts: Vec<(String, usize)> },
 }
 
 impl Dataset {
-    /// Min, max, mean and (population) standard deviation of every feature.
+    /// Every feature column's summary, gaps left out of it and counted.
     pub fn feature_stats(&self) -> Vec<FeatureStats> {
         let columns = self.feature_count();
-        let rows = self.row_count().max(1) as f64;
         (0..columns)
             .map(|column| {
-                let values = || self.features.iter().skip(column).step_by(columns.max(1));
-                let mean = values().map(|&v| f64::from(v)).sum::<f64>() / rows;
-                let variance = values()
-                    .map(|&v| (f64::from(v) - mean).powi(2))
-                    .sum::<f64>()
-                    / rows;
+                let present: Vec<f32> = self
+                    .features
+                    .iter()
+                    .skip(column)
+                    .step_by(columns.max(1))
+                    .copied()
+                    .filter(|value| !value.is_nan())
+                    .collect();
+                let missing = self.row_count() - present.len();
+                let summary = match self.kind(column) {
+                    FeatureKind::Numeric => {
+                        let count = present.len().max(1) as f64;
+                        let mean = present.iter().map(|&v| f64::from(v)).sum::<f64>() / count;
+                        let variance = present
+                            .iter()
+                            .map(|&v| (f64::from(v) - mean).powi(2))
+                            .sum::<f64>()
+                            / count;
+                        ColumnSummary::Numeric {
+                            min: present.iter().copied().fold(f32::INFINITY, f32::min),
+                            max: present.iter().copied().fold(f32::NEG_INFINITY, f32::max),
+                            mean,
+                            std: variance.sqrt(),
+                        }
+                    }
+                    FeatureKind::Categorical { categories } => {
+                        let mut counts = vec![0usize; categories.len()];
+                        for &code in &present {
+                            if let Some(count) = counts.get_mut(code as usize) {
+                                *count += 1;
+                            }
+                        }
+                        ColumnSummary::Categorical {
+                            counts: categories.iter().cloned().zip(counts).collect(),
+                        }
+                    }
+                };
                 FeatureStats {
                     name: self.feature_names[column].clone(),
-                    min: values().copied().fold(f32::INFINITY, f32::min),
-                    max: values().copied().fold(f32::NEG_INFINITY, f32::max),
-                    mean,
-                    std: variance.sqrt(),
+                    missing,
+                    summary,
                 }
             })
             .collect()
@@ -204,25 +295,71 @@ impl Dataset {
 
 #[cfg(test)]
 mod stats_tests {
+    #[test]
+    fn a_dataset_with_gaps_goes_through_json_and_back() {
+        let data = Dataset {
+            name: "gappy".into(),
+            feature_names: vec!["a".into(), "b".into()],
+            features: vec![1.0, f32::NAN, f32::NAN, 4.5],
+            target: Target::Values {
+                name: "y".into(),
+                values: vec![1.0, 2.0],
+            },
+            image_shape: None,
+            feature_kinds: Vec::new(),
+        };
+        let json = serde_json::to_string(&data).unwrap();
+        assert!(json.contains("[1.0,null,null,4.5]"), "{json}");
+        let read: Dataset = serde_json::from_str(&json).unwrap();
+        assert_eq!(read.features[0], 1.0);
+        assert!(read.features[1].is_nan() && read.features[2].is_nan());
+        assert_eq!(read.features[3], 4.5);
+    }
+
     use super::*;
 
     #[test]
-    fn feature_stats_per_column() {
+    fn feature_stats_per_column_leave_gaps_out_and_count_categories() {
         let data = Dataset {
             name: "t".into(),
-            feature_names: vec!["a".into(), "b".into()],
-            features: vec![1.0, 10.0, 3.0, 10.0],
+            feature_names: vec!["a".into(), "b".into(), "island".into()],
+            features: vec![1.0, 10.0, 1.0, 3.0, 10.0, f32::NAN, f32::NAN, 10.0, 1.0],
             target: Target::Values {
                 name: "y".into(),
-                values: vec![0.0, 1.0],
+                values: vec![0.0, 1.0, 2.0],
             },
             image_shape: None,
+            feature_kinds: vec![
+                FeatureKind::Numeric,
+                FeatureKind::Numeric,
+                FeatureKind::Categorical {
+                    categories: vec!["Biscoe".into(), "Dream".into()],
+                },
+            ],
         };
         let stats = data.feature_stats();
+        assert_eq!(stats[0].missing, 1);
         assert_eq!(
-            (stats[0].min, stats[0].max, stats[0].mean, stats[0].std),
-            (1.0, 3.0, 2.0, 1.0)
+            stats[0].summary,
+            ColumnSummary::Numeric {
+                min: 1.0,
+                max: 3.0,
+                mean: 2.0,
+                std: 1.0
+            }
         );
-        assert_eq!((stats[1].mean, stats[1].std), (10.0, 0.0));
+        assert!(
+            matches!(stats[1].summary, ColumnSummary::Numeric { mean, std, .. } if mean == 10.0 && std == 0.0)
+        );
+        assert_eq!(stats[2].missing, 1);
+        assert_eq!(
+            stats[2].summary,
+            ColumnSummary::Categorical {
+                counts: vec![("Biscoe".into(), 0), ("Dream".into(), 2)]
+            }
+        );
+        assert_eq!(data.category(0, 2), Some("Dream"));
+        assert_eq!(data.category(1, 2), None, "a gap");
+        assert_eq!(data.category(0, 0), None, "a number");
     }
 }

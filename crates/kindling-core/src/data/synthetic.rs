@@ -208,6 +208,7 @@ fn two_d(
             class_names: class_names.iter().map(|&name| name.to_owned()).collect(),
         },
         image_shape: None,
+        feature_kinds: Vec::new(),
     }
 }
 
@@ -233,6 +234,7 @@ fn sine(count: usize, noise: f64, seed: u32) -> Dataset {
             values,
         },
         image_shape: None,
+        feature_kinds: Vec::new(),
     }
 }
 
@@ -255,6 +257,7 @@ fn plane(count: usize, noise: f64, seed: u32) -> Dataset {
             values,
         },
         image_shape: None,
+        feature_kinds: Vec::new(),
     }
 }
 
@@ -373,6 +376,7 @@ fn spiral(sample_count: usize, noise: f64, seed: u32) -> Dataset {
             class_names: vec!["arm A".into(), "arm B".into()],
         },
         image_shape: None,
+        feature_kinds: Vec::new(),
     }
 }
 

@@ -2,11 +2,11 @@
 
 use super::manifest::{
     CARD_FILE, Example, InputSignature, MANIFEST_FILE, Manifest, ONNX_FILE, PACKAGE_FORMAT,
-    RECORD_FILE, WEIGHTS_FILE, WEIGHTS_LAYOUT, sha256_hex,
+    README_FILE, RECORD_FILE, WEIGHTS_FILE, WEIGHTS_LAYOUT, sha256_hex,
 };
 use super::zip;
 use crate::registry::ModelVersion;
-use crate::registry::card_text::to_markdown;
+use crate::registry::card_text::{to_markdown, to_readme};
 
 /// The weights files of a version, made by the trainer.
 pub struct PackageFiles {
@@ -24,6 +24,8 @@ pub fn build(version: &ModelVersion, files: &PackageFiles, example: Example) -> 
         entries.push((ONNX_FILE, onnx));
     }
     entries.push((CARD_FILE, card.as_bytes()));
+    let readme = to_readme(version);
+    entries.push((README_FILE, readme.as_bytes()));
     let signature = &version.signature;
     let manifest = Manifest {
         format: PACKAGE_FORMAT.into(),
@@ -31,14 +33,7 @@ pub fn build(version: &ModelVersion, files: &PackageFiles, example: Example) -> 
         version: version.version,
         created_ms: version.created_ms,
         task: signature.task(),
-        input: InputSignature {
-            feature_names: signature.feature_names.clone(),
-            dtype: "float32".into(),
-            shape: match signature.image_shape {
-                Some(shape) => vec![shape.height, shape.width],
-                None => vec![signature.input_size()],
-            },
-        },
+        input: InputSignature::of(signature),
         signature: signature.clone(),
         recipe: version.lineage.clone(),
         metrics: version.metrics.clone(),

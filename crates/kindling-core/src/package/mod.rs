@@ -30,8 +30,9 @@ mod tests;
 
 pub use build::{PackageFiles, build};
 pub use manifest::{
-    CARD_FILE, EXAMPLE_ROWS, Example, InputSignature, MANIFEST_FILE, MAX_MANIFEST_BYTES, Manifest,
-    ONNX_FILE, PACKAGE_FORMAT, RECORD_FILE, WEIGHTS_FILE, WEIGHTS_LAYOUT, sha256_hex,
+    CARD_FILE, EXAMPLE_ROWS, Example, InputColumn, InputSignature, MANIFEST_FILE,
+    MAX_MANIFEST_BYTES, Manifest, ONNX_FILE, PACKAGE_FORMAT, READABLE_FORMATS, README_FILE,
+    RECORD_FILE, WEIGHTS_FILE, WEIGHTS_LAYOUT, sha256_hex,
 };
 pub use open::{OpenedPackage, PackageError, check_example, open};
 pub use tensors::{expected_tensors, probe_inputs};

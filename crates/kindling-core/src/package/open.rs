@@ -6,13 +6,13 @@ use std::collections::BTreeMap;
 use thiserror::Error;
 
 use super::manifest::{
-    CARD_FILE, Example, MANIFEST_FILE, MAX_MANIFEST_BYTES, Manifest, ONNX_FILE, PACKAGE_FORMAT,
-    RECORD_FILE, WEIGHTS_FILE, sha256_hex,
+    CARD_FILE, Example, InputSignature, MANIFEST_FILE, MAX_MANIFEST_BYTES, Manifest, ONNX_FILE,
+    PACKAGE_FORMAT, READABLE_FORMATS, README_FILE, RECORD_FILE, WEIGHTS_FILE, sha256_hex,
 };
 use super::safetensors::{self, NamedTensor};
 use super::tensors::expected_tensors;
 use super::{onnx, zip};
-use crate::registry::card_text::to_markdown;
+use crate::registry::card_text::{to_markdown, to_readme};
 use crate::registry::check_model_name;
 use crate::signature::{Prediction, SignatureError};
 
@@ -35,7 +35,7 @@ pub enum PackageError {
     #[error("manifest.json cannot be read: {0}")]
     Manifest(String),
     #[error(
-        "this package is format '{0}', which this version of Kindling cannot read (it reads {PACKAGE_FORMAT})"
+        "this package is format '{0}', which this version of Kindling cannot read (it reads kindling-package/1 and {PACKAGE_FORMAT})"
     )]
     FormatVersion(String),
     #[error("{0} does not match the hash in manifest.json: the file was changed or damaged")]
@@ -86,6 +86,7 @@ pub fn open(bytes: &[u8]) -> Result<OpenedPackage, PackageError> {
             RECORD_FILE,
             ONNX_FILE,
             CARD_FILE,
+            README_FILE,
         ]
         .contains(&name.as_str())
         {
@@ -107,8 +108,13 @@ pub fn open(bytes: &[u8]) -> Result<OpenedPackage, PackageError> {
         .get("format")
         .and_then(|format| format.as_str().map(str::to_owned))
         .ok_or_else(|| PackageError::Manifest("it has no \"format\"".into()))?;
-    if format != PACKAGE_FORMAT {
+    if !READABLE_FORMATS.contains(&format.as_str()) {
         return Err(PackageError::FormatVersion(format));
+    }
+    // Format 1 had no README.md; every later format has one.
+    let has_readme = format != READABLE_FORMATS[0];
+    if has_readme && !files.contains_key(README_FILE) {
+        return Err(PackageError::MissingFile(README_FILE));
     }
     let manifest: Manifest = serde_json::from_slice(&manifest_bytes)
         .map_err(|error| PackageError::Manifest(error.to_string()))?;
@@ -147,10 +153,15 @@ pub fn open(bytes: &[u8]) -> Result<OpenedPackage, PackageError> {
         return Err(PackageError::NonFinite(non_finite));
     }
     // The card and the ONNX graph are made from the manifest and the weights; one that was
-    // edited by hand would say or compute something the registry does not know about.
-    let version = manifest.to_version(String::new(), "", 0.0);
+    // edited by hand would say or compute something the registry does not know about. The
+    // card was written with the metric names of its day, so they are compared as written.
+    let mut version = manifest.to_version(String::new(), "", 0.0);
+    version.metrics = manifest.metrics.clone();
     if files[CARD_FILE] != to_markdown(&version).as_bytes() {
         return Err(PackageError::Derived(CARD_FILE));
+    }
+    if has_readme && files[README_FILE] != to_readme(&version).as_bytes() {
+        return Err(PackageError::Derived(README_FILE));
     }
     if let Some(graph) = files.get(ONNX_FILE)
         && onnx::export(&manifest.signature, &weights).ok().as_ref() != Some(graph)
@@ -176,8 +187,11 @@ fn check_manifest(manifest: &Manifest) -> Result<(), PackageError> {
     }
     let signature = &manifest.signature;
     signature.validate()?;
-    if manifest.task != signature.task() || manifest.input.feature_names != signature.feature_names
-    {
+    // A format-1 manifest says less about its input, so only what it says is compared.
+    let input = InputSignature::of(signature);
+    let agrees = manifest.input.feature_names == input.feature_names
+        && (manifest.input.columns.is_empty() || manifest.input == input);
+    if manifest.task != signature.task() || !agrees {
         return Err(PackageError::Manifest(
             "its task or input columns disagree with its signature".into(),
         ));
@@ -188,11 +202,11 @@ fn check_manifest(manifest: &Manifest) -> Result<(), PackageError> {
         || example
             .inputs
             .iter()
-            .any(|row| row.len() != signature.input_size())
+            .any(|row| row.len() != signature.column_count())
     {
         return Err(PackageError::Manifest(format!(
             "its example must hold rows of {} values, each with the model's answer",
-            signature.input_size()
+            signature.column_count()
         )));
     }
     Ok(())

@@ -10,6 +10,8 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
+use super::manifest::WEIGHTS_LAYOUT;
+
 /// One parameter tensor: its path in the network, its shape and its values (row-major, f32).
 #[derive(Debug, Clone, PartialEq)]
 pub struct NamedTensor {
@@ -46,15 +48,20 @@ struct Entry {
     data_offsets: [usize; 2],
 }
 
-/// The metadata every Kindling weights file carries.
-const METADATA: &str = r#"{"format":"pt","producer":"kindling"}"#;
+/// The metadata every Kindling weights file carries. Not `"format": "pt"`: the tensors are in
+/// Burn's layout (a dense weight is `[in, out]`, PyTorch's is `[out, in]`), which `layout`
+/// spells out.
+fn metadata() -> String {
+    let layout = serde_json::to_string(WEIGHTS_LAYOUT).expect("text always serialises");
+    format!(r#"{{"format":"kindling","layout":{layout},"producer":"kindling"}}"#)
+}
 
 /// The canonical bytes for `tensors` (their order does not matter).
 pub fn write(tensors: &[NamedTensor]) -> Vec<u8> {
     let mut sorted: Vec<&NamedTensor> = tensors.iter().collect();
     sorted.sort_by(|a, b| a.name.cmp(&b.name));
     let mut header = String::from("{\"__metadata__\":");
-    header.push_str(METADATA);
+    header.push_str(&metadata());
     let mut offset = 0;
     for tensor in &sorted {
         let end = offset + tensor.values.len() * 4;

@@ -2,7 +2,8 @@
 //! package writer and the upload checks need to know of a network without building one.
 
 use crate::data::ImageShape;
-use crate::signature::ModelSignature;
+use crate::data::prepare::ColumnPreprocessing;
+use crate::signature::{Cell, ModelSignature};
 use crate::spec::ModelSpec;
 
 use super::manifest::EXAMPLE_ROWS;
@@ -65,9 +66,10 @@ pub fn expected_tensors(signature: &ModelSignature) -> Vec<(String, Vec<usize>)>
 }
 
 /// Raw input rows to probe a model with, made from its preprocessing alone (no data needed):
-/// the training mean, and the mean shifted by one standard deviation up, down and alternately.
-/// Used for the manifest's example and the automatic gate checks.
-pub fn probe_inputs(signature: &ModelSignature) -> Vec<Vec<f32>> {
+/// each number at its training mean, then shifted by one standard deviation up, down and
+/// alternately; each category at its most common value, then at others in turn, then missing
+/// (so the fill is exercised). Used for the manifest's example and the automatic gate checks.
+pub fn probe_inputs(signature: &ModelSignature) -> Vec<Vec<Cell>> {
     let standardization = &signature.preprocessing.features;
     let shifts: [fn(usize) -> f32; EXAMPLE_ROWS] = [
         |_| 0.0,
@@ -75,15 +77,33 @@ pub fn probe_inputs(signature: &ModelSignature) -> Vec<Vec<f32>> {
         |_| -1.0,
         |column| if column % 2 == 0 { 1.5 } else { -0.5 },
     ];
+    let number = |input: usize, shift: f32| {
+        let mean = standardization.mean.get(input).copied().unwrap_or(0.0);
+        let std = standardization.std.get(input).copied().unwrap_or(1.0);
+        Cell::Number(mean + shift * std)
+    };
     shifts
         .iter()
-        .map(|shift| {
-            standardization
-                .mean
-                .iter()
-                .zip(&standardization.std)
-                .enumerate()
-                .map(|(column, (mean, std))| mean + shift(column) * std)
+        .enumerate()
+        .map(|(probe, shift)| {
+            let mut input = 0;
+            (0..signature.column_count())
+                .map(|column| match signature.column(column) {
+                    ColumnPreprocessing::Numeric { .. } => {
+                        input += 1;
+                        number(input - 1, shift(column))
+                    }
+                    ColumnPreprocessing::OneHot { categories, fill } => {
+                        input += categories.len();
+                        match probe {
+                            0 => Cell::Text(fill),
+                            _ if probe == EXAMPLE_ROWS - 1 || categories.is_empty() => {
+                                Cell::Missing
+                            }
+                            _ => Cell::Text(categories[probe % categories.len()].clone()),
+                        }
+                    }
+                })
                 .collect()
         })
         .collect()

@@ -3,7 +3,7 @@
 use super::*;
 use crate::registry::ModelVersion;
 use crate::registry::fixtures::version;
-use crate::signature::{Prediction, SignatureError};
+use crate::signature::{Cell, Prediction, SignatureError};
 use safetensors::NamedTensor;
 
 fn weights_for(version: &ModelVersion, value: f32) -> Vec<u8> {
@@ -20,7 +20,7 @@ fn weights_for(version: &ModelVersion, value: f32) -> Vec<u8> {
 
 fn example() -> Example {
     Example {
-        inputs: vec![vec![0.5, -0.5]],
+        inputs: vec![vec![Cell::Number(0.5), Cell::Number(-0.5)]],
         predictions: vec![Prediction::Class {
             label: 1,
             probabilities: vec![0.25, 0.75],
@@ -100,7 +100,8 @@ fn a_package_opens_to_its_manifest_and_files() {
             WEIGHTS_FILE,
             RECORD_FILE,
             ONNX_FILE,
-            CARD_FILE
+            CARD_FILE,
+            README_FILE
         ]
     );
     let version = opened
@@ -252,6 +253,15 @@ fn a_card_or_graph_edited_outside_kindling_is_refused_even_with_fresh_hashes() {
         open(&rehashed(&bytes, CARD_FILE, b"# My own card")).unwrap_err(),
         PackageError::Derived(CARD_FILE)
     );
+    assert_eq!(
+        open(&rehashed(&bytes, README_FILE, b"---\nlicense: mit\n---\n")).unwrap_err(),
+        PackageError::Derived(README_FILE)
+    );
+    assert_eq!(
+        open(&edited(&bytes, README_FILE, None)).unwrap_err(),
+        PackageError::MissingFile(README_FILE),
+        "a format-2 package without its README is incomplete"
+    );
     let entries = zip::read(&bytes, &zip::PACKAGE_LIMITS).unwrap();
     let mut graph = entries
         .iter()
@@ -307,7 +317,8 @@ fn tensor_names_follow_the_network_and_probes_follow_the_data() {
     let probes = probe_inputs(&v.signature);
     assert_eq!(probes.len(), EXAMPLE_ROWS);
     let mean = &v.signature.preprocessing.features.mean;
-    assert_eq!(&probes[0], mean);
+    let first: Vec<Cell> = mean.iter().map(|&m| Cell::Number(m)).collect();
+    assert_eq!(probes[0], first);
     assert!(
         probes
             .iter()

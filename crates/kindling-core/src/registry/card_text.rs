@@ -129,10 +129,70 @@ pub fn to_markdown(version: &ModelVersion) -> String {
     text
 }
 
+/// `README.md`: the card with the YAML front matter the Hugging Face hub reads (license,
+/// library, tags, datasets, metrics), so the unzipped package can be pushed to the hub as it is.
+/// Every value is written as a JSON string, which YAML reads as the same text.
+pub fn to_readme(version: &ModelVersion) -> String {
+    let quote = |text: &str| serde_json::to_string(text).expect("text always serialises");
+    let list = |items: &[String]| {
+        items
+            .iter()
+            .map(|item| format!("\n- {}", quote(item)))
+            .collect::<String>()
+    };
+    let task = match version.signature.task() {
+        Task::Classification => "tabular-classification",
+        Task::Regression => "tabular-regression",
+    };
+    let mut metrics: Vec<String> = version
+        .metrics
+        .keys()
+        .filter_map(|name| name.strip_prefix("test_"))
+        .map(|name| match name {
+            "f1_macro" => "f1".to_owned(),
+            "r2" => "r_squared".to_owned(),
+            other => other.to_owned(),
+        })
+        .collect();
+    metrics.dedup();
+    let tags = [
+        "kindling".to_owned(),
+        "onnx".into(),
+        "safetensors".into(),
+        task.into(),
+    ];
+    format!(
+        "---\nlicense: unknown\nlibrary_name: onnx\npipeline_tag: {task}\ntags:{}\ndatasets:{}\nmetrics:{}\n---\n\n{}",
+        list(&tags),
+        list(std::slice::from_ref(&version.lineage.dataset.name)),
+        list(&metrics),
+        to_markdown(version)
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::registry::model::tests::version;
+
+    #[test]
+    fn the_readme_is_the_card_under_front_matter_the_hub_reads() {
+        let mut v = version("iris", 2, true);
+        v.lineage.dataset.name = "iris: \"the\" flowers".into();
+        let readme = to_readme(&v);
+        let (front, card) = readme
+            .strip_prefix("---\n")
+            .and_then(|rest| rest.split_once("\n---\n\n"))
+            .expect("front matter between --- lines");
+        assert_eq!(card, to_markdown(&v));
+        assert!(front.contains("library_name: onnx"));
+        assert!(front.contains("pipeline_tag: tabular-classification"));
+        assert!(front.contains("metrics:\n- \"accuracy\""), "{front}");
+        assert!(
+            front.contains(r#"- "iris: \"the\" flowers""#),
+            "a name with YAML's own characters is quoted: {front}"
+        );
+    }
 
     #[test]
     fn the_card_has_every_section_in_order_with_prompts_for_unwritten_ones() {
@@ -147,7 +207,7 @@ mod tests {
         assert!(text.starts_with("# Model card: iris v2\n"));
         assert!(text.contains("Only tried on synthetic spirals."));
         assert_eq!(text.matches(NOT_WRITTEN).count(), 3);
-        assert!(text.contains("| test_acc | 0.9000 |"));
+        assert!(text.contains("| test_accuracy | 0.9000 |"));
         assert!(text.contains(&v.lineage.dataset.id));
     }
 }

@@ -3,7 +3,7 @@
 
 use super::fixtures::version;
 use super::model::RegisteredModel;
-use super::store::RegistryStore;
+use super::store::{RegistryStore, VersionBundle, model_bundle};
 use crate::storage::StoreError;
 
 /// What every [`RegistryStore`] must do; run natively against the memory store and in
@@ -100,4 +100,89 @@ pub async fn check_registry(store: &impl RegistryStore) {
     model.description = "saved".into();
     store.save_model(&model).await.unwrap();
     assert!(store.models().await.unwrap().contains(&model));
+
+    // A whole model goes, and comes back whole on undo; other models stay.
+    let before = model_bundle(store, "iris")
+        .await
+        .unwrap()
+        .expect("iris is stored");
+    assert_eq!(before.1.len(), 3, "every version, with its package");
+    store.delete_model("iris").await.unwrap();
+    store.delete_model("unknown").await.unwrap();
+    assert!(
+        store
+            .models()
+            .await
+            .unwrap()
+            .iter()
+            .all(|m| m.name != "iris")
+    );
+    assert!(
+        store
+            .versions()
+            .await
+            .unwrap()
+            .iter()
+            .all(|v| v.model != "iris")
+    );
+    assert_eq!(store.package("iris", 1).await.unwrap(), None);
+    assert_eq!(store.models().await.unwrap().len(), 1, "wine stays");
+    store
+        .add_models(std::slice::from_ref(&before.0), &before.1)
+        .await
+        .unwrap();
+    assert_eq!(
+        model_bundle(store, "iris").await.unwrap(),
+        Some(before.clone())
+    );
+
+    // Adding models is all or nothing: a name or a version already stored refuses the batch.
+    let mut fresh = RegisteredModel::new("digits", 9.0).unwrap();
+    fresh.description = "new".into();
+    let fresh_version = VersionBundle {
+        version: version("digits", 1),
+        package: b"digits one".to_vec(),
+    };
+    assert_eq!(
+        store
+            .add_models(
+                &[fresh.clone(), before.0.clone()],
+                std::slice::from_ref(&fresh_version)
+            )
+            .await,
+        Err(StoreError::DuplicateModel("iris".into()))
+    );
+    assert_eq!(
+        store
+            .add_models(
+                &[fresh.clone()],
+                &[fresh_version.clone(), before.1[0].clone()]
+            )
+            .await,
+        Err(StoreError::DuplicateVersion {
+            model: "iris".into(),
+            version: 1
+        })
+    );
+    assert!(
+        store
+            .models()
+            .await
+            .unwrap()
+            .iter()
+            .all(|m| m.name != "digits"),
+        "a refused batch writes nothing"
+    );
+    assert_eq!(store.package("digits", 1).await.unwrap(), None);
+    store
+        .add_models(
+            std::slice::from_ref(&fresh),
+            std::slice::from_ref(&fresh_version),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        store.package("digits", 1).await.unwrap().as_deref(),
+        Some(&b"digits one"[..])
+    );
 }

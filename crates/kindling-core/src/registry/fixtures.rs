@@ -34,11 +34,11 @@ pub fn version(model: &str, number: u32) -> ModelVersion {
             Preprocessing::fit(&data, &rows),
             spec.backend,
         ),
-        metrics: BTreeMap::from([("test_acc".to_owned(), 0.9)]),
+        metrics: BTreeMap::from([("test_accuracy".to_owned(), 0.9)]),
         gate_report: GateReport {
             checks: vec![CheckResult {
                 kind: CheckKind::Threshold,
-                name: "test_acc ≥ 0.95".into(),
+                name: "test_accuracy ≥ 0.95".into(),
                 passed: true,
                 value: Some(0.9),
                 threshold: Some(0.95),

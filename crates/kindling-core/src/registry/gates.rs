@@ -12,13 +12,18 @@ use serde::{Deserialize, Serialize};
 pub enum Gate {
     /// `metric ≥ value` or `metric ≤ value`.
     Threshold {
+        #[serde(deserialize_with = "crate::metrics::renamed_name_on_read")]
         metric: String,
         comparison: Comparison,
         value: f64,
     },
     /// The candidate must beat the version holding the `champion` alias on `metric` by at least
     /// `margin`. Passes when there is no champion yet.
-    BeatsChampion { metric: String, margin: Margin },
+    BeatsChampion {
+        #[serde(deserialize_with = "crate::metrics::renamed_name_on_read")]
+        metric: String,
+        margin: Margin,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -55,7 +60,7 @@ pub enum CheckKind {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CheckResult {
     pub kind: CheckKind,
-    /// What was checked, as a person reads it: `test_acc ≥ 0.95`, `all weights finite`.
+    /// What was checked, as a person reads it: `test_accuracy ≥ 0.95`, `all weights finite`.
     pub name: String,
     pub passed: bool,
     pub value: Option<f64>,
@@ -88,7 +93,7 @@ pub struct Champion<'a> {
 }
 
 impl Gate {
-    /// How the gate reads in a list: `test_acc ≥ 0.95`, `beats champion on test_rmse by 5 %`.
+    /// How the gate reads in a list: `test_accuracy ≥ 0.95`, `beats champion on test_rmse by 5 %`.
     pub fn describe(&self) -> String {
         match self {
             Gate::Threshold {
@@ -268,10 +273,10 @@ mod tests {
 
     #[test]
     fn thresholds_pass_and_fail_in_both_directions() {
-        let candidate = metrics(&[("test_acc", 0.96), ("test_rmse", 41.0)]);
+        let candidate = metrics(&[("test_accuracy", 0.96), ("test_rmse", 41.0)]);
         let report = evaluate(
             &[
-                threshold("test_acc", Comparison::AtLeast, 0.95),
+                threshold("test_accuracy", Comparison::AtLeast, 0.95),
                 threshold("test_rmse", Comparison::AtMost, 40.0),
             ],
             &candidate,
@@ -283,7 +288,7 @@ mod tests {
             [true, false]
         );
         assert!(!report.passed());
-        assert_eq!(report.checks[0].name, "test_acc ≥ 0.95");
+        assert_eq!(report.checks[0].name, "test_accuracy ≥ 0.95");
         assert_eq!(report.checks[1].value, Some(41.0));
         assert_eq!(report.checks[1].threshold, Some(40.0));
     }
@@ -291,18 +296,18 @@ mod tests {
     #[test]
     fn a_missing_metric_fails_in_words() {
         let report = evaluate(
-            &[threshold("test_acc", Comparison::AtLeast, 0.5)],
+            &[threshold("test_accuracy", Comparison::AtLeast, 0.5)],
             &metrics(&[]),
             None,
             Vec::new(),
         );
         assert!(!report.passed());
-        assert!(report.checks[0].detail.contains("no test_acc"));
+        assert!(report.checks[0].detail.contains("no test_accuracy"));
     }
 
     #[test]
     fn the_champion_margin_is_absolute_or_relative_and_knows_direction() {
-        let champion_metrics = metrics(&[("test_acc", 0.90), ("test_rmse", 50.0)]);
+        let champion_metrics = metrics(&[("test_accuracy", 0.90), ("test_rmse", 50.0)]);
         let champion = Champion {
             version: 3,
             metrics: &champion_metrics,
@@ -311,25 +316,28 @@ mod tests {
             gate.check(&metrics(candidate), Some(&champion)).passed
         };
         let acc_by = |margin| Gate::BeatsChampion {
-            metric: "test_acc".into(),
+            metric: "test_accuracy".into(),
             margin,
         };
-        assert!(check(acc_by(Margin::Absolute(0.02)), &[("test_acc", 0.92)]));
+        assert!(check(
+            acc_by(Margin::Absolute(0.02)),
+            &[("test_accuracy", 0.92)]
+        ));
         assert!(!check(
             acc_by(Margin::Absolute(0.02)),
-            &[("test_acc", 0.915)]
+            &[("test_accuracy", 0.915)]
         ));
         assert!(check(
             acc_by(Margin::Relative(0.05)),
-            &[("test_acc", 0.946)]
+            &[("test_accuracy", 0.946)]
         ));
         assert_eq!(
             acc_by(Margin::Relative(0.07)).describe(),
-            "beats the champion on test_acc by 7 %"
+            "beats the champion on test_accuracy by 7 %"
         );
         assert!(!check(
             acc_by(Margin::Relative(0.05)),
-            &[("test_acc", 0.94)]
+            &[("test_accuracy", 0.94)]
         ));
         let rmse_by = Gate::BeatsChampion {
             metric: "test_rmse".into(),

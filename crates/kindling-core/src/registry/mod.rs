@@ -13,7 +13,8 @@
 //! card sections (`card`: Mitchell et al.'s nine sections; `card_text` renders them), the
 //! package's sha256 and the weights' sha256 (how an uploaded copy is recognised). Versions are
 //! archived, never deleted; an archived version takes no alias. `store::RegistryStore` keeps
-//! them (`memory` natively, IndexedDB in the browser), both held to `contract`.
+//! them (`crate::workspace::memory` natively, IndexedDB in the browser), both held to
+//! `contract`.
 
 pub mod card;
 pub mod card_text;
@@ -21,7 +22,6 @@ pub mod contract;
 #[doc(hidden)]
 pub mod fixtures;
 pub mod gates;
-pub mod memory;
 pub mod model;
 pub mod store;
 

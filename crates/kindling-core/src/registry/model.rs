@@ -75,6 +75,7 @@ pub struct ModelVersion {
     pub lineage: Lineage,
     pub signature: ModelSignature,
     /// The run's test (and validation) figures, as the gates read them.
+    #[serde(deserialize_with = "crate::metrics::renamed_on_read")]
     pub metrics: BTreeMap<String, f64>,
     pub gate_report: GateReport,
     /// sha256 (hex) of the package as it is stored and downloaded.
@@ -290,7 +291,10 @@ pub(crate) mod tests {
         let error = model
             .move_alias(CHAMPION, &failing, "first model", None, 5.0)
             .unwrap_err();
-        assert!(error.to_string().contains("test_acc ≥ 0.95"), "{error}");
+        assert!(
+            error.to_string().contains("test_accuracy ≥ 0.95"),
+            "{error}"
+        );
         assert!(model.aliases.is_empty() && model.alias_history.is_empty());
         assert_eq!(
             model.move_alias(CHAMPION, &failing, "first model", Some("  "), 5.0),

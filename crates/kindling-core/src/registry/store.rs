@@ -2,8 +2,18 @@
 //! (`src/platform/idb.rs`, the same database as the runs), memory in native tests. Both pass
 //! [`super::contract::check_registry`]. Every method is one transaction.
 
+use serde::{Deserialize, Serialize};
+
 use super::model::{ModelVersion, RegisteredModel};
 use crate::storage::{StoreError, StoreFuture};
+
+/// A version with its package: what a workspace file carries and an undone delete puts back.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct VersionBundle {
+    pub version: ModelVersion,
+    #[serde(with = "crate::base64::serde_bytes")]
+    pub package: Vec<u8>,
+}
 
 #[allow(async_fn_in_trait)]
 pub trait RegistryStore {
@@ -34,6 +44,42 @@ pub trait RegistryStore {
     ) -> Result<(), StoreError>;
 
     async fn package(&self, model: &str, version: u32) -> Result<Option<Vec<u8>>, StoreError>;
+
+    /// Removes a model with every version and package it has; an unknown name changes nothing.
+    async fn delete_model(&self, name: &str) -> Result<(), StoreError>;
+
+    /// Adds whole models with their versions and packages at once (undoing a delete, a
+    /// workspace import). A model name or version already stored fails the whole call with
+    /// [`StoreError::DuplicateModel`] or [`StoreError::DuplicateVersion`] and writes nothing.
+    async fn add_models(
+        &self,
+        models: &[RegisteredModel],
+        versions: &[VersionBundle],
+    ) -> Result<(), StoreError>;
+}
+
+/// Everything stored of one model, for undoing its delete.
+pub async fn model_bundle(
+    store: &impl RegistryStore,
+    name: &str,
+) -> Result<Option<(RegisteredModel, Vec<VersionBundle>)>, StoreError> {
+    let Some(model) = store.models().await?.into_iter().find(|m| m.name == name) else {
+        return Ok(None);
+    };
+    let mut versions = Vec::new();
+    for version in store
+        .versions()
+        .await?
+        .into_iter()
+        .filter(|v| v.model == name)
+    {
+        let package = store
+            .package(name, version.version)
+            .await?
+            .unwrap_or_default();
+        versions.push(VersionBundle { version, package });
+    }
+    Ok(Some((model, versions)))
 }
 
 /// [`RegistryStore`] as a trait object, like [`crate::tracking::shared::SharedStore`].
@@ -53,6 +99,16 @@ pub trait SharedRegistry {
         package: Option<&'a [u8]>,
     ) -> StoreFuture<'a, ()>;
     fn package<'a>(&'a self, model: &'a str, version: u32) -> StoreFuture<'a, Option<Vec<u8>>>;
+    fn delete_model<'a>(&'a self, name: &'a str) -> StoreFuture<'a, ()>;
+    fn add_models<'a>(
+        &'a self,
+        models: &'a [RegisteredModel],
+        versions: &'a [VersionBundle],
+    ) -> StoreFuture<'a, ()>;
+    fn model_bundle<'a>(
+        &'a self,
+        name: &'a str,
+    ) -> StoreFuture<'a, Option<(RegisteredModel, Vec<VersionBundle>)>>;
 }
 
 impl<S: RegistryStore> SharedRegistry for S {
@@ -82,5 +138,21 @@ impl<S: RegistryStore> SharedRegistry for S {
     }
     fn package<'a>(&'a self, model: &'a str, version: u32) -> StoreFuture<'a, Option<Vec<u8>>> {
         Box::pin(RegistryStore::package(self, model, version))
+    }
+    fn delete_model<'a>(&'a self, name: &'a str) -> StoreFuture<'a, ()> {
+        Box::pin(RegistryStore::delete_model(self, name))
+    }
+    fn add_models<'a>(
+        &'a self,
+        models: &'a [RegisteredModel],
+        versions: &'a [VersionBundle],
+    ) -> StoreFuture<'a, ()> {
+        Box::pin(RegistryStore::add_models(self, models, versions))
+    }
+    fn model_bundle<'a>(
+        &'a self,
+        name: &'a str,
+    ) -> StoreFuture<'a, Option<(RegisteredModel, Vec<VersionBundle>)>> {
+        Box::pin(model_bundle(self, name))
     }
 }

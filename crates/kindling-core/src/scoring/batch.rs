@@ -3,6 +3,7 @@
 //! answers written beside the original columns as CSV a spreadsheet opens safely.
 
 use crate::data::csv::{CsvError, Table, read_rows_to_score};
+use crate::data::prepare::UNSEEN;
 use crate::registry::ModelVersion;
 use crate::signature::{ModelSignature, Output, Prediction};
 
@@ -104,12 +105,16 @@ pub fn feature_matrix(
     let mut values = Vec::with_capacity(rows * indices.len());
     let mut problems = Vec::new();
     let mut problem_count = 0usize;
+    let mut unseen = vec![0usize; indices.len()];
     for row in 0..rows {
-        for &column in &indices {
+        for (input, &column) in indices.iter().enumerate() {
             let cell = &table.columns[column][row];
-            match cell.parse::<f32>() {
-                Ok(value) if value.is_finite() => values.push(value),
-                _ => {
+            match signature.code_of(input, cell) {
+                Ok(code) => {
+                    unseen[input] += usize::from(code == UNSEEN);
+                    values.push(code);
+                }
+                Err(_) => {
                     problem_count += 1;
                     if problems.len() < MAX_PROBLEMS {
                         let name = &table.header[column];
@@ -122,6 +127,14 @@ pub fn feature_matrix(
                 }
             }
         }
+    }
+    for (input, count) in unseen.iter().enumerate().filter(|(_, count)| **count > 0) {
+        notes.push(format!(
+            "{count} row{} of '{}' hold a category the model never saw in training; it reads \
+             them as none of the ones it knows",
+            if *count == 1 { "" } else { "s" },
+            signature.feature_names[input]
+        ));
     }
     if problem_count > 0 {
         if problem_count > problems.len() {
@@ -267,10 +280,12 @@ pub fn scored(
 }
 
 /// One CSV cell, quoted when it holds a comma, a quote or a line break. Text a spreadsheet
-/// would run as a formula (`=`, `+`, `-`, `@` at the start, from a class name or a
-/// passed-through cell) gets a leading `'`; numbers are left as they are.
+/// would run as a formula (`=`, `+`, `-`, `@`, or a tab or carriage return before one, at the
+/// start, from a class name or a passed-through cell) gets a leading `'`, as OWASP's CSV
+/// injection advice says; numbers are left as they are.
 pub fn csv_field(text: &str) -> String {
-    let formula = text.starts_with(['=', '+', '-', '@']) && text.parse::<f64>().is_err();
+    let formula =
+        text.starts_with(['=', '+', '-', '@', '\t', '\r']) && text.parse::<f64>().is_err();
     let text = if formula {
         format!("'{text}")
     } else {
@@ -314,6 +329,8 @@ mod tests {
         assert_eq!(csv_field("@SUM(A1)"), "'@SUM(A1)");
         assert_eq!(csv_field("-1.5"), "-1.5");
         assert_eq!(csv_field("+3"), "+3");
+        assert_eq!(csv_field("\t=1+1"), "'\t=1+1");
+        assert_eq!(csv_field("\r=1+1"), "\"'\r=1+1\"");
     }
 
     #[test]
@@ -329,12 +346,8 @@ mod tests {
         );
         let text = file(&format!("{x},{y}\n1,oops\n2,\n3,4\n"));
         let refusal = feature_matrix(&signature, &text.table).unwrap_err();
-        assert!(
-            refusal.heading.starts_with("2 cells"),
-            "{}",
-            refusal.heading
-        );
-        assert_eq!(refusal.problems.len(), 2);
+        assert!(refusal.heading.starts_with("1 cell"), "{}", refusal.heading);
+        assert_eq!(refusal.problems.len(), 1, "a gap is the model's to fill");
         assert!(refusal.problems[0].contains("'oops' is not a number"));
         assert!(
             read_rows(format!("{x},{y}\n").as_bytes())

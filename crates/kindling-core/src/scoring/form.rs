@@ -2,6 +2,7 @@
 //! features with their training mean and spread, or a drawing grid), the typed values read
 //! back as a row, and the model's answer as text.
 
+use crate::data::prepare::ColumnPreprocessing;
 use crate::signature::{ModelSignature, Output};
 
 /// Feature names listed in "the model needs: …" before "and N more".
@@ -30,36 +31,71 @@ pub fn fixed(value: f32, decimals: usize) -> String {
     }
 }
 
-/// Each feature's name, training mean and spread as text: the input's first value and its
-/// hint.
-pub fn feature_rows(signature: &ModelSignature) -> Vec<(String, String, String)> {
+/// One raw column's field in the form.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Field {
+    /// A number: its name, and its training mean and spread as text (the field's first value
+    /// and its hint).
+    Number {
+        name: String,
+        typical: String,
+        spread: String,
+    },
+    /// A category: its name, the categories the model knows, and the most common one.
+    Category {
+        name: String,
+        categories: Vec<String>,
+        typical: String,
+    },
+}
+
+impl Field {
+    /// The field's first value: the typical number or category.
+    pub fn typical(&self) -> &str {
+        match self {
+            Field::Number { typical, .. } | Field::Category { typical, .. } => typical,
+        }
+    }
+}
+
+/// Each raw column's field, in order.
+pub fn fields(signature: &ModelSignature) -> Vec<Field> {
     let features = &signature.preprocessing.features;
+    let mut input = 0;
     signature
         .feature_names
         .iter()
         .enumerate()
-        .map(|(i, name)| {
-            let mean = features.mean.get(i).copied().unwrap_or(0.0);
-            let std = features.std.get(i).copied().unwrap_or(1.0);
-            let decimals = decimals_for(std);
-            (name.clone(), fixed(mean, decimals), fixed(std, decimals))
+        .map(|(column, name)| match signature.column(column) {
+            ColumnPreprocessing::Numeric { .. } => {
+                let mean = features.mean.get(input).copied().unwrap_or(0.0);
+                let std = features.std.get(input).copied().unwrap_or(1.0);
+                input += 1;
+                let decimals = decimals_for(std);
+                Field::Number {
+                    name: name.clone(),
+                    typical: fixed(mean, decimals),
+                    spread: fixed(std, decimals),
+                }
+            }
+            ColumnPreprocessing::OneHot { categories, fill } => {
+                input += categories.len();
+                Field::Category {
+                    name: name.clone(),
+                    categories,
+                    typical: fill,
+                }
+            }
         })
         .collect()
 }
 
-/// The typed values as a row for the model, or what to fix.
+/// The typed (or chosen) values as a row of model codes, or what to fix.
 pub fn parse_inputs(signature: &ModelSignature, values: &[String]) -> Result<Vec<f32>, String> {
-    signature
-        .feature_names
-        .iter()
-        .enumerate()
-        .map(|(i, name)| {
-            let text = values.get(i).map(|v| v.trim()).unwrap_or_default();
-            match text.parse::<f32>() {
-                Ok(value) if value.is_finite() => Ok(value),
-                _ if text.is_empty() => Err(format!("Enter a number for {name}.")),
-                _ => Err(format!("{name}: '{text}' is not a number.")),
-            }
+    (0..signature.column_count())
+        .map(|column| {
+            let text = values.get(column).map(String::as_str).unwrap_or_default();
+            signature.code_of(column, text)
         })
         .collect()
 }
@@ -68,7 +104,11 @@ pub fn parse_inputs(signature: &ModelSignature, values: &[String]) -> Result<Vec
 pub fn drawable_shape(signature: &ModelSignature) -> Option<(usize, usize)> {
     signature
         .image_shape
-        .filter(|shape| shape.height * shape.width == signature.input_size() && shape.height > 0)
+        .filter(|shape| {
+            shape.height * shape.width == signature.column_count()
+                && shape.height > 0
+                && !signature.has_categories()
+        })
         .map(|shape| (shape.height, shape.width))
 }
 
@@ -99,8 +139,8 @@ pub fn ink_scale(signature: &ModelSignature) -> f32 {
 pub fn describe(signature: &ModelSignature) -> String {
     let inputs = match drawable_shape(signature) {
         Some((height, width)) => format!("an image of {height}x{width} pixels"),
-        None if signature.input_size() == 1 => "1 feature".to_owned(),
-        None => format!("{} features", signature.input_size()),
+        None if signature.column_count() == 1 => "1 feature".to_owned(),
+        None => format!("{} features", signature.column_count()),
     };
     match &signature.output {
         Output::Classes {
@@ -147,7 +187,7 @@ pub fn value_text(signature: &ModelSignature, value: f32) -> String {
 /// drawing grid with the value of a fully inked cell.
 #[derive(Debug, Clone, PartialEq)]
 pub enum InputForm {
-    Features(Vec<(String, String, String)>),
+    Features(Vec<Field>),
     Drawing {
         rows: usize,
         columns: usize,
@@ -163,14 +203,14 @@ impl InputForm {
                 columns,
                 scale: ink_scale(signature),
             },
-            None => Self::Features(feature_rows(signature)),
+            None => Self::Features(fields(signature)),
         }
     }
 
     /// The values the inputs start from: the training means.
     pub fn typical(&self) -> Vec<String> {
         match self {
-            Self::Features(rows) => rows.iter().map(|(_, mean, _)| mean.clone()).collect(),
+            Self::Features(fields) => fields.iter().map(|f| f.typical().to_owned()).collect(),
             Self::Drawing { .. } => Vec::new(),
         }
     }
@@ -202,15 +242,45 @@ mod tests {
         let typical = form.typical();
         assert_eq!(parse_inputs(&signature, &typical).unwrap().len(), 2);
         let name = &signature.feature_names[1];
-        assert_eq!(
-            parse_inputs(&signature, &["1".into(), " ".into()]),
-            Err(format!("Enter a number for {name}."))
-        );
+        let filled = parse_inputs(&signature, &["1".into(), " ".into()]).unwrap();
+        assert!(filled[1].is_nan(), "a gap is the model's to fill");
         assert_eq!(
             parse_inputs(&signature, &["1".into(), "inf".into()]),
             Err(format!("{name}: 'inf' is not a number."))
         );
         assert!(describe(&signature).starts_with("Predicts "));
+    }
+
+    #[test]
+    fn a_category_is_chosen_from_the_ones_the_model_knows() {
+        let mut signature = version("penguins", 1).signature;
+        signature.preprocessing.columns[1] = ColumnPreprocessing::OneHot {
+            categories: vec!["Biscoe".into(), "Dream".into()],
+            fill: "Dream".into(),
+        };
+        signature.preprocessing.features.mean.push(0.5);
+        signature.preprocessing.features.std.push(0.5);
+        let form = InputForm::of(&signature);
+        let InputForm::Features(fields) = &form else {
+            panic!("typed, not drawn");
+        };
+        assert!(
+            matches!(&fields[1], Field::Category { categories, typical, .. }
+            if categories.len() == 2 && typical == "Dream")
+        );
+        assert_eq!(
+            parse_inputs(&signature, &form.typical()).unwrap()[1],
+            1.0,
+            "Dream is the second category"
+        );
+        let old = version("spiral", 1).signature;
+        let mut legacy = old.clone();
+        legacy.preprocessing.columns.clear();
+        assert_eq!(
+            parse_inputs(&legacy, &["1".into(), "".into()]),
+            Err(format!("Enter a number for {}.", legacy.feature_names[1])),
+            "a model made before gaps were filled needs every number"
+        );
     }
 
     #[test]
@@ -221,6 +291,7 @@ mod tests {
             height: 8,
             width: 8,
         });
+        signature.preprocessing.columns = vec![ColumnPreprocessing::Numeric { fill: 12.0 }; 64];
         signature.preprocessing.features.mean = vec![12.0; 64];
         signature.preprocessing.features.std = vec![1.0; 64];
         assert_eq!(

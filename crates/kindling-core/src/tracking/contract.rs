@@ -52,6 +52,7 @@ fn run_model() -> RunModel {
     RunModel {
         signature: version.signature,
         burnpack: (0..=255).collect(),
+        early_weights: None,
     }
 }
 
@@ -165,8 +166,14 @@ pub async fn check_store(store: &impl RunStore) {
         }
     );
 
-    // Delete removes a run with everything stored with it; undo puts back the same bundle.
+    // Delete removes a run with everything stored with it; undo puts back the same bundle,
+    // its model included, so a run brought back can still be registered.
     let saved: Vec<RunBundle> = bundles(store, &["a-later".into()]).await.unwrap();
+    assert_eq!(
+        saved[0].model,
+        Some(run_model()),
+        "the bundle carries the weights"
+    );
     ok(
         store
             .delete_runs(&["a-later".into(), "unknown".into()])
@@ -180,12 +187,14 @@ pub async fn check_store(store: &impl RunStore) {
     assert_eq!(store.runs().await.unwrap().len(), 2, "other runs stay");
     ok(store.add_bundles(&saved, &[]).await, "add_bundles");
     assert_eq!(bundles(store, &["a-later".into()]).await.unwrap(), saved);
+    assert_eq!(store.run_model("a-later").await.unwrap(), Some(run_model()));
 
     // Adding bundles is all or nothing: one stored id refuses the whole batch.
     let fresh = RunBundle {
         run: run("fresh", 4_000.0),
         history: vec![epoch(1)],
         evaluation: None,
+        model: None,
     };
     let circles = dataset(SyntheticKind::Circles, 5.0);
     let refused = store
@@ -219,6 +228,22 @@ pub async fn check_store(store: &impl RunStore) {
     let entries = store.dataset_entries().await.unwrap();
     assert_eq!(entries, vec![moons.entry.clone(), circles.entry.clone()]);
     assert_eq!(store.dataset("nope").await.unwrap(), None);
+
+    // A dataset can be removed on its own; the runs on it stay.
+    ok(
+        store.delete_dataset(&moons.entry.id).await,
+        "delete_dataset",
+    );
+    ok(
+        store.delete_dataset("unknown").await,
+        "delete_dataset of nothing",
+    );
+    assert_eq!(store.dataset(&moons.entry.id).await.unwrap(), None);
+    assert_eq!(
+        store.dataset_entries().await.unwrap(),
+        vec![circles.entry.clone()]
+    );
+    assert!(store.run("fresh").await.unwrap().is_some());
 }
 
 /// Drives a future whose work never waits on anything outside it, as the memory store's

@@ -7,20 +7,17 @@
 //! `params()` flattens the spec into MLflow-style params, keyed as `crate::choice` names them.
 //! Epochs and the final evaluation are stored beside the record, so listing 10,000 runs reads
 //! only summaries. `store::RunStore` (async, one transaction per method, all-or-nothing
-//! `add_bundles`) is implemented by `memory::MemoryStore` (native tests) and the browser's
-//! IndexedDB store; both pass `contract::check_store`. `shared::SharedStore` is the same trait
-//! boxed, so app state holds "a store" without naming it. `query` parses the Runs filter;
-//! `workspace` writes one JSON file of runs and uploaded datasets and imports one beside
-//! existing work (identical runs skipped, id clashes renamed, datasets keyed by content hash).
+//! `add_bundles`) is implemented by `crate::workspace::memory::MemoryStore` (native tests) and
+//! the browser's IndexedDB store; both pass `contract::check_store`. `shared::SharedStore` is
+//! the same trait boxed, so app state holds "a store" without naming it. `query` parses the
+//! Runs filter. Export and import of whole workspaces are `crate::workspace`'s.
 
 pub mod contract;
-pub mod memory;
 pub mod query;
 pub mod run;
 pub mod shared;
 pub mod store;
 pub mod stored;
-pub mod workspace;
 
 pub use run::{DatasetRef, METRIC_NAMES, RunOutcome, RunRecord, RunState, generated_run_name};
-pub use stored::{DatasetEntry, RunBundle, RunModel, StoredDataset};
+pub use stored::{DatasetEntry, RunBundle, RunModel, StoredDataset, WeightsFingerprint};

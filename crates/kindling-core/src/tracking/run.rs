@@ -91,6 +91,7 @@ pub struct RunRecord {
     pub duration_ms: f64,
     /// The latest value of each metric: the last epoch's train/validation figures, then the
     /// kept model's test scores once the run finishes.
+    #[serde(deserialize_with = "crate::metrics::renamed_on_read")]
     pub metrics: BTreeMap<String, f64>,
     pub app_version: String,
     /// Why an interrupted run was cut off when the page saw it happen (the trainer crashed);
@@ -130,11 +131,11 @@ impl RunRecord {
                 }
             };
             set("train_loss", Some(epoch.train_loss));
-            set("train_acc", epoch.train_accuracy);
+            set("train_accuracy", epoch.train_accuracy);
             set("val_loss", epoch.val_loss);
-            set("val_acc", epoch.val_accuracy);
+            set("val_accuracy", epoch.val_accuracy);
             set("val_r2", epoch.val_r2);
-            set("lr", Some(epoch.learning_rate));
+            set("learning_rate", Some(epoch.learning_rate));
         }
     }
 
@@ -154,11 +155,11 @@ impl RunRecord {
             .insert("best_epoch".into(), evaluation.best_epoch as f64);
         match &evaluation.test {
             Some(Report::Classification(report)) => {
-                self.metrics.insert("test_acc".into(), report.accuracy);
-                self.metrics.insert("test_f1".into(), report.macro_f1);
+                self.metrics.insert("test_accuracy".into(), report.accuracy);
+                self.metrics.insert("test_f1_macro".into(), report.macro_f1);
                 self.metrics.insert("test_log_loss".into(), report.log_loss);
                 if let Some(auc) = report.roc_auc {
-                    self.metrics.insert("test_auc".into(), auc);
+                    self.metrics.insert("test_roc_auc".into(), auc);
                 }
             }
             Some(Report::Regression(report)) => {
@@ -188,7 +189,7 @@ impl RunRecord {
     /// The headline test score (accuracy or R²) the tables sort by by default.
     pub fn headline(&self) -> Option<f64> {
         self.metrics
-            .get("test_acc")
+            .get("test_accuracy")
             .or_else(|| self.metrics.get("test_r2"))
             .copied()
     }
@@ -236,7 +237,7 @@ impl RunRecord {
         if let Optimizer::Sgd { momentum } = spec.optimizer {
             params.insert("momentum", number(momentum));
         }
-        params.insert("lr", number(spec.learning_rate));
+        params.insert("learning_rate", number(spec.learning_rate));
         params.insert("schedule", text(spec.schedule.kind().key()));
         params.insert("weight_decay", number(spec.weight_decay));
         params.insert("batch_size", number(spec.batch_size as f64));
@@ -311,19 +312,19 @@ pub fn generated_run_name(random: u32) -> String {
 
 /// The metric names a run can carry, in the order tables and charts list them.
 pub const METRIC_NAMES: [&str; 14] = [
-    "test_acc",
-    "test_f1",
-    "test_auc",
+    "test_accuracy",
+    "test_f1_macro",
+    "test_roc_auc",
     "test_log_loss",
     "test_r2",
     "test_rmse",
     "test_mae",
-    "val_acc",
+    "val_accuracy",
     "val_r2",
     "val_loss",
-    "train_acc",
+    "train_accuracy",
     "train_loss",
-    "lr",
+    "learning_rate",
     "best_epoch",
 ];
 
@@ -382,7 +383,7 @@ mod tests {
         run.record_epochs(&[epoch(1, 0.6), epoch(2, 0.8)]);
         assert_eq!(run.epochs_done, 2);
         assert_eq!(run.duration_ms, 200.0);
-        assert_eq!(run.metrics["val_acc"], 0.8);
+        assert_eq!(run.metrics["val_accuracy"], 0.8);
         assert_eq!(run.metrics["train_loss"], 0.5);
         assert!(!run.metrics.contains_key("val_r2"));
     }
@@ -403,7 +404,7 @@ mod tests {
                 early_stopped: true
             }
         );
-        assert_eq!(run.metrics["test_acc"], 1.0);
+        assert_eq!(run.metrics["test_accuracy"], 1.0);
         assert_eq!(run.metrics["best_epoch"], 7.0);
         assert_eq!(run.headline(), Some(1.0));
         assert_eq!(run.ended_ms, Some(50.0));
@@ -413,7 +414,7 @@ mod tests {
     fn params_are_flat_and_typed() {
         let run = record();
         let params = run.params();
-        assert_eq!(params["lr"], Value::Number(0.01));
+        assert_eq!(params["learning_rate"], Value::Number(0.01));
         assert_eq!(params["model"], Value::Text("mlp".into()));
         assert_eq!(params["hidden_layers"], Value::Text("64-64".into()));
         assert_eq!(params["early_stopping"], Value::Bool(false));

@@ -1,10 +1,9 @@
 //! [`RunStore`] as a trait object, so app state holds "a store" without naming which one
-//! (IndexedDB in the browser, memory in tests), with workspace export and import on top.
+//! (IndexedDB in the browser, memory in tests).
 
 use super::run::RunRecord;
 use super::store::{RunStore, bundles};
 use super::stored::{DatasetEntry, RunBundle, RunModel, StoredDataset};
-use super::workspace::{ImportPlan, Workspace, export_workspace, import_workspace};
 use crate::evaluation::Evaluation;
 use crate::metrics::EpochMetrics;
 use crate::storage::StoreFuture;
@@ -34,8 +33,7 @@ pub trait SharedStore {
     fn dataset<'a>(&'a self, id: &'a str) -> StoreFuture<'a, Option<StoredDataset>>;
     fn dataset_entries(&self) -> StoreFuture<'_, Vec<DatasetEntry>>;
     fn interrupt_running<'a>(&'a self, live_run_id: Option<&'a str>) -> StoreFuture<'a, usize>;
-    fn export_workspace(&self, now_ms: f64) -> StoreFuture<'_, Workspace>;
-    fn import_workspace(&self, workspace: Workspace) -> StoreFuture<'_, ImportPlan>;
+    fn delete_dataset<'a>(&'a self, id: &'a str) -> StoreFuture<'a, ()>;
 }
 
 impl<S: RunStore> SharedStore for S {
@@ -90,10 +88,7 @@ impl<S: RunStore> SharedStore for S {
     fn interrupt_running<'a>(&'a self, live_run_id: Option<&'a str>) -> StoreFuture<'a, usize> {
         Box::pin(RunStore::interrupt_running(self, live_run_id))
     }
-    fn export_workspace(&self, now_ms: f64) -> StoreFuture<'_, Workspace> {
-        Box::pin(export_workspace(self, now_ms))
-    }
-    fn import_workspace(&self, workspace: Workspace) -> StoreFuture<'_, ImportPlan> {
-        Box::pin(import_workspace(self, workspace))
+    fn delete_dataset<'a>(&'a self, id: &'a str) -> StoreFuture<'a, ()> {
+        Box::pin(RunStore::delete_dataset(self, id))
     }
 }

@@ -48,7 +48,7 @@ pub trait RunStore {
     /// Removes the runs and everything stored with them. Unknown ids are ignored.
     async fn delete_runs(&self, ids: &[String]) -> Result<(), StoreError>;
 
-    /// Adds whole runs and datasets at once (workspace import, undoing a delete). A run id
+    /// Adds whole runs (with their models) and datasets at once (undoing a delete). A run id
     /// that is already stored fails the whole call with [`StoreError::DuplicateRun`] and
     /// writes nothing; a dataset already stored (same content hash) is left as it is.
     async fn add_bundles(
@@ -61,6 +61,10 @@ pub trait RunStore {
     async fn save_dataset(&self, dataset: &StoredDataset) -> Result<(), StoreError>;
 
     async fn dataset(&self, id: &str) -> Result<Option<StoredDataset>, StoreError>;
+
+    /// Removes a stored dataset; an unknown id changes nothing. Whether anything still needs
+    /// it is the caller's to decide (`workspace::usage`).
+    async fn delete_dataset(&self, id: &str) -> Result<(), StoreError>;
 
     /// What is stored, without the rows.
     async fn dataset_entries(&self) -> Result<Vec<DatasetEntry>, StoreError>;
@@ -82,6 +86,7 @@ pub async fn bundles(store: &impl RunStore, ids: &[String]) -> Result<Vec<RunBun
         bundles.push(RunBundle {
             history: store.history(id).await?,
             evaluation: store.evaluation(id).await?,
+            model: store.run_model(id).await?,
             run,
         });
     }

@@ -17,14 +17,30 @@ pub struct RunModel {
     pub signature: ModelSignature,
     #[serde(with = "crate::base64::serde_bytes")]
     pub burnpack: Vec<u8>,
+    /// The weights after the run's first few steps, so a check can retrain the recipe that far
+    /// and compare; `None` for runs made before it was kept.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub early_weights: Option<WeightsFingerprint>,
 }
 
-/// A run with everything stored about it: what export writes and import reads.
+/// Weights after `steps` training steps, by the sha256 of their canonical safetensors bytes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WeightsFingerprint {
+    pub steps: u64,
+    pub sha256: String,
+}
+
+/// A run with everything stored about it: what export writes, import reads and undo puts
+/// back.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RunBundle {
     pub run: RunRecord,
     pub history: Vec<EpochMetrics>,
     pub evaluation: Option<Evaluation>,
+    /// The model the run kept, so a run brought back can still be registered. Absent in
+    /// workspace files written before models travelled with runs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub model: Option<RunModel>,
 }
 
 /// A dataset the person imported, kept so its runs can be re-run after a reload. Keyed by

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use super::error::{CsvError, MAX_CATEGORIES, MAX_CLASSES, MIN_ROWS};
 use super::read::{Table, is_missing, parse_number};
-use crate::data::{Dataset, ImageShape, Target, Task};
+use crate::data::{Dataset, FeatureKind, ImageShape, Target, Task};
 
 /// How a column reads, decided from its values.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -39,7 +39,8 @@ pub enum MissingPolicy {
     /// Leave such rows out: nothing is made up.
     #[default]
     DropRows,
-    /// Fill numbers with the column mean and categories with the most common value.
+    /// Keep such rows: the model's preprocessing fills each gap from its training rows (a
+    /// number with the column's mean, a category with the most common one).
     Impute,
 }
 
@@ -64,25 +65,10 @@ pub struct ImportOptions {
     pub image_shape: Option<ImageShape>,
 }
 
-/// How raw column values became the dataset's features: what a package needs to encode a new
-/// row the same way.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub enum ColumnEncoding {
-    /// One feature, the number itself; `fill` replaces a missing value.
-    Numeric { column: String, fill: f32 },
-    /// One 0/1 feature per category, in this order; `fill` replaces a missing value.
-    OneHot {
-        column: String,
-        categories: Vec<String>,
-        fill: String,
-    },
-}
-
 /// The dataset and what the import decided on the way.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Import {
     pub dataset: Dataset,
-    pub encoding: Vec<ColumnEncoding>,
     pub task: Task,
     /// Rows left out for a missing value.
     pub dropped_rows: usize,
@@ -194,37 +180,35 @@ impl Table {
         }
 
         let target = self.target(target_index, task, &kept_rows)?;
-        let encoding: Vec<ColumnEncoding> = plans
+        let feature_kinds: Vec<FeatureKind> = plans
             .iter()
-            .map(|(index, survey)| survey.encoding(&self.header[*index]))
+            .map(|(_, survey)| survey.feature_kind())
             .collect();
-        let feature_names = encoding
-            .iter()
-            .flat_map(|encoding| match encoding {
-                ColumnEncoding::Numeric { column, .. } => vec![column.clone()],
-                ColumnEncoding::OneHot {
-                    column, categories, ..
-                } => categories
-                    .iter()
-                    .map(|category| format!("{column}={category}"))
-                    .collect(),
-            })
-            .collect::<Vec<_>>();
-        let mut features = Vec::with_capacity(kept_rows.len() * feature_names.len());
+        let mut features = Vec::with_capacity(kept_rows.len() * plans.len());
         for &row in &kept_rows {
-            for ((index, _), encoding) in plans.iter().zip(&encoding) {
-                encode_cell(&self.columns[*index][row], encoding, &mut features);
+            for ((index, _), kind) in plans.iter().zip(&feature_kinds) {
+                features.push(raw_value(&self.columns[*index][row], kind));
             }
         }
+        let all_numeric = feature_kinds
+            .iter()
+            .all(|kind| *kind == FeatureKind::Numeric);
         Ok(Import {
             dataset: Dataset {
                 name: name.to_owned(),
-                feature_names,
+                feature_names: plans
+                    .iter()
+                    .map(|(index, _)| self.header[*index].clone())
+                    .collect(),
                 features,
                 target,
                 image_shape: options.image_shape,
+                feature_kinds: if all_numeric {
+                    Vec::new()
+                } else {
+                    feature_kinds
+                },
             },
-            encoding,
             task,
             dropped_rows: self.row_count() - kept_rows.len(),
             ignored_columns,
@@ -292,26 +276,17 @@ impl Table {
     }
 }
 
-/// Appends the features one raw cell becomes.
-fn encode_cell(cell: &str, encoding: &ColumnEncoding, features: &mut Vec<f32>) {
-    match encoding {
-        ColumnEncoding::Numeric { fill, .. } => {
-            features.push(parse_number(cell).map_or(*fill, |value| value as f32));
-        }
-        ColumnEncoding::OneHot {
-            categories, fill, ..
-        } => {
-            let value = if is_missing(cell) {
-                fill.as_str()
-            } else {
-                cell
-            };
-            features.extend(
-                categories
-                    .iter()
-                    .map(|category| f32::from(u8::from(category == value))),
-            );
-        }
+/// A cell's raw value: the number, or the index of its category; NaN for a gap.
+fn raw_value(cell: &str, kind: &FeatureKind) -> f32 {
+    if is_missing(cell) {
+        return f32::NAN;
+    }
+    match kind {
+        FeatureKind::Numeric => parse_number(cell).map_or(f32::NAN, |value| value as f32),
+        FeatureKind::Categorical { categories } => categories
+            .iter()
+            .position(|category| category == cell)
+            .map_or(f32::NAN, |index| index as f32),
     }
 }
 
@@ -385,29 +360,14 @@ impl<'a> Survey<'a> {
         }
     }
 
-    fn encoding(&self, column: &str) -> ColumnEncoding {
+    /// Numbers stay numbers; anything else is a category, listed in a stable order.
+    fn feature_kind(&self) -> FeatureKind {
         if self.is_numeric() {
-            let mean = self.numbers.iter().sum::<f64>() / self.numbers.len() as f64;
-            return ColumnEncoding::Numeric {
-                column: column.to_owned(),
-                fill: mean as f32,
-            };
-        }
-        // Ties for the most common value go to the first in sorted order, so a re-import
-        // fills the same way.
-        let fill = self
-            .distinct
-            .iter()
-            .fold(None::<(&str, usize)>, |best, (&value, &count)| match best {
-                Some((_, best_count)) if best_count >= count => best,
-                _ => Some((value, count)),
-            })
-            .map(|(value, _)| value.to_owned())
-            .unwrap_or_default();
-        ColumnEncoding::OneHot {
-            column: column.to_owned(),
-            categories: sorted_categories(self.distinct.keys().copied().collect()),
-            fill,
+            FeatureKind::Numeric
+        } else {
+            FeatureKind::Categorical {
+                categories: sorted_categories(self.distinct.keys().copied().collect()),
+            }
         }
     }
 }

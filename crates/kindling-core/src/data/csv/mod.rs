@@ -11,5 +11,5 @@ mod import;
 mod read;
 
 pub use error::{CsvError, MAX_CATEGORIES, MAX_CLASSES, MAX_COLUMNS, MAX_FILE_BYTES, MIN_ROWS};
-pub use import::{ColumnEncoding, ColumnKind, ColumnProfile, Import, ImportOptions, MissingPolicy};
+pub use import::{ColumnKind, ColumnProfile, Import, ImportOptions, MissingPolicy};
 pub use read::{Table, is_missing, read_rows_to_score, read_table};

@@ -2,6 +2,9 @@
 //! weights as initializers, so the same model always gives the same graph.
 
 use super::proto::{DATA_FLOAT, DATA_INT64, Message};
+
+/// The domain of the traditional-ML operators scikit-learn's exporter uses.
+pub const ML_DOMAIN: &str = "ai.onnx.ml";
 use crate::package::safetensors::NamedTensor;
 use crate::spec::Activation;
 
@@ -11,6 +14,9 @@ use crate::spec::Activation;
 pub struct Graph {
     pub nodes: Vec<Message>,
     pub initializers: Vec<Message>,
+    /// Every value the graph defines (node outputs, initializers), so an input can be checked
+    /// not to share a name with one.
+    pub defined: Vec<String>,
     count: usize,
 }
 
@@ -29,6 +35,25 @@ impl Graph {
         output: &str,
         attributes: Vec<Message>,
     ) {
+        self.domain_node("", op_type, inputs, output, attributes);
+    }
+
+    /// A node of the `ai.onnx.ml` domain (Imputer, LabelEncoder, OneHotEncoder), whose single
+    /// output gets a fresh name.
+    pub fn ml_node(&mut self, op_type: &str, inputs: &[&str], attributes: Vec<Message>) -> String {
+        let output = format!("{}_{}", op_type.to_lowercase(), self.count);
+        self.domain_node(ML_DOMAIN, op_type, inputs, &output, attributes);
+        output
+    }
+
+    fn domain_node(
+        &mut self,
+        domain: &str,
+        op_type: &str,
+        inputs: &[&str],
+        output: &str,
+        attributes: Vec<Message>,
+    ) {
         let mut node = Message::default();
         for input in inputs {
             node.string(1, input);
@@ -39,8 +64,12 @@ impl Graph {
         for attribute in attributes {
             node.message(5, attribute);
         }
+        if !domain.is_empty() {
+            node.string(7, domain);
+        }
         self.count += 1;
         self.nodes.push(node);
+        self.defined.push(output.to_owned());
     }
 
     pub fn float_initializer(&mut self, name: &str, dims: &[usize], values: &[f32]) -> String {
@@ -78,6 +107,7 @@ impl Graph {
         proto.string(8, name);
         proto.bytes(9, raw);
         self.initializers.push(proto);
+        self.defined.push(name.to_owned());
         name.to_owned()
     }
 

@@ -5,7 +5,8 @@
 //! protobuf or ONNX crate, and the same signature and weights always give the same bytes.
 //!
 //! The graph computes exactly what `kindling-ml`'s networks compute:
-//! - input `"input"`, float32 `[batch, features]`, raw values; `Sub(mean)`, `Div(std)`;
+//! - one input per raw column, encoded as the preprocessing says (`inputs`), then the encoded
+//!   row standardised: `Sub(mean)`, `Div(std)`;
 //! - dense layers as `MatMul(x, weight) + bias` with the weight stored `[in, out]` (Burn's
 //!   layout, the same tensors as `weights.safetensors`); hidden layers use the signature's
 //!   activation, GELU in its exact form `x * (1 + erf(x / sqrt(2))) / 2` (as Burn computes it;
@@ -15,9 +16,12 @@
 //!   flatten, an optional dense layer with ReLU, and the output layer;
 //! - a classifier answers `"probabilities"` (softmax of the logits, `[batch, classes]`) and
 //!   `"label"` (their argmax, int64 `[batch]`); a regressor answers `"value"` (`[batch, 1]`,
-//!   in the target's units: `raw * target.std + target.mean`).
+//!   in the target's units: `raw * target.std + target.mean`); a classifier's class names are
+//!   in the model's `metadata_props` under `classes` (a JSON list), so a label index maps to
+//!   its name without the manifest.
 
 mod graph;
+mod inputs;
 mod proto;
 #[cfg(test)]
 mod tests;
@@ -29,13 +33,16 @@ use super::tensors::expected_tensors;
 use crate::signature::{ModelSignature, Output};
 use crate::spec::ModelSpec;
 use graph::Graph;
+use graph::ML_DOMAIN;
+pub use inputs::INPUT_NAME;
 use proto::{Dim, ELEM_FLOAT, ELEM_INT64, Message, int_attribute, ints_attribute, value_info};
 
 /// The ONNX IR version written (ONNX 1.14 and later read it).
 pub const IR_VERSION: i64 = 9;
 /// The default-domain operator set the graph uses.
 pub const OPSET: i64 = 18;
-pub const INPUT_NAME: &str = "input";
+/// The `ai.onnx.ml` operator set the raw columns' encoding uses (LabelEncoder on strings).
+pub const ML_OPSET: i64 = 3;
 pub const PROBABILITIES_NAME: &str = "probabilities";
 pub const LABEL_NAME: &str = "label";
 pub const VALUE_NAME: &str = "value";
@@ -69,9 +76,10 @@ pub fn export(signature: &ModelSignature, tensors: &[NamedTensor]) -> Result<Vec
     }
 
     let mut graph = Graph::default();
+    let (inputs, encoded) = inputs::encoded_inputs(&mut graph, signature);
     let mean = graph.float_initializer("preprocessing.mean", &[features], &standardization.mean);
     let std = graph.float_initializer("preprocessing.std", &[features], &standardization.std);
-    let centred = graph.node("Sub", &[INPUT_NAME, &mean], vec![]);
+    let centred = graph.node("Sub", &[&encoded, &mean], vec![]);
     let mut x = graph.node("Div", &[&centred, &std], vec![]);
 
     match &signature.model {
@@ -182,6 +190,17 @@ pub fn export(signature: &ModelSignature, tensors: &[NamedTensor]) -> Result<Vec
         }
     };
 
+    let columns_are_inputs = !signature.preprocessing.columns.is_empty();
+    if let Some(taken) = signature
+        .feature_names
+        .iter()
+        .find(|name| columns_are_inputs && graph.defined.contains(name))
+    {
+        return Err(OnnxError::Signature(format!(
+            "the column \"{taken}\" has a name the ONNX graph uses for one of its own values; \
+             rename the column in the file and train again"
+        )));
+    }
     let mut graph_proto = Message::default();
     for node in graph.nodes {
         graph_proto.message(1, node);
@@ -190,25 +209,41 @@ pub fn export(signature: &ModelSignature, tensors: &[NamedTensor]) -> Result<Vec
     for initializer in graph.initializers {
         graph_proto.message(5, initializer);
     }
-    graph_proto.message(
-        11,
-        value_info(INPUT_NAME, ELEM_FLOAT, &[Dim::Batch, Dim::Size(features)]),
-    );
+    for input in inputs {
+        graph_proto.message(11, input);
+    }
     for output in outputs {
         graph_proto.message(12, output);
     }
 
-    let mut opset = Message::default();
-    opset.string(1, "");
-    opset.int(2, OPSET);
     let mut model = Message::default();
     model.int(1, IR_VERSION);
     // No producer version: the file is a function of the signature and weights alone, so a
     // package's ONNX can be checked by exporting again, whichever Kindling checks it.
     model.string(2, "kindling");
     model.message(7, graph_proto);
-    model.message(8, opset);
+    model.message(8, opset_import("", OPSET));
+    // A model made before columns were kept is written as packages of format 1 had it.
+    if !signature.preprocessing.columns.is_empty() {
+        model.message(8, opset_import(ML_DOMAIN, ML_OPSET));
+        if let Output::Classes { class_names, .. } = &signature.output {
+            let mut classes = Message::default();
+            classes.string(1, "classes");
+            classes.string(
+                2,
+                &serde_json::to_string(class_names).expect("names always serialise"),
+            );
+            model.message(14, classes);
+        }
+    }
     Ok(model.into_bytes())
+}
+
+fn opset_import(domain: &str, version: i64) -> Message {
+    let mut opset = Message::default();
+    opset.string(1, domain);
+    opset.int(2, version);
+    opset
 }
 
 /// The weights must be exactly the tensors the signature's network has, with matching data.

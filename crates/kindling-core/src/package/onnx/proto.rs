@@ -4,12 +4,54 @@
 // TensorProto.DataType and TypeProto.Tensor.elem_type share these codes.
 pub const DATA_FLOAT: i64 = 1;
 pub const DATA_INT64: i64 = 7;
+pub const DATA_STRING: i64 = 8;
 pub const ELEM_FLOAT: i64 = DATA_FLOAT;
 pub const ELEM_INT64: i64 = DATA_INT64;
+pub const ELEM_STRING: i64 = DATA_STRING;
 
 // AttributeProto.AttributeType.
+const ATTRIBUTE_FLOAT: i64 = 1;
 const ATTRIBUTE_INT: i64 = 2;
+const ATTRIBUTE_STRING: i64 = 3;
+const ATTRIBUTE_FLOATS: i64 = 6;
 const ATTRIBUTE_INTS: i64 = 7;
+const ATTRIBUTE_STRINGS: i64 = 8;
+
+pub fn float_attribute(name: &str, value: f32) -> Message {
+    let mut attribute = Message::default();
+    attribute.string(1, name);
+    attribute.float(2, value);
+    attribute.int(20, ATTRIBUTE_FLOAT);
+    attribute
+}
+
+pub fn floats_attribute(name: &str, values: &[f32]) -> Message {
+    let mut attribute = Message::default();
+    attribute.string(1, name);
+    for &value in values {
+        attribute.float(7, value);
+    }
+    attribute.int(20, ATTRIBUTE_FLOATS);
+    attribute
+}
+
+pub fn string_attribute(name: &str, value: &str) -> Message {
+    let mut attribute = Message::default();
+    attribute.string(1, name);
+    attribute.string(4, value);
+    attribute.int(20, ATTRIBUTE_STRING);
+    attribute
+}
+
+pub fn strings_attribute(name: &str, values: &[&str]) -> Message {
+    let mut attribute = Message::default();
+    attribute.string(1, name);
+    for value in values {
+        attribute.string(9, value);
+    }
+    attribute.int(20, ATTRIBUTE_STRINGS);
+    attribute
+}
 
 pub fn int_attribute(name: &str, value: i64) -> Message {
     let mut attribute = Message::default();
@@ -63,6 +105,7 @@ pub struct Message(Vec<u8>);
 
 const WIRE_VARINT: u32 = 0;
 const WIRE_LENGTH_DELIMITED: u32 = 2;
+const WIRE_FIXED32: u32 = 5;
 
 impl Message {
     pub fn into_bytes(self) -> Vec<u8> {
@@ -85,6 +128,12 @@ impl Message {
     pub fn int(&mut self, field: u32, value: i64) {
         self.key(field, WIRE_VARINT);
         self.raw_varint(value as u64);
+    }
+
+    /// A float field (fixed 32 bits, little-endian; NaN keeps its bits).
+    pub fn float(&mut self, field: u32, value: f32) {
+        self.key(field, WIRE_FIXED32);
+        self.0.extend_from_slice(&value.to_le_bytes());
     }
 
     pub fn bytes(&mut self, field: u32, bytes: &[u8]) {

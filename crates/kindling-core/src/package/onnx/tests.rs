@@ -19,6 +19,7 @@ fn signature(model: ModelSpec, features: usize, output: Output) -> ModelSignatur
         image_shape: None,
         output,
         preprocessing: Preprocessing {
+            columns: Vec::new(),
             features: Standardization {
                 mean: vec![0.5; features],
                 std: vec![2.0; features],

@@ -1,5 +1,6 @@
 //! The filter box of the Runs table. Once a person has dozens of runs, scrolling stops working;
-//! a short query such as `metrics.val_acc > 0.9 and params.lr = 0.01 and tags.baseline` finds
+//! a short query such as `metrics.val_accuracy > 0.9 and params.learning_rate = 0.01 and
+//! tags.baseline` finds
 //! the ones that matter. The syntax follows MLflow's run search so habits carry over, but it is
 //! forgiving where a filter box should be: keywords ignore case, a bare word searches run
 //! names, and every mistake is reported with what to type instead and where.
@@ -9,6 +10,8 @@
 use std::cmp::Ordering;
 
 use thiserror::Error;
+
+use crate::metrics::current_name;
 
 #[cfg(test)]
 mod tests;
@@ -37,19 +40,27 @@ pub trait Queryable {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Query {
     root: Option<Expr>,
+    /// What the person should know about how the text was read (an old metric name taken as
+    /// the new one), shown under the box.
+    pub hints: Vec<String>,
 }
 
 impl Query {
     /// Reads the filter box's text, or says what to fix so the box can show it while the
     /// person types.
     pub fn parse(text: &str) -> Result<Query, QueryError> {
-        let mut parser = Parser::new(tokenize(text)?);
+        let tokens = tokenize(text)?;
+        let hints = renamed_fields(&tokens);
+        let mut parser = Parser::new(tokens);
         if parser.tokens.is_empty() {
-            return Ok(Query { root: None });
+            return Ok(Query { root: None, hints });
         }
         let root = parser.parse_or()?;
         match parser.advance() {
-            None => Ok(Query { root: Some(root) }),
+            None => Ok(Query {
+                root: Some(root),
+                hints,
+            }),
             Some(token) => unexpected_after_operand(&token),
         }
     }
@@ -204,7 +215,28 @@ fn parse_field(word: &str, position: usize) -> Result<Option<Field>, QueryError>
     if name.is_empty() {
         return fail(format!("\"{word}\" needs a name after the dot"), position);
     }
-    Ok(Some(field(name.to_string())))
+    Ok(Some(field(current_name(name).to_string())))
+}
+
+/// A hint for every metric or param written with its old name (`metrics.val_acc`), which is
+/// read as its new one.
+fn renamed_fields(tokens: &[Token]) -> Vec<String> {
+    let mut hints: Vec<String> = tokens
+        .iter()
+        .filter(|token| token.kind == Kind::Word)
+        .filter_map(|token| {
+            let (prefix, name) = token.text.split_once('.')?;
+            let known = matches!(
+                prefix.to_ascii_lowercase().as_str(),
+                "metrics" | "metric" | "params" | "param"
+            );
+            let current = current_name(name);
+            (known && current != name)
+                .then(|| format!("{prefix}.{name} is now called {prefix}.{current}; read as that"))
+        })
+        .collect();
+    hints.dedup();
+    hints
 }
 
 /// A comparison's right-hand side, read both ways up front because only the run's value says

@@ -10,7 +10,7 @@ struct SampleRun {
 impl Queryable for SampleRun {
     fn metric(&self, name: &str) -> Option<f64> {
         match name {
-            "val_acc" => Some(0.93),
+            "val_accuracy" => Some(0.93),
             "tiny" => Some(0.0005),
             "delta" => Some(-1.5),
             "loss" => Some(f64::NAN),
@@ -19,7 +19,7 @@ impl Queryable for SampleRun {
     }
     fn param(&self, name: &str) -> Option<Value> {
         match name {
-            "lr" => Some(Value::Number(0.1 * 0.1)),
+            "learning_rate" => Some(Value::Number(0.1 * 0.1)),
             "activation" => Some(Value::Text("ReLU".to_string())),
             "standardise" => Some(Value::Bool(true)),
             _ => None,
@@ -54,6 +54,22 @@ fn the_issues_example_needs_every_clause() {
     let stricter = example.replace("0.9", "0.95");
     let other_tag = example.replace("baseline", "other");
     check(&[(example, true), (&stricter, false), (&other_tag, false)]);
+}
+
+#[test]
+fn an_old_metric_or_param_name_is_read_as_its_new_one_with_a_hint() {
+    let old = Query::parse("metrics.val_acc > 0.9 and params.lr = 0.01").unwrap();
+    let new = Query::parse("metrics.val_accuracy > 0.9 and params.learning_rate = 0.01").unwrap();
+    let run = SampleRun { unnamed: false };
+    assert!(old.matches(&run) && new.matches(&run));
+    assert_eq!(
+        old.hints,
+        [
+            "metrics.val_acc is now called metrics.val_accuracy; read as that",
+            "params.lr is now called params.learning_rate; read as that"
+        ]
+    );
+    assert!(new.hints.is_empty());
 }
 
 #[test]

@@ -1,14 +1,19 @@
-//! The in-memory [`RunStore`], for native tests of everything built on the store.
+//! The in-memory stores (runs, registry, workspace import) in one value, for native tests of
+//! everything built on the stores; the browser's IndexedDB store is the other implementation,
+//! held to the same contracts.
 
 use std::cell::RefCell;
 use std::collections::BTreeMap;
 
-use super::run::{RunRecord, RunState};
-use super::store::RunStore;
-use super::stored::{DatasetEntry, RunBundle, RunModel, StoredDataset};
+use super::plan::ImportPlan;
+use super::store::WorkspaceStore;
 use crate::evaluation::Evaluation;
 use crate::metrics::EpochMetrics;
+use crate::registry::store::{RegistryStore, VersionBundle};
+use crate::registry::{ModelVersion, RegisteredModel};
 use crate::storage::StoreError;
+use crate::tracking::store::RunStore;
+use crate::tracking::{DatasetEntry, RunBundle, RunModel, RunRecord, RunState, StoredDataset};
 
 #[derive(Default)]
 pub struct MemoryStore {
@@ -23,6 +28,9 @@ struct Inner {
     evaluations: BTreeMap<String, Evaluation>,
     run_models: BTreeMap<String, RunModel>,
     datasets: BTreeMap<String, StoredDataset>,
+    models: BTreeMap<String, RegisteredModel>,
+    versions: BTreeMap<(String, u32), ModelVersion>,
+    packages: BTreeMap<(String, u32), Vec<u8>>,
 }
 
 impl Inner {
@@ -139,6 +147,9 @@ impl RunStore for MemoryStore {
                 next.evaluations
                     .insert(bundle.run.id.clone(), evaluation.clone());
             }
+            if let Some(model) = &bundle.model {
+                next.run_models.insert(bundle.run.id.clone(), model.clone());
+            }
         }
         for dataset in datasets {
             next.datasets
@@ -160,6 +171,11 @@ impl RunStore for MemoryStore {
 
     async fn dataset(&self, id: &str) -> Result<Option<StoredDataset>, StoreError> {
         Ok(self.inner.borrow().datasets.get(id).cloned())
+    }
+
+    async fn delete_dataset(&self, id: &str) -> Result<(), StoreError> {
+        self.inner.borrow_mut().datasets.remove(id);
+        Ok(())
     }
 
     async fn interrupt_running(&self, live_run_id: Option<&str>) -> Result<usize, StoreError> {
@@ -186,13 +202,149 @@ impl RunStore for MemoryStore {
     }
 }
 
+impl RegistryStore for MemoryStore {
+    async fn models(&self) -> Result<Vec<RegisteredModel>, StoreError> {
+        Ok(self.inner.borrow().models.values().cloned().collect())
+    }
+
+    async fn versions(&self) -> Result<Vec<ModelVersion>, StoreError> {
+        Ok(self.inner.borrow().versions.values().cloned().collect())
+    }
+
+    async fn save_model(&self, model: &RegisteredModel) -> Result<(), StoreError> {
+        self.inner
+            .borrow_mut()
+            .models
+            .insert(model.name.clone(), model.clone());
+        Ok(())
+    }
+
+    async fn add_version(
+        &self,
+        model: &RegisteredModel,
+        version: &ModelVersion,
+        package: &[u8],
+    ) -> Result<(), StoreError> {
+        let mut inner = self.inner.borrow_mut();
+        let key = (version.model.clone(), version.version);
+        if inner.versions.contains_key(&key) {
+            return Err(StoreError::DuplicateVersion {
+                model: key.0,
+                version: key.1,
+            });
+        }
+        inner
+            .models
+            .entry(model.name.clone())
+            .or_insert_with(|| model.clone());
+        inner.versions.insert(key.clone(), version.clone());
+        inner.packages.insert(key, package.to_vec());
+        Ok(())
+    }
+
+    async fn update_version(
+        &self,
+        version: &ModelVersion,
+        package: Option<&[u8]>,
+    ) -> Result<(), StoreError> {
+        let mut inner = self.inner.borrow_mut();
+        let key = (version.model.clone(), version.version);
+        inner.versions.insert(key.clone(), version.clone());
+        if let Some(package) = package {
+            inner.packages.insert(key, package.to_vec());
+        }
+        Ok(())
+    }
+
+    async fn package(&self, model: &str, version: u32) -> Result<Option<Vec<u8>>, StoreError> {
+        Ok(self
+            .inner
+            .borrow()
+            .packages
+            .get(&(model.to_owned(), version))
+            .cloned())
+    }
+
+    async fn delete_model(&self, name: &str) -> Result<(), StoreError> {
+        let mut inner = self.inner.borrow_mut();
+        inner.models.remove(name);
+        inner.versions.retain(|(model, _), _| model != name);
+        inner.packages.retain(|(model, _), _| model != name);
+        Ok(())
+    }
+
+    async fn add_models(
+        &self,
+        models: &[RegisteredModel],
+        versions: &[VersionBundle],
+    ) -> Result<(), StoreError> {
+        let mut inner = self.inner.borrow_mut();
+        let mut next = inner.clone();
+        for model in models {
+            if next
+                .models
+                .insert(model.name.clone(), model.clone())
+                .is_some()
+            {
+                return Err(StoreError::DuplicateModel(model.name.clone()));
+            }
+        }
+        for bundle in versions {
+            let key = (bundle.version.model.clone(), bundle.version.version);
+            if next
+                .versions
+                .insert(key.clone(), bundle.version.clone())
+                .is_some()
+            {
+                return Err(StoreError::DuplicateVersion {
+                    model: key.0,
+                    version: key.1,
+                });
+            }
+            next.packages.insert(key, bundle.package.clone());
+        }
+        *inner = next;
+        Ok(())
+    }
+}
+
+impl WorkspaceStore for MemoryStore {
+    async fn add_import(&self, plan: &ImportPlan) -> Result<(), StoreError> {
+        let before = self.inner.borrow().clone();
+        let added = async {
+            RunStore::add_bundles(self, &plan.runs, &plan.datasets).await?;
+            RegistryStore::add_models(self, &plan.models, &plan.versions).await
+        }
+        .await;
+        if added.is_err() {
+            *self.inner.borrow_mut() = before;
+        }
+        added
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::registry::contract::check_registry;
     use crate::tracking::contract::{block_on, check_store};
+    use crate::workspace::contract::check_workspace;
 
     #[test]
     fn the_memory_store_keeps_the_store_contract() {
         block_on(check_store(&MemoryStore::default()));
+    }
+
+    #[test]
+    fn the_memory_store_keeps_the_registry_contract() {
+        block_on(check_registry(&MemoryStore::default()));
+    }
+
+    #[test]
+    fn the_memory_store_keeps_the_workspace_contract() {
+        block_on(check_workspace(
+            &MemoryStore::default(),
+            &MemoryStore::default(),
+        ));
     }
 }
