@@ -3,6 +3,6 @@
 
 fn main() {
     if std::env::var("CARGO_CFG_TARGET_ARCH").as_deref() == Ok("wasm32") {
-        println!("cargo::rustc-link-arg-bin=kindling=--emit-relocs");
+        println!("cargo::rustc-link-arg-bin=kindling-app=--emit-relocs");
     }
 }

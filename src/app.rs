@@ -20,11 +20,12 @@ use crate::platform;
 use crate::platform::idb::{DATABASE_NAME, IdbStore};
 use crate::platform::worker::{Codec, WORKER_URL, WorkerLink};
 use crate::routes::{
-    AboutRoute, CompareRoute, DataRoute, ModelRoute, ModelsRoute, PredictRoute, RunDetailRoute,
-    RunsRoute, VersionRoute,
+    AboutRoute, CompareRoute, DataRoute, ModelRoute, ModelsRoute, PipelinesRoute, PredictRoute,
+    RunDetailRoute, RunsRoute, VersionRoute,
 };
 use crate::state::data::{DataChoice, ServedFiles};
 use crate::state::models::Models;
+use crate::state::pipelines::{PipelineDeps, Pipelines};
 use crate::state::registry::Registry;
 use crate::state::train_form::TrainForm;
 use crate::state::training::{SpawnTrainer, TrainerLink, Training};
@@ -53,6 +54,16 @@ pub fn App() -> impl IntoView {
         platform::clock::now_unix_ms,
     );
     provide_context(registry);
+    let pipelines = Pipelines::new(PipelineDeps {
+        workbench,
+        registry,
+        files: Rc::clone(&served),
+        spawn: Rc::clone(&spawn),
+        now_ms: platform::clock::now_unix_ms,
+        random_u32: platform::clock::random_u32,
+        cores: platform::clock::cores(),
+    });
+    provide_context(pipelines);
     provide_context(DataChoice::new(served));
     provide_context(TrainForm::default());
     provide_context(Training::new(
@@ -64,13 +75,14 @@ pub fn App() -> impl IntoView {
     leptos::task::spawn_local(async move {
         let on_blocked =
             Box::new(move || workbench.error.set(Some(StoreError::Blocked.to_string())));
-        match open_stores(workbench, registry, on_blocked).await {
+        match open_stores(workbench, registry, pipelines, on_blocked).await {
             Ok(opening) => opening.await,
             Err(_) => {
                 workbench.unavailable(StoreError::CodeNotLoaded(not_loaded(
                     "the code that stores them",
                 )));
                 registry.without_store();
+                pipelines.without_store();
             }
         }
     });
@@ -90,6 +102,7 @@ pub fn App() -> impl IntoView {
                     <A href="/" exact=true>"Train"</A>
                     <A href="/runs">"Runs"</A>
                     <A href="/models">"Models"</A>
+                    <A href="/pipelines">"Pipelines"</A>
                     <A href="/predict">"Predict"</A>
                     <A href="/about">"About"</A>
                 </nav>
@@ -107,6 +120,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/models/:name") view={Lazy::<ModelRoute>::new()} />
                     <Route path=path!("/models/:name/:version") view={Lazy::<VersionRoute>::new()} />
                     <Route path=path!("/predict") view={Lazy::<PredictRoute>::new()} />
+                    <Route path=path!("/pipelines") view={Lazy::<PipelinesRoute>::new()} />
                     <Route path=path!("/about") view={Lazy::<AboutRoute>::new()} />
                 </Routes>
             </main>
@@ -134,6 +148,7 @@ fn protocol_codec() -> Result<Codec, SplitLoaderError> {
 fn open_stores(
     workbench: Workbench,
     registry: Registry,
+    pipelines: Pipelines,
     on_blocked: Box<dyn FnOnce()>,
 ) -> Result<Pin<Box<dyn Future<Output = ()>>>, SplitLoaderError> {
     Ok(Box::pin(async move {
@@ -146,11 +161,13 @@ fn open_stores(
                         Rc::clone(&store) as Rc<dyn SharedWorkspace>,
                     )
                     .await;
-                registry.attach(store).await;
+                registry.attach(Rc::clone(&store) as _).await;
+                pipelines.attach(store).await;
             }
             Err(error) => {
                 workbench.unavailable(error);
                 registry.without_store();
+                pipelines.without_store();
             }
         }
     }))

@@ -16,7 +16,8 @@ use crate::platform::tasks::next_task;
 
 use crate::pages::{
     about::AboutPage, compare::ComparePage, data::DataPage, models::ModelPage, models::ModelsPage,
-    models::VersionPage, predict::PredictPage, run_detail::RunDetailPage, runs::RunsPage,
+    models::VersionPage, pipelines::PipelinesPage, predict::PredictPage, run_detail::RunDetailPage,
+    runs::RunsPage,
 };
 
 /// The pages behind the split point.
@@ -30,6 +31,7 @@ enum Page {
     Model,
     Version,
     Predict,
+    Pipelines,
     About,
 }
 
@@ -50,6 +52,7 @@ fn page_view(page: Page) -> Result<AnyView, SplitLoaderError> {
         Page::Model => view! { <ModelPage /> }.into_any(),
         Page::Version => view! { <VersionPage /> }.into_any(),
         Page::Predict => view! { <PredictPage /> }.into_any(),
+        Page::Pipelines => view! { <PipelinesPage /> }.into_any(),
         Page::About => view! { <AboutPage /> }.into_any(),
     })
 }
@@ -86,4 +89,5 @@ lazy_page!(ModelsRoute, Page::Models);
 lazy_page!(ModelRoute, Page::Model);
 lazy_page!(VersionRoute, Page::Version);
 lazy_page!(PredictRoute, Page::Predict);
+lazy_page!(PipelinesRoute, Page::Pipelines);
 lazy_page!(AboutRoute, Page::About);

@@ -29,6 +29,16 @@ async fn the_indexeddb_store_keeps_the_registry_contract() {
 }
 
 #[wasm_bindgen_test]
+async fn the_indexeddb_store_keeps_the_pipeline_contract() {
+    let name = "kindling-pipeline-contract-test";
+    IdbStore::delete(name).await.unwrap();
+    let store = IdbStore::open(name, || {}).await.unwrap();
+    kindling_core::pipeline::store::check_pipeline_store(&store).await;
+    store.close();
+    IdbStore::delete(name).await.unwrap();
+}
+
+#[wasm_bindgen_test]
 async fn the_indexeddb_store_keeps_the_workspace_contract() {
     let (mine, theirs) = ("kindling-workspace-mine", "kindling-workspace-theirs");
     for name in [mine, theirs] {

@@ -18,6 +18,7 @@ use crate::components::select::SelectOption;
 use crate::platform::files::PickedFile;
 use crate::state::data::{DataChoice, Source, imported_key};
 use crate::state::models::Models;
+use crate::state::pipelines::Pipelines;
 use crate::state::registry::Registry;
 use crate::state::workbench::Workbench;
 
@@ -367,6 +368,7 @@ struct PendingImport {
 #[component]
 fn CsvUpload() -> impl IntoView {
     let workbench = expect_context::<Workbench>();
+    let pipelines = expect_context::<Pipelines>();
     let choice = expect_context::<DataChoice>();
     let pending = RwSignal::new_local(None::<PendingImport>);
     let error = RwSignal::new(None::<String>);
@@ -463,6 +465,11 @@ fn CsvUpload() -> impl IntoView {
                         text.push_str(&format!(
                             " Not used as features: {}.",
                             ignored_columns.join(", ")
+                        ));
+                    }
+                    if let Some(pipeline) = pipelines.new_data(&entry) {
+                        text.push_str(&format!(
+                            " Pipeline \"{pipeline}\" is running on this new version."
                         ));
                     }
                     imported.set(Some(text));

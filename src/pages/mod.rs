@@ -5,6 +5,7 @@ pub mod about;
 pub mod compare;
 pub mod data;
 pub mod models;
+pub mod pipelines;
 pub mod predict;
 pub mod run_detail;
 pub mod runs;

@@ -15,6 +15,7 @@ use crate::components::scatter_plot::{ScatterPlot, ScatterPoint};
 use crate::format::{
     format_duration, format_metric, format_param, format_time, headline, report_summary,
 };
+use crate::platform::files::download_text;
 use crate::state::data::DataChoice;
 use crate::state::train_form::TrainForm;
 use crate::state::training::Training;
@@ -347,12 +348,27 @@ fn EvaluationView(evaluation: Evaluation, class_names: Vec<String>) -> impl Into
 #[component]
 fn Recipe(run: RunRecord) -> impl IntoView {
     let spec = serde_json::to_string_pretty(&run.spec).unwrap_or_default();
+    let recipe = kindling_core::tracking::recipe::Recipe::of(&run);
+    let failed = RwSignal::new(None::<String>);
+    let download = move |_| {
+        let file_name = format!("{}.recipe.json", recipe.run_name);
+        if let Err(error) = download_text(&file_name, &recipe.to_json_pretty(), "application/json")
+        {
+            failed.set(Some(error));
+        }
+    };
     view! {
         <h2>"Recipe"</h2>
         <p class="recipe-facts">
             "Dataset id " <code class="dataset-id">{run.dataset.id.clone()}</code>
             " · seed " {run.spec.seed} " · Kindling " {run.app_version.clone()}
         </p>
+        <p>
+            <button type="button" id="download-recipe" on:click=download>"Download recipe"</button>
+            " "
+            <span class="hint">"Reproduce it on the command line: " <code>"kindling train RECIPE"</code></span>
+        </p>
+        {move || failed.get().map(|error| view! { <p class="error" role="alert">{error}</p> })}
         <details>
             <summary>"Full training spec"</summary>
             <pre class="recipe">{spec}</pre>

@@ -31,3 +31,11 @@ pub fn mark_interactive() {
         let _ = performance.mark("kindling-interactive");
     }
 }
+
+/// The cores the browser offers (`navigator.hardwareConcurrency`), at least 1.
+pub fn cores() -> usize {
+    web_sys::window()
+        .map(|window| window.navigator().hardware_concurrency() as usize)
+        .unwrap_or(1)
+        .max(1)
+}

@@ -6,10 +6,13 @@ pub mod data;
 mod fakes;
 pub mod models;
 pub mod opening;
+pub mod pipelines;
 pub mod registry;
 pub mod train_form;
 pub mod training;
 pub mod workbench;
 
+#[cfg(test)]
+mod pipeline_tests;
 #[cfg(test)]
 mod tests;

@@ -12,7 +12,7 @@ use kindling_core::registry::card::ModelCard;
 use kindling_core::registry::gates::{self, Champion, CheckResult, Gate, GateReport};
 use kindling_core::registry::store::{SharedRegistry, VersionBundle};
 use kindling_core::registry::{
-    CHAMPION, Lineage, ModelVersion, RegisteredModel, VersionSource, check_model_name,
+    CHAMPION, ModelVersion, RegisteredModel, check_model_name, version_from_run,
 };
 use kindling_core::signature::ModelSignature;
 use kindling_core::spec::TrainSpec;
@@ -164,6 +164,20 @@ impl Registry {
         model_name: &str,
         new_gates: Vec<Gate>,
     ) -> Result<Candidate, String> {
+        let gates = self
+            .model(model_name.trim())
+            .map_or(new_gates, |model| model.gates);
+        self.validate_against(run, model_name, gates).await
+    }
+
+    /// [`Self::validate`] against exactly `gates`, whatever the model keeps: a pipeline's file
+    /// says what its candidates must pass.
+    pub async fn validate_against(
+        &self,
+        run: RunRecord,
+        model_name: &str,
+        gates: Vec<Gate>,
+    ) -> Result<Candidate, String> {
         let model_name = model_name.trim();
         check_model_name(model_name).map_err(|error| error.to_string())?;
         if !matches!(run.state, RunState::Finished { .. } | RunState::Stopped) {
@@ -179,10 +193,6 @@ impl Registry {
                  weights, and runs from before models were kept have none; re-run it",
             )?;
         let existing = self.model(model_name);
-        let gates = existing
-            .as_ref()
-            .map(|model| model.gates.clone())
-            .unwrap_or(new_gates);
         let registered_signature = self.registered_signature(model_name);
         let evidence = self
             .evidence(&run.spec, &run.dataset.id, &run.metrics)
@@ -226,32 +236,14 @@ impl Registry {
         let number = self
             .versions
             .with_untracked(|versions| RegisteredModel::next_version(versions, &model.name));
-        let run = &candidate.run;
-        let mut version = ModelVersion {
-            model: model.name.clone(),
-            version: number,
-            created_ms: now_ms,
-            source: VersionSource::Run,
-            lineage: Lineage {
-                run_id: run.id.clone(),
-                run_name: run.name.clone(),
-                dataset: run.dataset.clone(),
-                recipe: run.spec.clone(),
-                app_version: run.app_version.clone(),
-            },
-            signature: candidate.run_model.signature.clone(),
-            metrics: run
-                .metrics
-                .iter()
-                .filter(|(name, _)| name.starts_with("test_") || name.starts_with("val_"))
-                .map(|(name, value)| (name.clone(), *value))
-                .collect(),
-            gate_report: candidate.report.clone(),
-            package_sha256: String::new(),
-            weights_sha256: String::new(),
-            archived: false,
-            card: ModelCard::default(),
-        };
+        let mut version = version_from_run(
+            &model,
+            number,
+            &candidate.run,
+            candidate.run_model.signature.clone(),
+            candidate.report.clone(),
+            now_ms,
+        );
         let (package, weights_sha256) = self
             .worker
             .package(

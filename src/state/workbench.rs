@@ -226,7 +226,7 @@ impl Workbench {
         }
     }
 
-    fn show_in_list(&self, run: &RunRecord) {
+    pub(crate) fn show_in_list(&self, run: &RunRecord) {
         self.listed_ms.set_value(self.now_ms());
         self.runs.update(
             |runs| match runs.iter_mut().rev().find(|listed| listed.id == run.id) {
@@ -539,7 +539,7 @@ impl Workbench {
 
     /// The store once it has opened, so an action begun while the page loads waits rather
     /// than failing.
-    async fn opened_store(&self) -> Result<Rc<dyn SharedStore>, StoreError> {
+    pub(crate) async fn opened_store(&self) -> Result<Rc<dyn SharedStore>, StoreError> {
         self.opening.settled().await;
         self.store()
             .ok_or_else(|| match self.status.get_untracked() {

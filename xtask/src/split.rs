@@ -17,7 +17,7 @@ use crate::process::Result;
 
 /// The binary and the cargo profile index.html builds the UI with (`data-bin`,
 /// `data-cargo-profile`): the linked wasm is read from that profile's folder.
-const UI_BIN: &str = "kindling";
+const UI_BIN: &str = "kindling-app";
 const UI_PROFILE: &str = "release-ui";
 
 /// The UI's wasm-opt, run here after the split instead of by Trunk (index.html sets
@@ -33,8 +33,8 @@ const WASM_OPT_ARGS: &[&str] = &[
     "--enable-simd",
 ];
 
-/// Replaces the UI's staged `kindling-<hash>.js` and `kindling-<hash>_bg.wasm` with the split
-/// build, writes the chunks and their loader beside them, and returns how many chunks.
+/// Replaces the UI's staged `kindling-app-<hash>.js` and `kindling-app-<hash>_bg.wasm` with the
+/// split build, writes the chunks and their loader beside them, and returns how many chunks.
 pub fn split_ui(staging: &Path) -> Result<usize> {
     let glue = staged_glue(staging)?;
     let stem = glue.trim_end_matches(".js");
@@ -92,7 +92,7 @@ pub fn split_ui(staging: &Path) -> Result<usize> {
     Ok(split.split_modules.len())
 }
 
-/// The UI's wasm-bindgen glue as Trunk staged it: `kindling-<hash>.js`.
+/// The UI's wasm-bindgen glue as Trunk staged it: `kindling-app-<hash>.js`.
 fn staged_glue(staging: &Path) -> Result<String> {
     let entries = fs::read_dir(staging)
         .map_err(|error| format!("cannot list {}: {error}", staging.display()))?;

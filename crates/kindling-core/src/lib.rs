@@ -10,6 +10,7 @@ pub mod data;
 pub mod evaluation;
 pub mod metrics;
 pub mod package;
+pub mod pipeline;
 pub mod protocol;
 pub mod registry;
 pub mod rng;
@@ -19,6 +20,7 @@ pub mod signature;
 pub mod spec;
 pub mod storage;
 pub mod tracking;
+pub mod validation;
 pub mod workspace;
 
 /// The app version, shown in the footer and recorded with every run so a result can be traced

@@ -8,9 +8,11 @@
 //! one transaction and awaits nothing else until that transaction ends, because IndexedDB
 //! commits a transaction as soon as it has no pending request.
 //!
-//! `runs` implements the run store, `registry` the registry store, `workspace` a whole import
+//! `runs` implements the run store, `registry` the registry store, `pipelines` the pipeline
+//! store, `workspace` a whole import
 //! across both in one transaction, `requests` the request and transaction plumbing they use.
 
+mod pipelines;
 mod registry;
 mod requests;
 mod runs;
@@ -34,7 +36,7 @@ use requests::{SLICE_MS, describe, dom_error, finish, object_store, parse, wait_
 /// The workbench's database; tests open others by name.
 pub const DATABASE_NAME: &str = "kindling";
 /// Bump with a new step in [`upgrade`].
-const SCHEMA_VERSION: u32 = 2;
+const SCHEMA_VERSION: u32 = 3;
 
 const RUNS: &str = "runs";
 /// Keyed `[run_id, epoch]`, so one key range reads or deletes a run's history in order.
@@ -50,6 +52,9 @@ const RUN_MODELS: &str = "run_models";
 const MODELS: &str = "models";
 const VERSIONS: &str = "versions";
 const PACKAGES: &str = "packages";
+/// Version 3: pipelines by name, their runs keyed `[pipeline, run id]`.
+const PIPELINES: &str = "pipelines";
+const PIPELINE_RUNS: &str = "pipeline_runs";
 
 pub struct IdbStore {
     database: IdbDatabase,
@@ -207,6 +212,11 @@ fn upgrade(database: &IdbDatabase, old_version: u32) {
     }
     if old_version < 2 {
         for store in [RUN_MODELS, MODELS, VERSIONS, PACKAGES] {
+            let _ = database.create_object_store(store);
+        }
+    }
+    if old_version < 3 {
+        for store in [PIPELINES, PIPELINE_RUNS] {
             let _ = database.create_object_store(store);
         }
     }

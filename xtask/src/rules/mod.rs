@@ -192,6 +192,10 @@ struct Links {
     package: &'static str,
     never: &'static [&'static str],
     why: &'static str,
+    /// Only ever built for the machine it runs on (the command line): checked for the host
+    /// target alone, since what its dependencies link only on wasm32 (Burn's `js-sys`, say)
+    /// never reaches it. Every other package is checked on every target.
+    native_only: bool,
 }
 
 const LINKS: &[Links] = &[
@@ -199,26 +203,31 @@ const LINKS: &[Links] = &[
         package: "kindling",
         never: &["kindling-ml", "burn*"],
         why: "the UI's first load must not carry Burn; the worker crate trains",
+        native_only: false,
     },
     Links {
         package: "kindling-core",
         never: &["burn*", "kindling-ml", "leptos*", "web-sys", "js-sys"],
         why: "kindling-core is the rules alone",
+        native_only: false,
     },
     Links {
         package: "kindling-ml",
         never: &["leptos*", "kindling-worker"],
         why: "kindling-ml knows nothing of the UI or the worker",
+        native_only: false,
     },
     Links {
         package: "kindling-worker",
         never: &["leptos*", "kindling"],
         why: "the worker never links the UI",
+        native_only: false,
     },
     Links {
         package: "kindling-cli",
         never: &["leptos*", "web-sys", "js-sys"],
         why: "the command line is native",
+        native_only: true,
     },
 ];
 
@@ -430,23 +439,12 @@ fn link_failures() -> Result<Vec<String>> {
         if !manifest.exists() {
             continue;
         }
-        let tree = output_or_error(
-            "cargo",
-            &[
-                "tree",
-                "--quiet",
-                "-p",
-                links.package,
-                "--target",
-                "all",
-                "-e",
-                "normal,build",
-                "--prefix",
-                "none",
-                "-f",
-                "{p}",
-            ],
-        )?;
+        let mut args = vec!["tree", "--quiet", "-p", links.package];
+        if !links.native_only {
+            args.extend(["--target", "all"]);
+        }
+        args.extend(["-e", "normal,build", "--prefix", "none", "-f", "{p}"]);
+        let tree = output_or_error("cargo", &args)?;
         // The first line is the package itself.
         for line in tree.lines().skip(1) {
             let name = line.split_whitespace().next().unwrap_or_default();

@@ -14,17 +14,20 @@
 //! package's sha256 and the weights' sha256 (how an uploaded copy is recognised). Versions are
 //! archived, never deleted; an archived version takes no alias. `store::RegistryStore` keeps
 //! them (`crate::workspace::memory` natively, IndexedDB in the browser), both held to
-//! `contract`.
+//! `contract`. `from_run::version_from_run` is what a version registered from a run records,
+//! whoever registers it (the Register button, a pipeline in the tab or on the command line).
 
 pub mod card;
 pub mod card_text;
 pub mod contract;
 #[doc(hidden)]
 pub mod fixtures;
+pub mod from_run;
 pub mod gates;
 pub mod model;
 pub mod store;
 
+pub use from_run::version_from_run;
 pub use model::{
     AliasChange, CHAMPION, Lineage, ModelVersion, RegisteredModel, RegistryError, VersionSource,
     check_alias, check_model_name,

@@ -2,6 +2,7 @@
 //! seed. A spec is plain data so it can cross to the worker, be stored with a run and re-run.
 mod error;
 mod model;
+pub mod params;
 mod training;
 
 pub use error::{

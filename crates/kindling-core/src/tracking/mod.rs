@@ -11,13 +11,17 @@
 //! the browser's IndexedDB store; both pass `contract::check_store`. `shared::SharedStore` is
 //! the same trait boxed, so app state holds "a store" without naming it. `query` parses the
 //! Runs filter. Export and import of whole workspaces are `crate::workspace`'s.
+//! `recipe` is one run's recipe as a file of its own (`kindling-recipe/1`): what the run page
+//! offers for download and `kindling train` repeats.
 
 pub mod contract;
 pub mod query;
+pub mod recipe;
 pub mod run;
 pub mod shared;
 pub mod store;
 pub mod stored;
 
+pub use recipe::{RECIPE_FORMAT, Recipe, RecipeError};
 pub use run::{DatasetRef, METRIC_NAMES, RunOutcome, RunRecord, RunState, generated_run_name};
 pub use stored::{DatasetEntry, RunBundle, RunModel, StoredDataset, WeightsFingerprint};

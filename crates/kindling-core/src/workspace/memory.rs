@@ -9,6 +9,8 @@ use super::plan::ImportPlan;
 use super::store::WorkspaceStore;
 use crate::evaluation::Evaluation;
 use crate::metrics::EpochMetrics;
+use crate::pipeline::record::{PipelineRun, StoredPipeline};
+use crate::pipeline::store::PipelineStore;
 use crate::registry::store::{RegistryStore, VersionBundle};
 use crate::registry::{ModelVersion, RegisteredModel};
 use crate::storage::StoreError;
@@ -31,6 +33,8 @@ struct Inner {
     models: BTreeMap<String, RegisteredModel>,
     versions: BTreeMap<(String, u32), ModelVersion>,
     packages: BTreeMap<(String, u32), Vec<u8>>,
+    pipelines: BTreeMap<String, StoredPipeline>,
+    pipeline_runs: Vec<PipelineRun>,
 }
 
 impl Inner {
@@ -323,6 +327,52 @@ impl WorkspaceStore for MemoryStore {
     }
 }
 
+impl PipelineStore for MemoryStore {
+    async fn pipelines(&self) -> Result<Vec<StoredPipeline>, StoreError> {
+        Ok(self.inner.borrow().pipelines.values().cloned().collect())
+    }
+
+    async fn save_pipeline(&self, pipeline: &StoredPipeline) -> Result<(), StoreError> {
+        let mut inner = self.inner.borrow_mut();
+        inner
+            .pipelines
+            .insert(pipeline.name.clone(), pipeline.clone());
+        Ok(())
+    }
+
+    async fn delete_pipeline(&self, name: &str) -> Result<(), StoreError> {
+        let mut inner = self.inner.borrow_mut();
+        inner.pipelines.remove(name);
+        inner.pipeline_runs.retain(|run| run.pipeline != name);
+        Ok(())
+    }
+
+    async fn pipeline_runs(&self, name: &str) -> Result<Vec<PipelineRun>, StoreError> {
+        let inner = self.inner.borrow();
+        let mut runs: Vec<PipelineRun> = inner
+            .pipeline_runs
+            .iter()
+            .filter(|run| run.pipeline == name)
+            .cloned()
+            .collect();
+        runs.sort_by(|a, b| a.started_ms.total_cmp(&b.started_ms));
+        Ok(runs)
+    }
+
+    async fn save_pipeline_run(&self, run: &PipelineRun) -> Result<(), StoreError> {
+        let mut inner = self.inner.borrow_mut();
+        match inner
+            .pipeline_runs
+            .iter_mut()
+            .find(|stored| stored.id == run.id)
+        {
+            Some(stored) => *stored = run.clone(),
+            None => inner.pipeline_runs.push(run.clone()),
+        }
+        Ok(())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -338,6 +388,13 @@ mod tests {
     #[test]
     fn the_memory_store_keeps_the_registry_contract() {
         block_on(check_registry(&MemoryStore::default()));
+    }
+
+    #[test]
+    fn the_memory_store_keeps_the_pipeline_contract() {
+        block_on(crate::pipeline::store::check_pipeline_store(
+            &MemoryStore::default(),
+        ));
     }
 
     #[test]

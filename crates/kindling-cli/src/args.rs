@@ -1,0 +1,98 @@
+//! The command line's words: subcommands, their arguments and flags, and the help text each
+//! shows. clap refuses anything else with a usage message and exit code 2.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "kindling",
+    version,
+    about = "Kindling on the command line: run pipelines, repeat a run from its recipe, check \
+             model packages and predict with them",
+    after_help = "Exit codes: 0 success; 1 it ran and the answer is no (a pipeline failed, a \
+                  package failed a check); 2 bad arguments or an unreadable input."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Pipelines: data → validate → train → gate → register → promote.
+    #[command(subcommand)]
+    Pipeline(PipelineCommand),
+    /// Train a run's recipe again and compare its metrics with the recipe's.
+    Train(TrainArgs),
+    /// Apply every check the browser applies to an uploaded package.
+    Verify(VerifyArgs),
+    /// Predict every row of a CSV file with a package; CSV on stdout.
+    Predict(PredictArgs),
+}
+
+impl Command {
+    /// Whether the answer is wanted as JSON.
+    pub fn json(&self) -> bool {
+        match self {
+            Command::Pipeline(PipelineCommand::Run(args)) => args.json,
+            Command::Train(args) => args.json,
+            Command::Verify(args) => args.json,
+            Command::Predict(args) => args.json,
+        }
+    }
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PipelineCommand {
+    /// Run a pipeline file (`format = "kindling-pipeline/1"`).
+    Run(PipelineRunArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct PipelineRunArgs {
+    /// The pipeline file (TOML); a `[data] csv` path is relative to its folder.
+    pub file: PathBuf,
+    /// The store folder: runs, the registry, pipelines' memory and package copies.
+    #[arg(long, value_name = "DIR", default_value = ".kindling")]
+    pub store: PathBuf,
+    /// Trials trained at once (default: the file's `[sweep] parallel`, else one per core).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=1024))]
+    pub parallel: Option<u16>,
+    /// Print the pipeline run's record as JSON instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct TrainArgs {
+    /// A recipe file (`kindling-recipe/1`), as the run page downloads it.
+    pub recipe: PathBuf,
+    /// The CSV file the recipe's dataset was imported from (needed for imported data).
+    #[arg(long, value_name = "CSV")]
+    pub data: Option<PathBuf>,
+    /// Print the comparison as JSON instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct VerifyArgs {
+    /// A package file (`<model>-v<n>.kindling.zip`).
+    pub package: PathBuf,
+    /// Print the result as JSON instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct PredictArgs {
+    /// A package file (`<model>-v<n>.kindling.zip`); it is checked as `verify` checks it.
+    pub package: PathBuf,
+    /// A CSV file with the model's input columns (others are passed through).
+    pub csv: PathBuf,
+    /// Print the predictions as JSON instead of CSV.
+    #[arg(long)]
+    pub json: bool,
+}

@@ -1,0 +1,121 @@
+//! The data a pipeline or a recipe names, read natively: the five bundled datasets are built
+//! into the binary (the same files the app serves from `assets/datasets/`, so a pipeline reads
+//! the same rows in the tab and here), synthetic sets are generated, and a CSV is read from
+//! disk with core's importer, the same as an upload in the browser.
+
+use std::path::Path;
+
+use kindling_core::choice::Choice;
+use kindling_core::data::Dataset;
+use kindling_core::data::bundled::BundledDataset;
+use kindling_core::data::csv::{ImportOptions, MAX_FILE_BYTES, MissingPolicy, read_table};
+use kindling_core::data::prepare::dataset_id;
+use kindling_core::pipeline::file::DataSource;
+use kindling_core::spec::DatasetSpec;
+use kindling_core::tracking::DatasetRef;
+
+use crate::error::CliError;
+use crate::files::read_limited;
+use crate::output::short;
+
+/// The bundled CSV files, as the app ships them.
+fn bundled_bytes(bundled: BundledDataset) -> &'static [u8] {
+    match bundled {
+        BundledDataset::Iris => include_bytes!("../../../assets/datasets/iris.csv"),
+        BundledDataset::Wine => include_bytes!("../../../assets/datasets/wine.csv"),
+        BundledDataset::BreastCancer => {
+            include_bytes!("../../../assets/datasets/breast_cancer.csv")
+        }
+        BundledDataset::Digits => include_bytes!("../../../assets/datasets/digits.csv"),
+        BundledDataset::Diabetes => include_bytes!("../../../assets/datasets/diabetes.csv"),
+    }
+}
+
+pub fn bundled(bundled: BundledDataset) -> Result<Dataset, String> {
+    bundled.parse(bundled_bytes(bundled)).map_err(|error| {
+        format!(
+            "the bundled dataset {} cannot be read: {error}",
+            bundled.key()
+        )
+    })
+}
+
+/// A CSV file read into a dataset called `name`, as the browser imports an upload.
+pub fn csv(path: &Path, name: &str, options: &ImportOptions) -> Result<Dataset, CliError> {
+    let bytes = read_limited(path, MAX_FILE_BYTES, "a CSV file Kindling imports")?;
+    let table = read_table(&bytes)
+        .map_err(|error| CliError::Input(format!("{}: {error}", path.display())))?;
+    table
+        .to_dataset(name, options)
+        .map(|import| import.dataset)
+        .map_err(|error| CliError::Input(format!("{}: {error}", path.display())))
+}
+
+/// The data a pipeline's `[data]` names; a CSV's path is relative to the pipeline file's
+/// folder (`base`).
+pub fn of_source(source: &DataSource, base: &Path) -> Result<Dataset, String> {
+    match source {
+        DataSource::Bundled(which) => bundled(*which),
+        DataSource::Synthetic(spec) => spec.generate().map_err(|error| error.to_string()),
+        DataSource::Csv { file, options } => {
+            csv(&base.join(file), DataSource::dataset_name(file), options)
+                .map_err(|error| error.to_string())
+        }
+    }
+}
+
+/// The rows a recipe was trained on: its bundled or synthetic source, or `file` for a dataset
+/// a person imported (which only they have). The spec does not keep the import's choices, so
+/// the file is read with the recipe's target and task, dropping rows with gaps and then, if
+/// that does not give the recipe's rows, filling them. Whatever the source, the rows must be
+/// the ones the recipe names: their content hash is checked.
+pub fn for_recipe(
+    spec: &DatasetSpec,
+    expected: &DatasetRef,
+    file: Option<&Path>,
+) -> Result<Dataset, CliError> {
+    let data = match (spec, file) {
+        (_, Some(file)) => {
+            let mut found = None;
+            for missing in [MissingPolicy::DropRows, MissingPolicy::Impute] {
+                let options = ImportOptions {
+                    target: Some(expected.target.clone()),
+                    task: Some(expected.task),
+                    missing,
+                    image_shape: None,
+                };
+                let data = csv(file, &expected.name, &options)?;
+                let matches = dataset_id(&data) == expected.id;
+                found = Some(data);
+                if matches {
+                    break;
+                }
+            }
+            found.expect("at least one policy was tried")
+        }
+        (DatasetSpec::Bundled(which), None) => bundled(*which).map_err(CliError::Input)?,
+        (DatasetSpec::Synthetic(synthetic), None) => synthetic
+            .generate()
+            .map_err(|error| CliError::Input(format!("the recipe's synthetic data: {error}")))?,
+        (DatasetSpec::Imported { name }, None) => {
+            return Err(CliError::Input(format!(
+                "the recipe was trained on \"{name}\", a CSV file imported in Kindling: pass the file \
+                 with --data FILE"
+            )));
+        }
+    };
+    let found = dataset_id(&data);
+    if found != expected.id {
+        return Err(CliError::Input(format!(
+            "the data is version {} ({} rows, {} columns); the recipe was trained on version {} \
+             ({} rows, {} columns): these are not the same rows, so the run would not be a repeat",
+            short(&found),
+            data.row_count(),
+            data.feature_count(),
+            short(&expected.id),
+            expected.rows,
+            expected.features
+        )));
+    }
+    Ok(data)
+}
