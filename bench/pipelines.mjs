@@ -3,7 +3,7 @@
 // (every step cached); and the native `kindling` command on the same file, with the metrics of
 // the trial each side chose.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ROOT, startApp } from '../tests/e2e/kindling.mjs';
@@ -74,6 +74,7 @@ export async function pipelineBench() {
   const started = performance.now();
   const cli = spawnSync(join(ROOT, 'target', 'release', 'kindling'), ['pipeline', 'run', file, '--store', join(dir, 'store'), '--json'], { encoding: 'utf8' });
   results.cli = { wallMs: performance.now() - started, status: cli.status, report: parseJson(cli.stdout) };
+  rmSync(dir, { recursive: true, force: true });
   return results;
 }
 

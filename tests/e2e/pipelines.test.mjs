@@ -5,7 +5,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ROOT, startApp } from './kindling.mjs';
@@ -97,6 +97,7 @@ test('a pipeline passes and promotes, re-runs from cache, stops at a failed gate
   const refused = cli(['pipeline', 'run', path, '--store', join(dir, 'store')]);
   assert.equal(refused.status, 1, refused.stderr + refused.stdout);
   assert.match(refused.stdout + refused.stderr, /test_accuracy ≥ 1\.01/);
+  rmSync(dir, { recursive: true, force: true });
   assert.deepEqual(page.errors, []);
 });
 

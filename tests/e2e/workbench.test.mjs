@@ -2,7 +2,7 @@
 // language, run detail, compare, delete with undo, and workspace export/import.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { RunsPage, TrainPage, assertFontsWarmed, startApp, trainRun } from './kindling.mjs';
@@ -268,12 +268,18 @@ test('the Runs table stays quick with 10,000 runs', async (t) => {
     return run;
   });
   // Over Playwright's 50 MB limit for in-memory files, so it goes through a temporary file.
-  const bulkPath = join(mkdtempSync(join(tmpdir(), 'kindling-')), 'bulk.kindling.json');
+  const bulkDir = mkdtempSync(join(tmpdir(), 'kindling-bulk-'));
+  const bulkPath = join(bulkDir, 'bulk.kindling.json');
   writeFileSync(bulkPath, JSON.stringify(workspace));
   const bytes = statSync(bulkPath).size;
   const importStarted = Date.now();
-  await page.locator('input[name="import-workspace"]').setInputFiles(bulkPath);
-  await page.getByText('Imported 10000 runs, 0 datasets, 0 models and 0 model versions.').waitFor({ timeout: 120_000 });
+  try {
+    await page.locator('input[name="import-workspace"]').setInputFiles(bulkPath);
+    await page.getByText('Imported 10000 runs, 0 datasets, 0 models and 0 model versions.').waitFor({ timeout: 120_000 });
+  } finally {
+    // 300 MB a run: left behind, a few test runs fill a disk.
+    rmSync(bulkDir, { recursive: true, force: true });
+  }
   t.diagnostic(`importing 10,000 runs (${(bytes / 1e6).toFixed(1)} MB): ${Date.now() - importStarted} ms`);
   assert.equal(await runs.count(), '10001 runs');
   assert.equal(await runs.rows().count(), 50, 'one page of rows is rendered');

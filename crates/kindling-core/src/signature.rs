@@ -5,7 +5,7 @@
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
-use crate::data::csv::MAX_COLUMNS;
+use crate::data::csv::{MAX_CLASSES, MAX_COLUMNS};
 use crate::data::prepare::{ColumnPreprocessing, Preprocessing};
 use crate::data::{Dataset, ImageShape, Target, Task};
 use crate::spec::{Backend, ModelSpec, SpecError};
@@ -23,7 +23,7 @@ pub enum SignatureError {
         "the preprocessing of column \"{0}\" is unusable: a fill that is not a number, or a category listed twice or missing its fill"
     )]
     Column(String),
-    #[error("the model predicts {0} classes; a classifier needs at least 2")]
+    #[error("the model predicts {0} classes; a classifier needs 2 to {MAX_CLASSES}")]
     Classes(usize),
     #[error("the standardisation has {found} means or deviations for {expected} input columns")]
     Preprocessing { expected: usize, found: usize },
@@ -33,6 +33,8 @@ pub enum SignatureError {
     TargetScaling,
     #[error("a CNN needs images whose pixels are its {0} inputs, and the image shape does not fit")]
     ImageShape(usize),
+    #[error("the image shape's pixels are not the model's {0} inputs")]
+    ImagePixels(usize),
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -118,7 +120,7 @@ impl ModelSignature {
             return Err(SignatureError::Inputs(inputs));
         }
         if let Output::Classes { class_names, .. } = &self.output
-            && class_names.len() < 2
+            && !(2..=MAX_CLASSES).contains(&class_names.len())
         {
             return Err(SignatureError::Classes(class_names.len()));
         }
@@ -146,6 +148,12 @@ impl ModelSignature {
                 return Err(SignatureError::Scale);
             }
             _ => {}
+        }
+        // Every model, not only a CNN: pages multiply the shape out to draw an input.
+        if let Some(shape) = self.image_shape
+            && shape.height.checked_mul(shape.width) != Some(inputs)
+        {
+            return Err(SignatureError::ImagePixels(inputs));
         }
         if let ModelSpec::Cnn { pool, .. } = self.model {
             let min_side = if pool { 4 } else { 3 };

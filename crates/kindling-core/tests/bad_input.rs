@@ -93,6 +93,34 @@ fn nan_spellings_are_missing_values_and_infinity_is_refused_where_it_is() {
 }
 
 #[test]
+fn a_number_beyond_single_precision_is_refused_where_it_is() {
+    // 1e39 is finite as f64 but infinite once cast to f32: it would reach a model as inf.
+    for (cell, column) in [("1e39", "width"), ("-3.5e38", "width")] {
+        let bytes = table("width,height,label", 20, |i| {
+            let width = if i == 5 {
+                cell.to_owned()
+            } else {
+                i.to_string()
+            };
+            format!("{width},{},{}", i * 2, i % 2)
+        });
+        assert_eq!(
+            refusal(&bytes),
+            format!(
+                "line 7, column \"{column}\": {cell} is beyond the largest number a model can hold (about 3.4e38): scale the column down or remove the value"
+            )
+        );
+    }
+    let largest = table("width,height,label", 20, |i| {
+        format!("{},{},{}", if i == 5 { "3.4e38" } else { "1" }, i, i % 2)
+    });
+    assert!(
+        import(&largest).is_ok(),
+        "the largest f32 range is still read"
+    );
+}
+
+#[test]
 fn an_all_missing_column_is_left_out_of_the_features() {
     let bytes = table("width,notes,height,label", 20, |i| {
         format!("{},,{},{}", i % 5, i * 3 % 7, i % 2)

@@ -91,6 +91,7 @@ impl Lane {
             let _ = send.unbounded_send(event);
         }))?;
         let mut done = Vec::new();
+        let mut writes = Vec::new();
         loop {
             let Some(request) = self.queue.borrow_mut().pop_front() else {
                 break;
@@ -176,21 +177,34 @@ impl Lane {
             };
             self.workbench.show_in_list(&run);
             let (evaluation, model) = outcome.unzip();
-            let stored = async {
-                if !epochs.is_empty() {
-                    store.append_epochs(&run, &epochs).await?;
+            // Stored while this lane's trainer already starts the next trial; the lane waits
+            // for every write before it reports its runs.
+            let (stored, written) = oneshot::channel();
+            let (record, store) = (run.clone(), Rc::clone(&store));
+            leptos::task::spawn_local(async move {
+                let result = async {
+                    if !epochs.is_empty() {
+                        store.append_epochs(&record, &epochs).await?;
+                    }
+                    store
+                        .finish_run(&record, evaluation.as_ref(), model.flatten().as_ref())
+                        .await
                 }
-                store
-                    .finish_run(&run, evaluation.as_ref(), model.flatten().as_ref())
-                    .await
-            };
-            stored.await.map_err(|error| error.to_string())?;
+                .await;
+                let _ = stored.send(result.map_err(|error| error.to_string()));
+            });
+            writes.push(written);
             let lost = matches!(run.state, kindling_core::tracking::RunState::Interrupted);
             done.push(run);
             if lost {
                 // The trainer is gone; the trials left go to the other lanes, or stay waiting.
                 break;
             }
+        }
+        for written in writes {
+            written
+                .await
+                .map_err(|_| "a trial's record was not stored".to_owned())??;
         }
         drop(link);
         Ok(done)

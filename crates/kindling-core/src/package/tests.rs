@@ -235,6 +235,27 @@ fn what_the_manifest_says_about_itself_is_checked_before_the_weights() {
         refused(|m| m.signature.preprocessing.features.std[0] = 0.0),
         PackageError::Signature(SignatureError::Scale)
     ));
+    // Bounds a page would otherwise trust: an image shape whose product overflows (or is not
+    // the model's inputs) on a model that is not a CNN, and an unbounded class list.
+    assert!(matches!(
+        refused(|m| m.signature.image_shape = Some(crate::data::ImageShape {
+            height: usize::MAX,
+            width: 3
+        })),
+        PackageError::Signature(SignatureError::ImagePixels(_))
+    ));
+    let many = refused(|m| {
+        if let crate::signature::Output::Classes { class_names, .. } = &mut m.signature.output {
+            *class_names = (0..1_000).map(|i| format!("c{i}")).collect();
+        }
+    });
+    assert!(
+        matches!(
+            many,
+            PackageError::Signature(SignatureError::Classes(1_000))
+        ),
+        "{many}"
+    );
     let error = refused(|m| {
         m.example.inputs.clear();
         m.example.predictions.clear();

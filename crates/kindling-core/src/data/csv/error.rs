@@ -71,6 +71,15 @@ pub enum CsvError {
         value: String,
     },
     #[error(
+        "line {line}, column \"{name}\": {value} is beyond the largest number a model can hold \
+         (about 3.4e38): scale the column down or remove the value"
+    )]
+    BeyondSinglePrecision {
+        line: usize,
+        name: String,
+        value: String,
+    },
+    #[error(
         "regression needs a numeric target, but line {line} of \"{name}\" holds \"{value}\": choose classification or another target"
     )]
     NonNumericTarget {

@@ -73,8 +73,17 @@ fn read(bytes: &[u8], min_rows: usize, single_column: bool) -> Result<Table, Csv
                 found: record.fields.len(),
             });
         }
-        for (column, field) in columns.iter_mut().zip(record.fields) {
-            column.push(normalise_cell(field, decimal_comma));
+        for ((column, field), name) in columns.iter_mut().zip(record.fields).zip(&header) {
+            let cell = normalise_cell(field, decimal_comma);
+            // Finite as f64 but infinite once cast to the f32 every model computes in.
+            if parse_number(&cell).is_some_and(|number| number.abs() > f64::from(f32::MAX)) {
+                return Err(CsvError::BeyondSinglePrecision {
+                    line: record.line,
+                    name: name.clone(),
+                    value: cell,
+                });
+            }
+            column.push(cell);
         }
         row_lines.push(record.line);
     }

@@ -249,8 +249,9 @@ struct Literal {
 
 #[derive(Debug, Clone, PartialEq)]
 enum Expr {
-    Or(Box<Expr>, Box<Expr>),
-    And(Box<Expr>, Box<Expr>),
+    /// A chain `a or b or c` as one list, so a long chain is as shallow as a short one.
+    Or(Vec<Expr>),
+    And(Vec<Expr>),
     Not(Box<Expr>),
     Compare(Field, Op, Literal),
     Present(Field),
@@ -258,15 +259,39 @@ enum Expr {
     NameContains(String),
 }
 
+/// How deeply `not` and parentheses may nest: far past anything a person types, far short of
+/// what would exhaust the page's stack in parsing, matching or dropping the expression.
+pub const MAX_NESTING: usize = 40;
+
 /// Recursive descent, one level per precedence: `or` over `and` over `not` over a term.
 struct Parser {
     tokens: Vec<Token>,
     next: usize,
+    /// `not`s and open parentheses around the current position.
+    nesting: usize,
 }
 
 impl Parser {
     fn new(tokens: Vec<Token>) -> Parser {
-        Parser { tokens, next: 0 }
+        Parser {
+            tokens,
+            next: 0,
+            nesting: 0,
+        }
+    }
+
+    /// Enters one more level of `not` or parentheses, refusing past [`MAX_NESTING`].
+    fn nest(&mut self, position: usize) -> Result<(), QueryError> {
+        self.nesting += 1;
+        if self.nesting > MAX_NESTING {
+            return fail(
+                format!(
+                    "the filter nests more than {MAX_NESTING} levels of \"not\" and parentheses: simplify it"
+                ),
+                position,
+            );
+        }
+        Ok(())
     }
 
     fn peek(&self) -> Option<&Token> {
@@ -296,27 +321,44 @@ impl Parser {
     }
 
     fn parse_or(&mut self) -> Result<Expr, QueryError> {
-        let mut left = self.parse_and()?;
+        let mut terms = vec![self.parse_and()?];
         while self.take_keyword("or")? {
-            left = Expr::Or(Box::new(left), Box::new(self.parse_and()?));
+            terms.push(self.parse_and()?);
         }
-        Ok(left)
+        Ok(if terms.len() == 1 {
+            terms.remove(0)
+        } else {
+            Expr::Or(terms)
+        })
     }
 
     fn parse_and(&mut self) -> Result<Expr, QueryError> {
-        let mut left = self.parse_not()?;
+        let mut terms = vec![self.parse_not()?];
         while self.take_keyword("and")? {
-            left = Expr::And(Box::new(left), Box::new(self.parse_not()?));
+            terms.push(self.parse_not()?);
         }
-        Ok(left)
+        Ok(if terms.len() == 1 {
+            terms.remove(0)
+        } else {
+            Expr::And(terms)
+        })
     }
 
     fn parse_not(&mut self) -> Result<Expr, QueryError> {
+        let position = self.peek().map_or(0, |token| token.position);
         if self.take_keyword("not")? {
-            return Ok(Expr::Not(Box::new(self.parse_not()?)));
+            self.nest(position)?;
+            let inner = self.parse_not()?;
+            self.nesting -= 1;
+            return Ok(Expr::Not(Box::new(inner)));
         }
         match self.advance() {
-            Some(token) if token.kind == Kind::Open => self.parse_group(token.position),
+            Some(token) if token.kind == Kind::Open => {
+                self.nest(token.position)?;
+                let group = self.parse_group(token.position);
+                self.nesting -= 1;
+                group
+            }
             Some(token) if token.starts_operand() => self.parse_term(token),
             Some(token) => missing_operand(&token),
             // Keywords check their operand, so only a trailing `(` leaves nothing to read.
@@ -402,8 +444,8 @@ fn unexpected_after_operand<T>(found: &Token) -> Result<T, QueryError> {
 impl Expr {
     fn matches(&self, run: &impl Queryable) -> bool {
         match self {
-            Expr::Or(left, right) => left.matches(run) || right.matches(run),
-            Expr::And(left, right) => left.matches(run) && right.matches(run),
+            Expr::Or(terms) => terms.iter().any(|term| term.matches(run)),
+            Expr::And(terms) => terms.iter().all(|term| term.matches(run)),
             Expr::Not(inner) => !inner.matches(run),
             Expr::Present(field) => value_of(field, run).is_some(),
             Expr::Compare(field, op, literal) => {

@@ -256,3 +256,39 @@ fn errors_say_what_to_do_and_where() {
     let shown = Query::parse("name = 'abc").unwrap_err().to_string();
     assert_eq!(shown, "unclosed quote (at character 8)");
 }
+
+/// The review's inputs that overflowed the page's stack: each is refused in words or read,
+/// and reading, matching and dropping a long chain stay shallow.
+#[test]
+fn deep_nesting_is_refused_in_words_and_long_chains_stay_flat() {
+    let parens = format!("{}x{}", "(".repeat(1000), ")".repeat(1000));
+    let nots = format!("{}x", "not ".repeat(2000));
+    for text in [&parens, &nots] {
+        let error = Query::parse(text).unwrap_err();
+        assert!(
+            error.message.contains("nests more than 40 levels"),
+            "{}",
+            error.message
+        );
+    }
+    let fine = format!(
+        "{}baseline{}",
+        "(".repeat(MAX_NESTING),
+        ")".repeat(MAX_NESTING)
+    );
+    check(&[(fine.as_str(), true)]);
+
+    let chain = vec!["metrics.val_accuracy > 2"; 15_000].join(" or ") + " or baseline";
+    let query = Query::parse(&chain).unwrap();
+    let Some(Expr::Or(terms)) = &query.root else {
+        panic!("a chain is one list")
+    };
+    assert_eq!(terms.len(), 15_001);
+    assert!(query.matches(&SampleRun { unnamed: false }));
+    let all = vec!["tags.baseline"; 15_000].join(" and ");
+    assert!(
+        Query::parse(&all)
+            .unwrap()
+            .matches(&SampleRun { unnamed: false })
+    );
+}

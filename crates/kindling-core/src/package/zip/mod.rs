@@ -5,6 +5,7 @@
 //! are held against [`Limits`] before a byte is inflated (the zip-bomb defence), names that could
 //! escape a folder when unpacked are refused, and no input can make it panic.
 
+use std::cmp::Ordering;
 use std::collections::HashSet;
 
 use miniz_oxide::inflate::{TINFLStatus, decompress_to_vec_with_limit};
@@ -90,6 +91,10 @@ const LOCAL_SIG: u32 = 0x0403_4b50;
 const CENTRAL_SIG: u32 = 0x0201_4b50;
 const EOCD_SIG: u32 = 0x0605_4b50;
 const ZIP64_LOCATOR_SIG: u32 = 0x0706_4b50;
+/// The optional record after an entry's data when its sizes were not known up front.
+const DESCRIPTOR_SIG: u32 = 0x0807_4b50;
+/// Bit 3: the entry's data is followed by a data descriptor.
+const FLAG_DESCRIPTOR: u16 = 1 << 3;
 const LOCAL_LEN: usize = 30;
 const CENTRAL_LEN: usize = 46;
 const EOCD_LEN: usize = 22;
@@ -199,6 +204,9 @@ pub fn read(bytes: &[u8], limits: &Limits) -> Result<Vec<(String, Vec<u8>)>, Zip
     };
     let eocd = (first..=last).rev().find(|&p| fits(p));
     let eocd = eocd.ok_or(ZipError::NotZip)?;
+    if eocd + EOCD_LEN + usize::from(u16_at(bytes, eocd + 20)) != bytes.len() {
+        return Err(damaged("bytes follow its end record"));
+    }
     let record = bytes.get(eocd..).unwrap_or_default();
     let [disk, cd_disk, on_disk, count] = [4, 6, 8, 10].map(|at| u16_at(record, at));
     let (cd_size, cd_offset) = (u32_at(record, 12), u32_at(record, 16));
@@ -218,9 +226,16 @@ pub fn read(bytes: &[u8], limits: &Limits) -> Result<Vec<(String, Vec<u8>)>, Zip
     let directory = span(bytes, cd_offset, cd_size)
         .filter(|_| cd_offset + cd_size <= eocd)
         .ok_or_else(|| damaged("its directory lies outside the file"))?;
+    if cd_offset + cd_size != eocd {
+        return Err(damaged(format!(
+            "{} bytes between its directory and its end record belong to nothing",
+            eocd - (cd_offset + cd_size)
+        )));
+    }
 
     // Everything is declared and checked before any entry's data is touched.
     let (mut files, mut seen, mut total, mut pos) = (Vec::new(), HashSet::new(), 0u64, 0usize);
+    let mut records = Vec::with_capacity(count);
     for _ in 0..count {
         let rec = span(directory, pos, CENTRAL_LEN)
             .filter(|r| u32_at(r, 0) == CENTRAL_SIG)
@@ -237,6 +252,7 @@ pub fn read(bytes: &[u8], limits: &Limits) -> Result<Vec<(String, Vec<u8>)>, Zip
             return Err(ZipError::MultiDisk);
         }
         let name = check_name(raw_name)?;
+        records.push((name.clone(), rec));
         if name.ends_with('/') {
             if size == 0 {
                 continue;
@@ -269,7 +285,70 @@ pub fn read(bytes: &[u8], limits: &Limits) -> Result<Vec<(String, Vec<u8>)>, Zip
         }
         files.push((name, rec));
     }
+    if pos != cd_size {
+        return Err(damaged(format!(
+            "its directory holds more than the {count} entries its end record declares"
+        )));
+    }
+    account(bytes, &records, cd_offset)?;
     files.into_iter().map(|file| extract(bytes, file)).collect()
+}
+
+/// Checks that the entries (local header, name, extra field, data and any data descriptor)
+/// tile the file from its first byte to its directory: no gap where a hidden entry or a second
+/// directory could sit, no two entries sharing bytes. Other tools read what the directory does
+/// not list, so what Kindling checks must be all there is.
+fn account(bytes: &[u8], records: &[(String, &[u8])], directory_at: usize) -> Result<(), ZipError> {
+    let mut extents = Vec::with_capacity(records.len());
+    for (name, rec) in records {
+        let offset = u32_at(rec, 42) as usize;
+        let local = span(bytes, offset, LOCAL_LEN)
+            .filter(|l| u32_at(l, 0) == LOCAL_SIG)
+            .ok_or_else(|| damaged(format!("entry '{name}' is not where its directory says")))?;
+        let lengths = [
+            LOCAL_LEN,
+            usize::from(u16_at(local, 26)),
+            usize::from(u16_at(local, 28)),
+        ];
+        let data_end = lengths
+            .into_iter()
+            .chain([u32_at(rec, 20) as usize])
+            .try_fold(offset, usize::checked_add)
+            .ok_or_else(|| damaged(format!("entry '{name}' runs past the end of the file")))?;
+        let end = if u16_at(rec, 8) & FLAG_DESCRIPTOR != 0 {
+            let signed = u32_at(bytes, data_end) == DESCRIPTOR_SIG;
+            data_end.saturating_add(if signed { 16 } else { 12 })
+        } else {
+            data_end
+        };
+        extents.push((offset, end, name.as_str()));
+    }
+    extents.sort_by_key(|&(start, _, _)| start);
+    let mut covered = 0;
+    for (start, end, name) in extents {
+        match start.cmp(&covered) {
+            Ordering::Less => {
+                return Err(damaged(format!(
+                    "entry '{name}' overlaps the entry before it"
+                )));
+            }
+            Ordering::Greater => {
+                return Err(damaged(format!(
+                    "{} bytes before entry '{name}' belong to no entry",
+                    start - covered
+                )));
+            }
+            Ordering::Equal => covered = end,
+        }
+    }
+    match covered.cmp(&directory_at) {
+        Ordering::Equal => Ok(()),
+        Ordering::Less => Err(damaged(format!(
+            "{} bytes between its last entry and its directory belong to no entry",
+            directory_at - covered
+        ))),
+        Ordering::Greater => Err(damaged("its last entry runs into its directory")),
+    }
 }
 
 /// One entry's bytes, found through its local header and checked against its directory
@@ -340,253 +419,4 @@ fn check_name(raw: &[u8]) -> Result<String, ZipError> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// Python's `zipfile`, deflate: model.json (124 bytes), a folder `dir/`, and an empty
-    /// `dir/empty.txt`, all dated 1980-01-01.
-    const PYTHON_ZIP: &[u8] = &[
-        0x50, 0x4b, 0x03, 0x04, 0x14, 0x00, 0x00, 0x00, 0x08, 0x00, 0x00, 0x00, 0x21, 0x00, 0x38,
-        0x60, 0x55, 0x96, 0x24, 0x00, 0x00, 0x00, 0x7c, 0x00, 0x00, 0x00, 0x0a, 0x00, 0x00, 0x00,
-        0x6d, 0x6f, 0x64, 0x65, 0x6c, 0x2e, 0x6a, 0x73, 0x6f, 0x6e, 0xab, 0x56, 0xca, 0xce, 0xcc,
-        0x4b, 0x51, 0xb2, 0x52, 0xca, 0xcd, 0x29, 0x50, 0xd2, 0x51, 0xca, 0x49, 0xac, 0x4c, 0x2d,
-        0x2a, 0x56, 0xb2, 0x8a, 0x36, 0xd1, 0xb1, 0xd0, 0x31, 0x8e, 0xad, 0xad, 0xa6, 0xa5, 0x34,
-        0x00, 0x50, 0x4b, 0x03, 0x04, 0x14, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x21, 0x00,
-        0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x04, 0x00, 0x00,
-        0x00, 0x64, 0x69, 0x72, 0x2f, 0x50, 0x4b, 0x03, 0x04, 0x14, 0x00, 0x00, 0x00, 0x08, 0x00,
-        0x00, 0x00, 0x21, 0x00, 0x00, 0x00, 0x00, 0x00, 0x02, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
-        0x00, 0x0d, 0x00, 0x00, 0x00, 0x64, 0x69, 0x72, 0x2f, 0x65, 0x6d, 0x70, 0x74, 0x79, 0x2e,
-        0x74, 0x78, 0x74, 0x03, 0x00, 0x50, 0x4b, 0x01, 0x02, 0x14, 0x03, 0x14, 0x00, 0x00, 0x00,
-        0x08, 0x00, 0x00, 0x00, 0x21, 0x00, 0x38, 0x60, 0x55, 0x96, 0x24, 0x00, 0x00, 0x00, 0x7c,
-        0x00, 0x00, 0x00, 0x0a, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
-        0x80, 0x01, 0x00, 0x00, 0x00, 0x00, 0x6d, 0x6f, 0x64, 0x65, 0x6c, 0x2e, 0x6a, 0x73, 0x6f,
-        0x6e, 0x50, 0x4b, 0x01, 0x02, 0x14, 0x03, 0x14, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
-        0x21, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x04,
-        0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x80, 0x01, 0x4c, 0x00,
-        0x00, 0x00, 0x64, 0x69, 0x72, 0x2f, 0x50, 0x4b, 0x01, 0x02, 0x14, 0x03, 0x14, 0x00, 0x00,
-        0x00, 0x08, 0x00, 0x00, 0x00, 0x21, 0x00, 0x00, 0x00, 0x00, 0x00, 0x02, 0x00, 0x00, 0x00,
-        0x00, 0x00, 0x00, 0x00, 0x0d, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
-        0x00, 0x80, 0x01, 0x6e, 0x00, 0x00, 0x00, 0x64, 0x69, 0x72, 0x2f, 0x65, 0x6d, 0x70, 0x74,
-        0x79, 0x2e, 0x74, 0x78, 0x74, 0x50, 0x4b, 0x05, 0x06, 0x00, 0x00, 0x00, 0x00, 0x03, 0x00,
-        0x03, 0x00, 0xa5, 0x00, 0x00, 0x00, 0x9b, 0x00, 0x00, 0x00, 0x00, 0x00,
-    ];
-
-    fn sample() -> Vec<u8> {
-        let binary: Vec<u8> = (0..=255u8).rev().collect();
-        write(&[
-            ("model.json", b"{}"),
-            ("empty", b""),
-            ("weights.bin", &binary),
-        ])
-    }
-
-    fn refusal(zip: &[u8]) -> ZipError {
-        read(zip, &PACKAGE_LIMITS).unwrap_err()
-    }
-
-    /// Where the `i`-th central-directory record starts.
-    fn central_at(zip: &[u8], i: usize) -> usize {
-        let sig = CENTRAL_SIG.to_le_bytes();
-        zip.windows(4)
-            .enumerate()
-            .filter(|(_, w)| *w == sig)
-            .nth(i)
-            .unwrap()
-            .0
-    }
-
-    /// Overwrites the uncompressed size the `i`-th directory record declares.
-    fn set_size(zip: &mut [u8], i: usize, value: u32) {
-        let at = central_at(zip, i) + 24;
-        zip[at..at + 4].copy_from_slice(&value.to_le_bytes());
-    }
-
-    #[test]
-    fn crc32_matches_the_standard_check_value() {
-        assert_eq!(crc32(b"123456789"), 0xCBF4_3926);
-        assert_eq!(crc32(b""), 0);
-    }
-
-    #[test]
-    fn round_trip_keeps_order_empty_files_and_binary_data() {
-        let files = read(&sample(), &PACKAGE_LIMITS).unwrap();
-        let names: Vec<&str> = files.iter().map(|(n, _)| n.as_str()).collect();
-        assert_eq!(names, ["model.json", "empty", "weights.bin"]);
-        assert_eq!(files[0].1, b"{}");
-        assert!(files[1].1.is_empty());
-        assert_eq!(files[2].1, (0..=255u8).rev().collect::<Vec<_>>());
-    }
-
-    #[test]
-    fn the_same_input_gives_the_same_bytes() {
-        assert_eq!(sample(), sample());
-        // Time 0 and date 0x21 sit at offsets 10 and 12 of the first local header.
-        assert_eq!(&sample()[10..14], &[0, 0, 0x21, 0]);
-    }
-
-    #[test]
-    fn a_deflate_zip_made_by_python_reads_without_its_folder() {
-        let files = read(PYTHON_ZIP, &PACKAGE_LIMITS).unwrap();
-        let json = br#"{"kind":"mlp","layers":[4,8,3]}"#.repeat(4);
-        assert_eq!(
-            files,
-            [
-                ("model.json".into(), json),
-                ("dir/empty.txt".into(), vec![])
-            ]
-        );
-    }
-
-    #[test]
-    fn every_truncation_is_an_error() {
-        for zip in [sample(), PYTHON_ZIP.to_vec()] {
-            for len in 0..zip.len() {
-                assert!(read(&zip[..len], &PACKAGE_LIMITS).is_err(), "{len} bytes");
-            }
-        }
-        assert_eq!(refusal(b"hello"), ZipError::NotZip);
-    }
-
-    #[test]
-    fn a_flipped_data_byte_fails_the_checksum() {
-        let mut zip = sample();
-        zip[LOCAL_LEN + "model.json".len() + 1] ^= 0x01;
-        assert_eq!(refusal(&zip), ZipError::Checksum("model.json".into()));
-    }
-
-    #[test]
-    fn unsafe_names_are_refused_in_words() {
-        let cases = [
-            ("../evil", "'..'"),
-            ("a/../../evil", "'..'"),
-            ("/abs", "absolute"),
-            ("\\abs", "absolute"),
-            ("C:/windows", "absolute"),
-            ("a\\b", "backslash"),
-            ("", "empty"),
-            ("a\0b", "control"),
-            ("a//b", "empty or '.'"),
-        ];
-        for (name, word) in cases {
-            let err = refusal(&write(&[(name, b"x")]));
-            assert!(
-                matches!(&err, ZipError::BadName(n, _) if n == name),
-                "{name:?}"
-            );
-            assert!(err.to_string().contains(word), "{name:?}: {err}");
-        }
-        let mut zip = write(&[("ab", b"x")]);
-        let at = central_at(&zip, 0) + CENTRAL_LEN;
-        zip[at] = 0xFF;
-        assert!(refusal(&zip).to_string().contains("not valid UTF-8"));
-    }
-
-    #[test]
-    fn duplicate_names_are_refused() {
-        let zip = write(&[("a", b"1"), ("b", b"2"), ("a", b"3")]);
-        assert_eq!(refusal(&zip), ZipError::Duplicate("a".into()));
-    }
-
-    #[test]
-    fn too_many_entries_are_refused() {
-        let zip = write(&[("a", b""), ("b", b""), ("c", b"")]);
-        let limits = |max_entries| Limits {
-            max_entries,
-            ..PACKAGE_LIMITS
-        };
-        assert!(read(&zip, &limits(3)).is_ok());
-        assert_eq!(read(&zip, &limits(2)), Err(ZipError::TooManyEntries(3, 2)));
-    }
-
-    #[test]
-    fn oversized_declared_entries_are_refused_before_any_data_is_read() {
-        let mut zip = sample();
-        set_size(&mut zip, 2, 40 << 20);
-        zip[0] = 0; // A broken local header: it must never be reached.
-        let err = refusal(&zip);
-        assert_eq!(
-            err,
-            ZipError::EntryTooLarge("weights.bin".into(), 40 << 20, 32 << 20)
-        );
-        let words = "entry 'weights.bin' is 40.0 MB unpacked; the limit for one file is 32 MB";
-        assert_eq!(err.to_string(), words);
-
-        let mut zip = sample();
-        set_size(&mut zip, 0, 30 << 20);
-        set_size(&mut zip, 2, 30 << 20);
-        zip[0] = 0;
-        let limits = Limits {
-            max_total_bytes: 50 << 20,
-            ..PACKAGE_LIMITS
-        };
-        assert_eq!(
-            read(&zip, &limits),
-            Err(ZipError::TotalTooLarge(60 << 20, 50 << 20))
-        );
-    }
-
-    #[test]
-    fn deflate_output_must_match_the_declared_size() {
-        let mut zip = PYTHON_ZIP.to_vec();
-        set_size(&mut zip, 0, 100);
-        assert_eq!(
-            refusal(&zip),
-            ZipError::InflatesPastSize("model.json".into(), 100)
-        );
-        set_size(&mut zip, 0, 200);
-        assert_eq!(
-            refusal(&zip),
-            ZipError::SizeMismatch("model.json".into(), 200, 124)
-        );
-    }
-
-    #[test]
-    fn encryption_other_methods_zip64_and_split_archives_are_refused() {
-        let edit = |at: fn(&[u8]) -> usize, value: u16| {
-            let mut zip = sample();
-            let at = at(&zip);
-            zip[at..at + 2].copy_from_slice(&value.to_le_bytes());
-            refusal(&zip)
-        };
-        let encrypted = edit(|z| central_at(z, 0) + 8, 1);
-        assert_eq!(encrypted, ZipError::Encrypted("model.json".into()));
-        let method = edit(|z| central_at(z, 0) + 10, 12).to_string();
-        assert!(method.contains("compression method 12, which Kindling cannot read"));
-        assert_eq!(edit(|z| z.len() - EOCD_LEN + 10, 0xFFFF), ZipError::Zip64);
-        assert_eq!(edit(|z| z.len() - EOCD_LEN + 4, 1), ZipError::MultiDisk);
-    }
-
-    #[test]
-    fn an_oversized_archive_is_refused_before_parsing() {
-        let limits = Limits {
-            max_archive_bytes: 200,
-            ..PACKAGE_LIMITS
-        };
-        assert_eq!(read(&[0; 300], &limits), Err(ZipError::TooLarge(300, 200)));
-        let words = ZipError::TooLarge(70 << 20, 64 << 20).to_string();
-        assert_eq!(words, "the package is 70.0 MB; the limit is 64 MB");
-    }
-
-    #[test]
-    fn mutated_archives_never_panic() {
-        let bases = [sample(), PYTHON_ZIP.to_vec()];
-        for seed in 0..2_000u64 {
-            let mut state = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
-            let mut next = move || {
-                state ^= state << 13;
-                state ^= state >> 7;
-                state ^= state << 17;
-                state as usize
-            };
-            let mut zip = bases[seed as usize % 2].clone();
-            for _ in 0..1 + next() % 4 {
-                let at = next() % zip.len();
-                zip[at] = next() as u8;
-            }
-            if seed % 7 == 0 {
-                zip.truncate(next() % zip.len());
-            }
-            let _ = read(&zip, &PACKAGE_LIMITS);
-        }
-    }
-}
+mod tests;
