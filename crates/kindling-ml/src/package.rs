@@ -8,7 +8,7 @@ use kindling_core::package::{
 use kindling_core::protocol::Evidence;
 use kindling_core::registry::ModelVersion;
 use kindling_core::registry::gates::{CheckKind, CheckResult};
-use kindling_core::signature::{ModelSignature, Output};
+use kindling_core::signature::{ModelSignature, Output, Prediction};
 use kindling_core::tracking::RunModel;
 
 use crate::reproduce;
@@ -97,16 +97,40 @@ pub fn open_package(bytes: &[u8]) -> Result<(OpenedPackage, TrainedModel), Packa
         .signature()
         .codes_of(&example.inputs)
         .map_err(|error| PackageError::Manifest(format!("its example cannot be read: {error}")))?;
-    package::check_example(example, &model.predict(&example_codes))?;
+    let answers = model.predict(&example_codes);
     // Rows of our own choosing, not the sender's: the record (which the registry predicts
     // with) and the safetensors (which ONNX and Python users get) must be the same model.
     let probe = probe_codes(model.signature());
-    if model.predict(&probe) != from_weights.predict(&probe) {
+    let probe_answers = model.predict(&probe);
+    // Finite weights can still be too large to compute with: say so, rather than let NaN
+    // fail the comparisons below with a misleading reason.
+    if !answers.iter().chain(&probe_answers).all(is_finite) {
+        let largest = model.tensors().ok().map(|tensors| {
+            tensors
+                .iter()
+                .flat_map(|tensor| tensor.values.iter())
+                .fold(0f32, |largest, value| largest.max(value.abs()))
+        });
+        let largest =
+            largest.map_or_else(String::new, |value| format!(" (the largest is {value:e})"));
+        return Err(PackageError::Prediction(format!(
+            "its weights give answers that are not numbers (NaN or infinite): they are too large to compute with{largest} or damaged"
+        )));
+    }
+    package::check_example(example, &answers)?;
+    if probe_answers != from_weights.predict(&probe) {
         return Err(PackageError::Prediction(
             "model.bpk and weights.safetensors hold different weights".into(),
         ));
     }
     Ok((opened, model))
+}
+
+fn is_finite(prediction: &Prediction) -> bool {
+    match prediction {
+        Prediction::Class { probabilities, .. } => probabilities.iter().all(|p| p.is_finite()),
+        Prediction::Value(value) => value.is_finite(),
+    }
 }
 
 /// The checks every candidate passes whatever its model's gates say: its weights are finite,

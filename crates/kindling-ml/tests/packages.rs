@@ -264,6 +264,41 @@ fn non_finite_weights_fail_the_finite_check() {
     assert_eq!(checks[0].detail, "2 weights are NaN or infinite");
 }
 
+/// Weights that are finite but far too large give NaN answers; the upload says that, not that
+/// the two weight files differ.
+#[test]
+fn huge_finite_weights_are_refused_for_what_they_are() {
+    let spec = TrainSpec {
+        epochs: 1,
+        ..TrainSpec::default()
+    };
+    let (model, data) = trained(&spec);
+    let mut tensors = model.tensors().unwrap();
+    for tensor in &mut tensors {
+        tensor.values.iter_mut().for_each(|value| *value = 1e30);
+    }
+    let huge =
+        TrainedModel::from_safetensors(model.signature().clone(), &safetensors::write(&tensors))
+            .unwrap();
+    let version = version_of(&huge, &spec, &data);
+    let files = package::PackageFiles {
+        record: huge.record_bytes().unwrap(),
+        weights: safetensors::write(&huge.tensors().unwrap()),
+        onnx: None,
+    };
+    // The example is the sound model's: a hostile file would claim ordinary answers.
+    let inputs = package::probe_inputs(model.signature());
+    let example = package::Example {
+        predictions: model.predict(&model.signature().codes_of(&inputs).unwrap()),
+        inputs,
+    };
+    let error = open_package(&package::build(&version, &files, example)).unwrap_err();
+    assert!(
+        matches!(&error, PackageError::Prediction(text) if text.contains("not numbers") && text.contains("1e30")),
+        "{error}"
+    );
+}
+
 /// Packages written before the raw columns' preprocessing was kept (format 1, one "input" to
 /// the ONNX graph) still pass every upload check, their ONNX included, and answer as before.
 #[test]

@@ -175,12 +175,12 @@ impl Lane {
                     Some(TrainerEvent::Message(_)) => {}
                 }
             };
-            self.workbench.show_in_list(&run);
             let (evaluation, model) = outcome.unzip();
             // Stored while this lane's trainer already starts the next trial; the lane waits
-            // for every write before it reports its runs.
+            // for every write before it reports its runs. The list shows the run's end only
+            // once it is stored, so a reload never loses a trial that was on screen as done.
             let (stored, written) = oneshot::channel();
-            let (record, store) = (run.clone(), Rc::clone(&store));
+            let (record, store, workbench) = (run.clone(), Rc::clone(&store), self.workbench);
             leptos::task::spawn_local(async move {
                 let result = async {
                     if !epochs.is_empty() {
@@ -191,6 +191,9 @@ impl Lane {
                         .await
                 }
                 .await;
+                if result.is_ok() {
+                    workbench.show_in_list(&record);
+                }
                 let _ = stored.send(result.map_err(|error| error.to_string()));
             });
             writes.push(written);
