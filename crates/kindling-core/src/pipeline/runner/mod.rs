@@ -192,6 +192,16 @@ impl Done {
         }
     }
 
+    /// The registry already holds what the step would make (a version, an alias).
+    fn already(what: String, key: String, artefact: Artefact) -> Self {
+        Self {
+            state: StepState::Cached,
+            log: vec![what],
+            key: Some(key),
+            artefact: Some(artefact),
+        }
+    }
+
     fn skipped(reason: &str) -> Self {
         Self {
             state: StepState::Skipped,

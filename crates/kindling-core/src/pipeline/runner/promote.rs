@@ -5,7 +5,7 @@
 
 use super::{Done, Halt, PipelineHost, Steps, json, short};
 use crate::pipeline::cache;
-use crate::pipeline::record::{Artefact, PipelineRun, Step, StepState};
+use crate::pipeline::record::{Artefact, PipelineRun, Step};
 use crate::registry::gates::{Gate, GateReport};
 use crate::tracking::RunRecord;
 
@@ -126,19 +126,14 @@ impl<H: PipelineHost + ?Sized> Steps<'_, H> {
         let key = cache::key("register", &[model, &run.id]);
         match self.host.version_of_run(model, &run.id).await {
             Ok(Some(version)) => {
-                let log = vec![format!(
-                    "run {} is already {model} v{version}",
-                    short(&run.id)
-                )];
-                let done = Done {
-                    state: StepState::Cached,
-                    log,
-                    key: Some(key),
-                    artefact: Some(Artefact::Version {
+                let done = Done::already(
+                    format!("run {} is already {model} v{version}", short(&run.id)),
+                    key,
+                    Artefact::Version {
                         model: model.to_owned(),
                         version,
-                    }),
-                };
+                    },
+                );
                 self.end(record, Step::Register, started, done);
                 return Ok(version);
             }
@@ -192,13 +187,11 @@ impl<H: PipelineHost + ?Sized> Steps<'_, H> {
         };
         match self.host.alias(model, alias).await {
             Ok(Some(current)) if current == version => {
-                let log = vec![format!("@{alias} is already on {model} v{version}")];
-                let done = Done {
-                    state: StepState::Cached,
-                    log,
-                    key: Some(key),
-                    artefact: Some(artefact),
-                };
+                let done = Done::already(
+                    format!("@{alias} is already on {model} v{version}"),
+                    key,
+                    artefact,
+                );
                 self.end(record, Step::Promote, started, done);
                 return Ok(());
             }
