@@ -12,7 +12,8 @@ use clap::{Args, Parser, Subcommand};
     about = "Kindling on the command line: run pipelines, repeat a run from its recipe, check \
              model packages and predict with them",
     after_help = "Exit codes: 0 success; 1 it ran and the answer is no (a pipeline failed, a \
-                  package failed a check); 2 bad arguments or an unreadable input."
+                  package failed a check); 2 bad arguments or an unreadable input; 3 (monitor) an alert rule fired or the \
+                  batch breaks the training data's schema."
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -30,6 +31,9 @@ pub enum Command {
     Verify(VerifyArgs),
     /// Predict every row of a CSV file with a package; CSV on stdout.
     Predict(PredictArgs),
+    /// Compare a batch of production rows with the training data: per-feature drift (PSI,
+    /// Kolmogorov–Smirnov) and data anomalies; exit code 3 when an alert rule fires.
+    Monitor(MonitorArgs),
 }
 
 impl Command {
@@ -40,6 +44,7 @@ impl Command {
             Command::Train(args) => args.json,
             Command::Verify(args) => args.json,
             Command::Predict(args) => args.json,
+            Command::Monitor(args) => args.json,
         }
     }
 }
@@ -93,6 +98,27 @@ pub struct PredictArgs {
     /// A CSV file with the model's input columns (others are passed through).
     pub csv: PathBuf,
     /// Print the predictions as JSON instead of CSV.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct MonitorArgs {
+    /// The data the model was trained on (CSV).
+    #[arg(long, value_name = "CSV")]
+    pub reference: PathBuf,
+    /// The batch to check: rows the model saw in production (CSV).
+    #[arg(long, value_name = "CSV")]
+    pub current: PathBuf,
+    /// The target column; its drift is reported when the batch has it too. Without it every
+    /// column is a feature.
+    #[arg(long, value_name = "COLUMN")]
+    pub target: Option<String>,
+    /// An alert rule, as the browser's monitor writes them (repeatable); the batch is the
+    /// window. Default: "psi > 0.2 over 100 requests".
+    #[arg(long = "rule", value_name = "RULE")]
+    pub rules: Vec<String>,
+    /// Print the report as JSON instead of text.
     #[arg(long)]
     pub json: bool,
 }

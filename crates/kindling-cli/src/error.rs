@@ -19,6 +19,11 @@ pub enum CliError {
     /// more to print.
     #[error("the pipeline did not pass")]
     Reported,
+    /// `monitor` found drift an alert rule fires on, or anomalies that break the schema, and
+    /// its output already said which. Exit code 3, so a scheduled job can tell drift from a
+    /// failure.
+    #[error("an alert fired")]
+    Alerted,
 }
 
 impl CliError {
@@ -26,6 +31,7 @@ impl CliError {
         match self {
             CliError::Input(_) => 2,
             CliError::Refused(_) | CliError::Reported => 1,
+            CliError::Alerted => 3,
         }
     }
 }

@@ -4,10 +4,13 @@
 //! - `kindling pipeline run FILE [--store DIR] [--parallel N]`: a pipeline file, end to end;
 //! - `kindling train RECIPE [--data CSV]`: a run's recipe trained again, metrics compared;
 //! - `kindling verify PACKAGE`: every upload check the browser applies to a package;
-//! - `kindling predict PACKAGE CSV`: the browser's batch predictions, as CSV on stdout.
+//! - `kindling predict PACKAGE CSV`: the browser's batch predictions, as CSV on stdout;
+//! - `kindling monitor --reference CSV --current CSV`: the browser monitor's drift statistics
+//!   and anomalies for a batch, for a scheduled job.
 //!
 //! Each takes `--json` for one JSON document on stdout instead of text. Exit codes: 0
-//! success, 1 it ran and the answer is no, 2 bad arguments or an unreadable input. Nothing
+//! success, 1 it ran and the answer is no, 2 bad arguments or an unreadable input, 3 (monitor)
+//! an alert fired. Nothing
 //! panics on bad input: every refusal names the file and what is wrong with it.
 
 mod args;
@@ -39,11 +42,12 @@ fn main() -> ExitCode {
         Command::Train(args) => commands::train::run(args),
         Command::Verify(args) => commands::verify::run(args),
         Command::Predict(args) => commands::predict::run(args),
+        Command::Monitor(args) => commands::monitor::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
-            if !matches!(error, error::CliError::Reported) {
+            if !matches!(error, error::CliError::Reported | error::CliError::Alerted) {
                 let _ = writeln!(std::io::stderr().lock(), "{error}");
                 if json && !output::answered() {
                     let document = serde_json::json!({

@@ -102,6 +102,12 @@ fn anomaly(
     }
 }
 
+/// A data value as the file wrote it: values are read as f32, so their f64 form carries
+/// digits nobody typed (4.300000190734863).
+fn as_read(value: f64) -> String {
+    (value as f32).to_string()
+}
+
 fn plural(count: usize, one: &str) -> String {
     if count == 1 {
         format!("1 {one}")
@@ -196,8 +202,12 @@ fn check_columns(
                         outside.len(),
                         false,
                         format!(
-                            "{} outside the first version's range {min} – {max} (from {lowest} to {highest})",
-                            plural(outside.len(), "value")
+                            "{} outside the first version's range {} – {} (from {} to {})",
+                            plural(outside.len(), "value"),
+                            as_read(*min),
+                            as_read(*max),
+                            as_read(lowest),
+                            as_read(highest)
                         ),
                     ));
                 }
@@ -359,8 +369,10 @@ fn check_target(
                         outside,
                         false,
                         format!(
-                            "{} outside the first version's range {min} – {max}",
-                            plural(outside, "target value")
+                            "{} outside the first version's range {} – {}",
+                            plural(outside, "target value"),
+                            as_read(*min),
+                            as_read(*max)
                         ),
                     ));
                 }

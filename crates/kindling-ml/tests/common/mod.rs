@@ -1,6 +1,8 @@
 //! Helpers shared by the trainer's test files.
 #![allow(dead_code)]
 
+pub mod python;
+
 use std::cell::Cell;
 use std::path::Path;
 
