@@ -20,10 +20,11 @@ use crate::platform;
 use crate::platform::idb::{DATABASE_NAME, IdbStore};
 use crate::platform::worker::{Codec, WORKER_URL, WorkerLink};
 use crate::routes::{
-    AboutRoute, CompareRoute, DataRoute, ModelRoute, ModelsRoute, PipelinesRoute, PredictRoute,
-    RunDetailRoute, RunsRoute, VersionRoute,
+    AboutRoute, CompareRoute, DataRoute, DeploymentsRoute, ModelRoute, ModelsRoute, PipelinesRoute,
+    PredictRoute, RunDetailRoute, RunsRoute, VersionRoute,
 };
 use crate::state::data::{DataChoice, ServedFiles};
+use crate::state::deployments::{DeploymentDeps, Deployments};
 use crate::state::models::Models;
 use crate::state::pipelines::{PipelineDeps, Pipelines};
 use crate::state::registry::Registry;
@@ -64,6 +65,16 @@ pub fn App() -> impl IntoView {
         cores: platform::clock::cores(),
     });
     provide_context(pipelines);
+    let deployments = Deployments::new(DeploymentDeps {
+        workbench,
+        registry,
+        pipelines,
+        files: Rc::clone(&served),
+        spawn: Rc::clone(&spawn),
+        now_ms: platform::clock::now_unix_ms,
+        random_u32: platform::clock::random_u32,
+    });
+    provide_context(deployments);
     provide_context(DataChoice::new(served));
     provide_context(TrainForm::default());
     provide_context(Training::new(
@@ -75,7 +86,7 @@ pub fn App() -> impl IntoView {
     leptos::task::spawn_local(async move {
         let on_blocked =
             Box::new(move || workbench.error.set(Some(StoreError::Blocked.to_string())));
-        match open_stores(workbench, registry, pipelines, on_blocked).await {
+        match open_stores(workbench, registry, pipelines, deployments, on_blocked).await {
             Ok(opening) => opening.await,
             Err(_) => {
                 workbench.unavailable(StoreError::CodeNotLoaded(not_loaded(
@@ -83,6 +94,7 @@ pub fn App() -> impl IntoView {
                 )));
                 registry.without_store();
                 pipelines.without_store();
+                deployments.without_store();
             }
         }
     });
@@ -103,6 +115,7 @@ pub fn App() -> impl IntoView {
                     <A href="/runs">"Runs"</A>
                     <A href="/models">"Models"</A>
                     <A href="/pipelines">"Pipelines"</A>
+                    <A href="/deployments">"Deploy"</A>
                     <A href="/predict">"Predict"</A>
                     <A href="/about">"About"</A>
                 </nav>
@@ -121,6 +134,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/models/:name/:version") view={Lazy::<VersionRoute>::new()} />
                     <Route path=path!("/predict") view={Lazy::<PredictRoute>::new()} />
                     <Route path=path!("/pipelines") view={Lazy::<PipelinesRoute>::new()} />
+                    <Route path=path!("/deployments") view={Lazy::<DeploymentsRoute>::new()} />
                     <Route path=path!("/about") view={Lazy::<AboutRoute>::new()} />
                 </Routes>
             </main>
@@ -149,6 +163,7 @@ fn open_stores(
     workbench: Workbench,
     registry: Registry,
     pipelines: Pipelines,
+    deployments: Deployments,
     on_blocked: Box<dyn FnOnce()>,
 ) -> Result<Pin<Box<dyn Future<Output = ()>>>, SplitLoaderError> {
     Ok(Box::pin(async move {
@@ -162,12 +177,14 @@ fn open_stores(
                     )
                     .await;
                 registry.attach(Rc::clone(&store) as _).await;
-                pipelines.attach(store).await;
+                pipelines.attach(Rc::clone(&store) as _).await;
+                deployments.attach(store).await;
             }
             Err(error) => {
                 workbench.unavailable(error);
                 registry.without_store();
                 pipelines.without_store();
+                deployments.without_store();
             }
         }
     }))

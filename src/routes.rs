@@ -15,9 +15,9 @@ use crate::lazy::not_loaded;
 use crate::platform::tasks::next_task;
 
 use crate::pages::{
-    about::AboutPage, compare::ComparePage, data::DataPage, models::ModelPage, models::ModelsPage,
-    models::VersionPage, pipelines::PipelinesPage, predict::PredictPage, run_detail::RunDetailPage,
-    runs::RunsPage,
+    about::AboutPage, compare::ComparePage, data::DataPage, deployments::DeploymentsPage,
+    models::ModelPage, models::ModelsPage, models::VersionPage, pipelines::PipelinesPage,
+    predict::PredictPage, run_detail::RunDetailPage, runs::RunsPage,
 };
 
 /// The pages behind the split point.
@@ -32,6 +32,7 @@ enum Page {
     Version,
     Predict,
     Pipelines,
+    Deployments,
     About,
 }
 
@@ -53,6 +54,7 @@ fn page_view(page: Page) -> Result<AnyView, SplitLoaderError> {
         Page::Version => view! { <VersionPage /> }.into_any(),
         Page::Predict => view! { <PredictPage /> }.into_any(),
         Page::Pipelines => view! { <PipelinesPage /> }.into_any(),
+        Page::Deployments => view! { <DeploymentsPage /> }.into_any(),
         Page::About => view! { <AboutPage /> }.into_any(),
     })
 }
@@ -90,4 +92,5 @@ lazy_page!(ModelRoute, Page::Model);
 lazy_page!(VersionRoute, Page::Version);
 lazy_page!(PredictRoute, Page::Predict);
 lazy_page!(PipelinesRoute, Page::Pipelines);
+lazy_page!(DeploymentsRoute, Page::Deployments);
 lazy_page!(AboutRoute, Page::About);

@@ -39,6 +39,16 @@ async fn the_indexeddb_store_keeps_the_pipeline_contract() {
 }
 
 #[wasm_bindgen_test]
+async fn the_indexeddb_store_keeps_the_deployment_contract() {
+    let name = "kindling-deployment-contract-test";
+    IdbStore::delete(name).await.unwrap();
+    let store = IdbStore::open(name, || {}).await.unwrap();
+    kindling_core::monitor::deployment::check_deployment_store(&store).await;
+    store.close();
+    IdbStore::delete(name).await.unwrap();
+}
+
+#[wasm_bindgen_test]
 async fn the_indexeddb_store_keeps_the_workspace_contract() {
     let (mine, theirs) = ("kindling-workspace-mine", "kindling-workspace-theirs");
     for name in [mine, theirs] {

@@ -4,6 +4,7 @@
 pub mod about;
 pub mod compare;
 pub mod data;
+pub mod deployments;
 pub mod models;
 pub mod pipelines;
 pub mod predict;

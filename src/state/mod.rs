@@ -2,6 +2,7 @@
 //! (e.g. [`training::TrainerLink`]) that `platform` implements.
 
 pub mod data;
+pub mod deployments;
 #[cfg(test)]
 mod fakes;
 pub mod models;

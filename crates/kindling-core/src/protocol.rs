@@ -1,6 +1,8 @@
 //! The messages between the UI and the trainer worker. Both sides use these types, so a change
 //! here is checked by the compiler on both ends; on the wire each message is one JSON string.
 
+pub mod endpoint;
+
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
@@ -38,6 +40,8 @@ pub enum ToWorker {
     },
     /// `cargo xtask bench` drives the worker directly with these; the app never sends them.
     Bench(BenchRequest),
+    /// A deployment's simulated endpoint (its own worker), answered by [`FromWorker::Endpoint`].
+    Endpoint(endpoint::EndpointCommand),
 }
 
 /// A measurement the benchmark asks of the worker, answered by [`FromWorker::Bench`].
@@ -212,6 +216,7 @@ pub enum FromWorker {
     Crashed {
         message: String,
     },
+    Endpoint(endpoint::EndpointEvent),
 }
 
 /// A classifier's answer at the centre of each cell of a square grid over the data's two raw

@@ -7,6 +7,7 @@
 
 pub mod bench;
 mod device;
+pub mod endpoint;
 mod model;
 pub mod model_service;
 mod package;

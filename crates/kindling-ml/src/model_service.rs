@@ -123,7 +123,7 @@ impl ModelService {
     }
 }
 
-fn load(source: ModelSource) -> Result<TrainedModel, String> {
+pub(crate) fn load(source: ModelSource) -> Result<TrainedModel, String> {
     match source {
         ModelSource::Run(model) => TrainedModel::from_run_model(&model).map_err(|e| e.to_string()),
         ModelSource::Package(bytes) => open_package(&bytes)

@@ -3,18 +3,12 @@
 
 mod common;
 
-use std::collections::BTreeMap;
-
-use common::{bundled_data, load, train_to_end};
+use common::{bundled_data, load, train_to_end, version_of};
 use kindling_core::data::bundled::BundledDataset;
 use kindling_core::package::{self, PackageError, safetensors};
 use kindling_core::protocol::Evidence;
-use kindling_core::registry::card::ModelCard;
 use kindling_core::registry::gates::CheckResult;
-use kindling_core::registry::gates::GateReport;
-use kindling_core::registry::{Lineage, ModelVersion, VersionSource};
 use kindling_core::spec::{ModelSpec, TrainSpec};
-use kindling_core::tracking::DatasetRef;
 use kindling_core::tracking::{RunOutcome, RunRecord};
 use kindling_ml::{TrainedModel, automatic_checks, build_package, open_package, reproduce};
 
@@ -22,33 +16,6 @@ fn trained(spec: &TrainSpec) -> (TrainedModel, kindling_core::data::Dataset) {
     let data = load(spec);
     let (trainer, _) = train_to_end(spec, &data, 1000.0);
     (trainer.trained_model(), data)
-}
-
-fn version_of(
-    model: &TrainedModel,
-    spec: &TrainSpec,
-    data: &kindling_core::data::Dataset,
-) -> ModelVersion {
-    ModelVersion {
-        model: "spiral".into(),
-        version: 2,
-        created_ms: 1_700_000_000_000.0,
-        source: VersionSource::Run,
-        lineage: Lineage {
-            run_id: "run-1".into(),
-            run_name: "quick-fox-1".into(),
-            dataset: DatasetRef::of(data),
-            recipe: spec.clone(),
-            app_version: kindling_core::APP_VERSION.into(),
-        },
-        signature: model.signature().clone(),
-        metrics: BTreeMap::from([("test_accuracy".to_owned(), 0.97)]),
-        gate_report: GateReport::default(),
-        package_sha256: String::new(),
-        weights_sha256: String::new(),
-        archived: false,
-        card: ModelCard::default(),
-    }
 }
 
 #[test]

@@ -5,10 +5,15 @@
 //! between slices, sleeps while paused and fetches the files the page hands over.
 //!
 //! Training runs in slices of about [`SLICE_MS`]; between slices the worker returns to its
-//! event loop, so Pause, Resume and Stop are heard within one slice.
+//! event loop, so Pause, Resume and Stop are heard within one slice. A deployment's endpoint
+//! (`endpoint`) runs in a worker of its own, ticking on a timer.
 
 #[cfg(target_arch = "wasm32")]
 mod bench;
+#[cfg(target_arch = "wasm32")]
+mod endpoint;
+#[cfg(target_arch = "wasm32")]
+mod scope;
 
 #[cfg(target_arch = "wasm32")]
 fn main() {
@@ -37,29 +42,13 @@ mod pump {
     use kindling_ml::run_loop::{Control, Step, TrainingRun};
     use wasm_bindgen::prelude::*;
     use wasm_bindgen_futures::JsFuture;
-    use web_sys::{DedicatedWorkerGlobalScope, MessageChannel, MessageEvent};
+    use web_sys::{MessageChannel, MessageEvent};
 
     use super::{PAUSE_POLL_MS, SLICE_MS};
+    use crate::scope::{now_ms, post, scope, sleep_ms};
 
     thread_local! {
         static SERVICE: RefCell<ModelService> = RefCell::new(ModelService::default());
-    }
-
-    fn scope() -> DedicatedWorkerGlobalScope {
-        js_sys::global().unchecked_into()
-    }
-
-    /// The worker's monotonic clock, in milliseconds.
-    fn now_ms() -> f64 {
-        scope()
-            .performance()
-            .expect("workers have a performance clock")
-            .now()
-    }
-
-    fn post(message: &FromWorker) {
-        // Posting only fails when the page is gone, and then nobody is left to tell.
-        let _ = scope().post_message(&JsValue::from_str(&message.to_json()));
     }
 
     pub fn start() {
@@ -128,6 +117,7 @@ mod pump {
             ToWorker::Bench(request) => {
                 post(&FromWorker::Bench(crate::bench::answer(request, &now_ms)));
             }
+            ToWorker::Endpoint(command) => crate::endpoint::handle(command),
         }
     }
 
@@ -192,14 +182,6 @@ mod pump {
                 channel.port1().set_onmessage(Some(&resolve));
                 let _ = channel.port2().post_message(&JsValue::NULL);
             });
-        });
-        let _ = JsFuture::from(promise).await;
-    }
-
-    async fn sleep_ms(duration_ms: i32) {
-        let promise = js_sys::Promise::new(&mut |resolve, _reject| {
-            let _ = scope()
-                .set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, duration_ms);
         });
         let _ = JsFuture::from(promise).await;
     }

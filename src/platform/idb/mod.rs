@@ -12,6 +12,7 @@
 //! store, `workspace` a whole import
 //! across both in one transaction, `requests` the request and transaction plumbing they use.
 
+mod deployments;
 mod pipelines;
 mod registry;
 mod requests;
@@ -36,7 +37,7 @@ use requests::{SLICE_MS, describe, dom_error, finish, object_store, parse, wait_
 /// The workbench's database; tests open others by name.
 pub const DATABASE_NAME: &str = "kindling";
 /// Bump with a new step in [`upgrade`].
-const SCHEMA_VERSION: u32 = 3;
+const SCHEMA_VERSION: u32 = 4;
 
 const RUNS: &str = "runs";
 /// Keyed `[run_id, epoch]`, so one key range reads or deletes a run's history in order.
@@ -55,6 +56,8 @@ const PACKAGES: &str = "packages";
 /// Version 3: pipelines by name, their runs keyed `[pipeline, run id]`.
 const PIPELINES: &str = "pipelines";
 const PIPELINE_RUNS: &str = "pipeline_runs";
+/// Version 4: deployments by id, each with its monitor window and history.
+const DEPLOYMENTS: &str = "deployments";
 
 pub struct IdbStore {
     database: IdbDatabase,
@@ -219,5 +222,8 @@ fn upgrade(database: &IdbDatabase, old_version: u32) {
         for store in [PIPELINES, PIPELINE_RUNS] {
             let _ = database.create_object_store(store);
         }
+    }
+    if old_version < 4 {
+        let _ = database.create_object_store(DEPLOYMENTS);
     }
 }

@@ -35,10 +35,16 @@ pub struct BrowserHost {
     /// Trials started by this run: part of each id, so trials started in the same
     /// millisecond never share one.
     pub trials_started: Cell<u32>,
+    /// Data given with the start (a drift alert's training data plus production rows), used
+    /// instead of the file's `[data]`.
+    pub data: Option<Dataset>,
 }
 
 impl BrowserHost {
     async fn load_data(&self, pipeline: &Pipeline) -> Result<Dataset, String> {
+        if let Some(data) = &self.data {
+            return Ok(data.clone());
+        }
         match &pipeline.data {
             DataSource::Bundled(bundled) => load_bundled(*bundled, self.files.as_ref()).await,
             DataSource::Synthetic(spec) => spec.generate().map_err(|error| error.to_string()),

@@ -10,11 +10,13 @@ mod starter;
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
+use kindling_core::data::Dataset;
 use kindling_core::package::sha256_hex;
 use kindling_core::pipeline::file::{DataSource, parse};
 use kindling_core::pipeline::record::{PipelineRun, StoredPipeline, Trigger};
 use kindling_core::pipeline::runner::run_pipeline;
 use kindling_core::pipeline::store::SharedPipelines;
+use kindling_core::spec::DatasetSpec;
 use kindling_core::storage::StoreError;
 use kindling_core::tracking::DatasetEntry;
 use leptos::prelude::*;
@@ -51,6 +53,15 @@ pub struct Pipelines {
     spawn: StoredValue<SpawnTrainer, LocalStorage>,
     now_ms: fn() -> f64,
     random_u32: fn() -> u32,
+}
+
+/// A run started to retrain a deployed model.
+#[derive(Default)]
+pub struct Retrain {
+    /// The data to train on instead of the file's `[data]`, already stored as an upload.
+    pub data: Option<Dataset>,
+    /// The alias to promote to instead of the file's (`challenger`, for a person to approve).
+    pub alias: Option<String>,
 }
 
 /// What the runner needs from the app, gathered once.
@@ -204,13 +215,34 @@ impl Pipelines {
     /// Starts a run of the named pipeline. Only one pipeline runs at a time in a tab: its
     /// trials already use every core.
     pub fn start(&self, name: &str, trigger: Trigger) -> Result<String, String> {
+        self.start_with(name, trigger, Retrain::default())
+    }
+
+    /// Starts a run as [`Pipelines::start`] does, on `retrain`'s data and alias when it
+    /// gives them.
+    pub fn start_with(
+        &self,
+        name: &str,
+        trigger: Trigger,
+        retrain: Retrain,
+    ) -> Result<String, String> {
         if self.running.get_untracked().is_some() {
             return Err("a pipeline is already running; wait for it or stop it".into());
         }
         let stored = self
             .pipeline(name)
             .ok_or_else(|| format!("there is no pipeline \"{name}\""))?;
-        let pipeline = parse(&stored.text).map_err(|error| error.to_string())?;
+        let mut pipeline = parse(&stored.text).map_err(|error| error.to_string())?;
+        if let (Some(alias), Some(promotion)) = (retrain.alias, pipeline.promote.as_mut()) {
+            promotion.alias = Some(alias);
+        }
+        // Given data is a stored upload (the caller saved it), so its runs' recipes name it as
+        // one and the gate's checks find it by its hash.
+        if let Some(data) = &retrain.data {
+            pipeline.train.dataset = DatasetSpec::Imported {
+                name: data.name.clone(),
+            };
+        }
         let now_ms = (self.now_ms)();
         let id = format!("pipeline-{}-{:08x}", now_ms as u64, (self.random_u32)());
         let record = PipelineRun::start(
@@ -246,6 +278,7 @@ impl Pipelines {
             candidate: RefCell::new(None),
             stopped: stop,
             trials_started: Cell::new(0),
+            data: retrain.data,
         };
         leptos::task::spawn_local(async move {
             let mut memory = stored;

@@ -4,10 +4,13 @@
 //! (`window`), compares the window with the training data feature by feature (`drift`, with
 //! the statistics defined exactly in `stats` and `kolmogorov`), and judges alert rules on it
 //! (`alerts`). The worker runs it beside the deployed model; `kindling monitor` runs the same
-//! comparison on two CSV files.
+//! comparison on two CSV files. A `deployment` is what the page keeps of it all, in a store
+//! of its own.
 
 pub mod alerts;
+pub mod deployment;
 pub mod drift;
+pub mod fresh;
 pub mod kolmogorov;
 pub mod stats;
 #[cfg(test)]

@@ -420,3 +420,116 @@ fn the_window_fires_a_psi_alert_under_covariate_drift_and_counts_only_arrived_la
     let restored: MonitorState = serde_json::from_str(&stored).unwrap();
     assert_eq!(restored, monitor);
 }
+
+#[test]
+fn retraining_data_is_the_training_data_plus_the_rows_whose_labels_arrived() {
+    let training = spiral(100, 1);
+    let mut traffic = Traffic::new(spiral(100, 2), 5);
+    let mut monitor = MonitorState::new(shape_of(&training, &traffic), Vec::new());
+    serve(
+        &mut monitor,
+        &mut traffic,
+        &DriftControls::default(),
+        10,
+        0.0,
+        100.0,
+        true,
+    );
+    // Requests at 0..10 ms with labels 100 ms later: by 105 ms, six have arrived.
+    let fresh = fresh::training_plus_window(&training, &monitor, 105.0).unwrap();
+    assert_eq!(fresh.row_count(), 106);
+    assert_eq!(fresh.row(100), monitor.requests[0].values.as_slice());
+    let Target::Classes { labels, .. } = &fresh.target else {
+        panic!("still classes");
+    };
+    let truths: Vec<u32> = monitor
+        .requests
+        .iter()
+        .take(6)
+        .map(|s| s.truth as u32)
+        .collect();
+    assert_eq!(
+        labels[100..],
+        truths[..],
+        "the labels are the world's, not the model's"
+    );
+    assert_eq!(fresh::training_plus_window(&training, &monitor, 50.0), None);
+}
+
+#[test]
+fn the_window_exports_as_csv_with_names_and_only_arrived_labels() {
+    let training = spiral(100, 1);
+    let mut traffic = Traffic::new(spiral(100, 2), 5);
+    let mut monitor = MonitorState::new(shape_of(&training, &traffic), Vec::new());
+    serve(
+        &mut monitor,
+        &mut traffic,
+        &DriftControls::default(),
+        4,
+        0.0,
+        100.0,
+        false,
+    );
+    let csv = monitor.window_csv(101.5);
+    let lines: Vec<&str> = csv.lines().collect();
+    assert_eq!(
+        lines[0],
+        "request,at_ms,x,y,prediction,challenger,latency_ms,label"
+    );
+    assert_eq!(lines.len(), 5);
+    let Target::Classes { class_names, .. } = &training.target else {
+        panic!("classes");
+    };
+    let first: Vec<&str> = lines[1].split(',').collect();
+    assert!(
+        class_names.iter().any(|name| name == first[4]),
+        "{}",
+        lines[1]
+    );
+    assert_eq!(
+        first[7], first[4],
+        "arrived, and the model answered the truth"
+    );
+    assert_eq!(lines[4].split(',').nth(7), Some(""), "not arrived yet");
+}
+
+#[test]
+fn a_deployment_remembers_what_to_roll_back_to_and_retrains_each_version_once() {
+    use deployment::{Deployment, EventKind, RetrainPolicy};
+    let training = spiral(10, 1);
+    let traffic = Traffic::new(training.clone(), 1);
+    let mut deployed = Deployment {
+        id: "d".into(),
+        model: "spiral".into(),
+        alias: "champion".into(),
+        version: 1,
+        challenger: None,
+        settings: Default::default(),
+        replay_dataset: None,
+        retrain: RetrainPolicy::default(),
+        monitor: MonitorState::new(shape_of(&training, &traffic), Vec::new()),
+        history: Vec::new(),
+        created_ms: 0.0,
+        active: true,
+    };
+    deployed.record(0.0, EventKind::Deployed { version: 1 }, "by hand");
+    assert_eq!(deployed.previous_version(), None);
+    assert!(!deployed.retrained_since_deployed());
+    deployed.record(1.0, EventKind::Alert, "PSI");
+    let started = EventKind::RetrainStarted {
+        pipeline: "p".into(),
+        run_id: "r".into(),
+    };
+    deployed.record(2.0, started.clone(), "PSI");
+    assert!(deployed.retrained_since_deployed());
+    deployed.version = 2;
+    deployed.record(3.0, EventKind::Promoted { version: 2 }, "gates passed");
+    assert!(
+        !deployed.retrained_since_deployed(),
+        "a new version gets its own chance"
+    );
+    assert_eq!(deployed.previous_version(), Some(1));
+    deployed.version = 1;
+    deployed.record(4.0, EventKind::RolledBack { from: 2, to: 1 }, "by hand");
+    assert_eq!(deployed.previous_version(), Some(2));
+}

@@ -365,6 +365,74 @@ impl MonitorState {
     }
 }
 
+impl MonitorState {
+    /// The window as CSV, one request per row: its number and time, its values (categories
+    /// by name), what was answered, how long it took, and the label if it has arrived by
+    /// `now_ms` (empty otherwise). Classes are written by name.
+    pub fn window_csv(&self, now_ms: f64) -> String {
+        let answer = |value: f32| -> String {
+            if value.is_nan() {
+                String::new()
+            } else if self.shape.classifier() {
+                self.shape
+                    .class_names
+                    .get(value as usize)
+                    .cloned()
+                    .unwrap_or_default()
+            } else {
+                value.to_string()
+            }
+        };
+        let mut header = vec!["request".to_owned(), "at_ms".to_owned()];
+        header.extend(self.shape.feature_names.iter().cloned());
+        header.extend(
+            ["prediction", "challenger", "latency_ms", "label"]
+                .iter()
+                .map(|name| (*name).to_owned()),
+        );
+        let mut lines = vec![
+            header
+                .iter()
+                .map(|cell| csv_cell(cell))
+                .collect::<Vec<_>>()
+                .join(","),
+        ];
+        for served in &self.requests {
+            let mut cells = vec![served.number.to_string(), format!("{:.0}", served.at_ms)];
+            for (column, value) in served.values.iter().enumerate() {
+                let cell = match self.shape.feature_kinds.get(column) {
+                    _ if value.is_nan() => String::new(),
+                    Some(FeatureKind::Categorical { categories }) => {
+                        categories.get(*value as usize).cloned().unwrap_or_default()
+                    }
+                    _ => value.to_string(),
+                };
+                cells.push(csv_cell(&cell));
+            }
+            cells.push(csv_cell(&answer(served.prediction)));
+            cells.push(csv_cell(&served.challenger.map(answer).unwrap_or_default()));
+            cells.push(format!("{:.3}", served.latency_ms));
+            let label = if served.label_at_ms <= now_ms {
+                answer(served.truth)
+            } else {
+                String::new()
+            };
+            cells.push(csv_cell(&label));
+            lines.push(cells.join(","));
+        }
+        lines.join("\n") + "\n"
+    }
+}
+
+/// A CSV cell, quoted when it holds a comma, a quote or a line break.
+fn csv_cell(text: &str) -> String {
+    if text.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", text.replace('"', "\"\""))
+    } else {
+        text.to_owned()
+    }
+}
+
 /// The `fraction` percentile of sorted values (nearest rank).
 fn percentile(sorted: &[f64], fraction: f64) -> Option<f64> {
     if sorted.is_empty() {

@@ -9,6 +9,7 @@ use super::plan::ImportPlan;
 use super::store::WorkspaceStore;
 use crate::evaluation::Evaluation;
 use crate::metrics::EpochMetrics;
+use crate::monitor::deployment::{Deployment, DeploymentStore};
 use crate::pipeline::record::{PipelineRun, StoredPipeline};
 use crate::pipeline::store::PipelineStore;
 use crate::registry::store::{RegistryStore, VersionBundle};
@@ -35,6 +36,7 @@ struct Inner {
     packages: BTreeMap<(String, u32), Vec<u8>>,
     pipelines: BTreeMap<String, StoredPipeline>,
     pipeline_runs: Vec<PipelineRun>,
+    deployments: Vec<Deployment>,
 }
 
 impl Inner {
@@ -327,6 +329,23 @@ impl WorkspaceStore for MemoryStore {
     }
 }
 
+impl DeploymentStore for MemoryStore {
+    async fn deployments(&self) -> Result<Vec<Deployment>, StoreError> {
+        let mut deployments = self.inner.borrow().deployments.clone();
+        deployments.sort_by(|a, b| a.created_ms.total_cmp(&b.created_ms));
+        Ok(deployments)
+    }
+
+    async fn save_deployment(&self, deployment: &Deployment) -> Result<(), StoreError> {
+        let mut inner = self.inner.borrow_mut();
+        match inner.deployments.iter_mut().find(|d| d.id == deployment.id) {
+            Some(stored) => *stored = deployment.clone(),
+            None => inner.deployments.push(deployment.clone()),
+        }
+        Ok(())
+    }
+}
+
 impl PipelineStore for MemoryStore {
     async fn pipelines(&self) -> Result<Vec<StoredPipeline>, StoreError> {
         Ok(self.inner.borrow().pipelines.values().cloned().collect())
@@ -393,6 +412,13 @@ mod tests {
     #[test]
     fn the_memory_store_keeps_the_pipeline_contract() {
         block_on(crate::pipeline::store::check_pipeline_store(
+            &MemoryStore::default(),
+        ));
+    }
+
+    #[test]
+    fn the_memory_store_keeps_the_deployment_contract() {
+        block_on(crate::monitor::deployment::check_deployment_store(
             &MemoryStore::default(),
         ));
     }

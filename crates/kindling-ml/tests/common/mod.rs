@@ -4,13 +4,18 @@
 pub mod python;
 
 use std::cell::Cell;
+use std::collections::BTreeMap;
 use std::path::Path;
 
 use kindling_core::data::Dataset;
 use kindling_core::data::bundled::BundledDataset;
 use kindling_core::metrics::EpochMetrics;
+use kindling_core::registry::card::ModelCard;
+use kindling_core::registry::gates::GateReport;
+use kindling_core::registry::{Lineage, ModelVersion, VersionSource};
 use kindling_core::spec::{Backend, DatasetSpec, TrainSpec};
-use kindling_ml::Trainer;
+use kindling_core::tracking::DatasetRef;
+use kindling_ml::{TrainedModel, Trainer};
 
 pub const BACKENDS: [Backend; 2] = [Backend::NdArray, Backend::Flex];
 
@@ -64,4 +69,32 @@ pub fn test_score(trainer: &Trainer) -> f64 {
         .test
         .and_then(|report| report.headline())
         .expect("the default split keeps test rows")
+}
+
+/// A registry version of `model`, as the page registers one, to build its package.
+pub fn version_of(
+    model: &TrainedModel,
+    spec: &TrainSpec,
+    data: &kindling_core::data::Dataset,
+) -> ModelVersion {
+    ModelVersion {
+        model: "spiral".into(),
+        version: 2,
+        created_ms: 1_700_000_000_000.0,
+        source: VersionSource::Run,
+        lineage: Lineage {
+            run_id: "run-1".into(),
+            run_name: "quick-fox-1".into(),
+            dataset: DatasetRef::of(data),
+            recipe: spec.clone(),
+            app_version: kindling_core::APP_VERSION.into(),
+        },
+        signature: model.signature().clone(),
+        metrics: BTreeMap::from([("test_accuracy".to_owned(), 0.97)]),
+        gate_report: GateReport::default(),
+        package_sha256: String::new(),
+        weights_sha256: String::new(),
+        archived: false,
+        card: ModelCard::default(),
+    }
 }

@@ -1,0 +1,156 @@
+//! The loop that closes the lifecycle: an alert starts the deployment's pipeline on the
+//! training data plus the production rows whose labels have arrived; the pipeline's gates
+//! decide; a challenger that passes is promoted (and served) at once, or, when a person must
+//! approve, is registered under the `challenger` alias and waits. Each step is recorded in
+//! the deployment's history: alert → pipeline run → challenger → gate report → promotion or
+//! refusal.
+
+use kindling_core::monitor::deployment::EventKind;
+use kindling_core::monitor::fresh::training_plus_window;
+use kindling_core::pipeline::record::{Artefact, Outcome, PipelineRun, Step, Trigger};
+use leptos::prelude::*;
+
+use super::Deployments;
+
+/// Where a retrained model waits when a person must approve its promotion.
+const CHALLENGER: &str = "challenger";
+use crate::state::pipelines::Retrain;
+
+impl Deployments {
+    /// Starts the deployment's pipeline on fresh data; `why` is what set it off.
+    pub async fn retrain(&self, why: String) -> Result<(), String> {
+        let mut deployment = self.current.get_untracked().ok_or("nothing is deployed")?;
+        let pipeline = deployment
+            .retrain
+            .pipeline
+            .clone()
+            .ok_or("choose the pipeline that retrains this model first")?;
+        let reference = self
+            .reference
+            .get_value()
+            .ok_or("the training data is not loaded yet")?;
+        let now_ms = (self.now_ms)();
+        let data = training_plus_window(&reference, &deployment.monitor, now_ms)
+            .ok_or("no production labels have arrived yet to retrain on")?;
+        // Stored like an upload, so the runs it trains can be checked and reproduced.
+        self.workbench
+            .save_dataset(data.clone())
+            .await
+            .map_err(|error| error.to_string())?;
+        let alias = (!deployment.retrain.promote_automatically).then(|| CHALLENGER.to_owned());
+        let run_id = self.pipelines.start_with(
+            &pipeline,
+            Trigger::Alert {
+                detail: why.clone(),
+            },
+            Retrain {
+                data: Some(data),
+                alias,
+            },
+        )?;
+        deployment.record(
+            now_ms,
+            EventKind::RetrainStarted {
+                pipeline,
+                run_id: run_id.clone(),
+            },
+            why,
+        );
+        self.retraining.set(Some(run_id));
+        self.save(deployment).await
+    }
+
+    /// Once the retraining run has ended: the new champion served, a challenger waiting for
+    /// approval, or the refusal recorded with its reason.
+    pub(super) fn check_retraining(&self) {
+        let Some(run_id) = self.retraining.get_untracked() else {
+            return;
+        };
+        let finished = self.pipelines.runs.with_untracked(|runs| {
+            runs.iter()
+                .find(|run| run.id == run_id && run.outcome.is_some())
+                .cloned()
+        });
+        let Some(run) = finished else { return };
+        self.retraining.set(None);
+        let this = *self;
+        leptos::task::spawn_local(async move {
+            if let Err(error) = this.retraining_ended(run).await {
+                this.error.set(Some(error));
+            }
+        });
+    }
+
+    async fn retraining_ended(&self, run: PipelineRun) -> Result<(), String> {
+        let mut deployment = self.current.get_untracked().ok_or("nothing is deployed")?;
+        let now_ms = (self.now_ms)();
+        let promoted = match &run.step(Step::Promote).artefact {
+            Some(Artefact::Alias { alias, version, .. }) => Some((alias.clone(), *version)),
+            _ => None,
+        };
+        let gate = match &run.step(Step::Gate).artefact {
+            Some(Artefact::Gate(report)) => Some(
+                report
+                    .checks
+                    .iter()
+                    .map(|check| check.name.clone())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            ),
+            _ => None,
+        };
+        match (&run.outcome, promoted) {
+            (Some(Outcome::Passed), Some((alias, version))) if alias == deployment.alias => {
+                let why = format!(
+                    "pipeline run {} passed its gates{}",
+                    run.id,
+                    gate.map(|gate| format!(": {gate}")).unwrap_or_default()
+                );
+                self.redeploy(version, EventKind::Promoted { version }, why)
+                    .await
+            }
+            (Some(Outcome::Passed), Some((_, version))) => {
+                deployment.record(
+                    now_ms,
+                    EventKind::AwaitingApproval { version },
+                    format!("v{version} passed the gates of pipeline run {}", run.id),
+                );
+                self.save(deployment).await
+            }
+            (Some(Outcome::Failed { reason, .. }), _) => {
+                deployment.record(now_ms, EventKind::Refused, reason.clone());
+                self.save(deployment).await
+            }
+            (outcome, _) => {
+                let why = match outcome {
+                    Some(Outcome::Stopped) => "the retraining run was stopped".to_owned(),
+                    Some(Outcome::Interrupted) => "the retraining run was interrupted".to_owned(),
+                    _ => "the retraining run promoted nothing".to_owned(),
+                };
+                deployment.record(now_ms, EventKind::Refused, why);
+                self.save(deployment).await
+            }
+        }
+    }
+
+    /// A person approves the challenger a retraining left waiting: the alias moves to it and
+    /// it is served.
+    pub async fn approve(&self, version: u32) -> Result<(), String> {
+        let deployment = self.current.get_untracked().ok_or("nothing is deployed")?;
+        self.registry
+            .move_alias(
+                &deployment.model,
+                &deployment.alias,
+                version,
+                "approved on the Deployments page after retraining",
+                None,
+            )
+            .await?;
+        self.redeploy(
+            version,
+            EventKind::Promoted { version },
+            "approved by hand".into(),
+        )
+        .await
+    }
+}
