@@ -3,13 +3,14 @@
 // same Burn code natively, on the workloads of WORKLOADS.md. Prints medians and the ratios the
 // performance issue asks for, and writes every measurement to bench-results/<time>.json.
 //
-//   node bench/run.mjs [--reps=3] [--skip-tfjs] [--skip-native] [--skip-pipelines] [--first-visit]
+//   node bench/run.mjs [--reps=3] [--skip-tfjs] [--skip-native] [--skip-pipelines] [--skip-monitor] [--first-visit]
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startApp } from '../tests/e2e/kindling.mjs';
+import { monitorBench, printMonitorBench } from './monitor.mjs';
 import { pipelineBench, printPipelineBench } from './pipelines.mjs';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -120,6 +121,7 @@ const browser = await browserSide();
 const native = args['skip-native'] ? [] : nativeSide();
 const tfjs = args['skip-tfjs'] ? [] : tfjsSide();
 const pipelines = args['skip-pipelines'] ? null : await pipelineBench();
+const monitor = args['skip-monitor'] ? null : await monitorBench();
 
 const rate = (runs) => (runs.length ? median(runs.map((r) => r.samples_per_s)) : Number.NaN);
 const rows = WORKLOADS.map(({ id, tfjs: tfjsId, tfjsWasm }) => {
@@ -149,6 +151,7 @@ const w2Gflops = (w2.best * W2_FLOPS_PER_SAMPLE) / 1e9;
 console.log(`\nW2 achieves ${fixed(w2Gflops, 2)} GFLOP/s; this worker's f32x4 multiply-add peak is ${fixed(peak, 2)} GFLOP/s (${fixed((100 * w2Gflops) / peak, 0)} %).`);
 
 if (pipelines) printPipelineBench(pipelines);
+if (monitor) printMonitorBench(monitor);
 
 const file = join(ROOT, 'bench-results', `bench-${started.toISOString().replace(/[:.]/g, '-')}.json`);
 writeFileSync(file, JSON.stringify({
@@ -161,5 +164,6 @@ writeFileSync(file, JSON.stringify({
   simd_peak_gflops: peak,
   runs: { browser, native, tfjs },
   pipelines,
+  monitor,
 }, null, 2));
 console.log(`raw results: ${file}`);

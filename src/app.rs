@@ -115,7 +115,7 @@ pub fn App() -> impl IntoView {
                     <A href="/runs">"Runs"</A>
                     <A href="/models">"Models"</A>
                     <A href="/pipelines">"Pipelines"</A>
-                    <A href="/deployments">"Deploy"</A>
+                    <A href="/deployments">"Deploy"<DeploymentAlertMark deployments /></A>
                     <A href="/predict">"Predict"</A>
                     <A href="/about">"About"</A>
                 </nav>
@@ -280,4 +280,26 @@ fn StorageBanner(workbench: Workbench, storage_use: RwSignal<Option<StorageUse>>
             .map(|warning| view! { <p class="storage-banner" role="alert">{warning}</p> })
     };
     view! { {unavailable} {failure} {nearly_full} }
+}
+
+/// A mark on the Deploy link while a serving deployment's last alert is recent, so an alert is
+/// seen from every page.
+#[component]
+fn DeploymentAlertMark(deployments: Deployments) -> impl IntoView {
+    const RECENT_MS: f64 = 10.0 * 60.0 * 1000.0;
+    let alerting = move || {
+        deployments.current.with(|current| {
+            current.as_ref().is_some_and(|deployment| {
+                deployment.active
+                    && deployment.monitor.alerts.last().is_some_and(|alert| {
+                        platform::clock::now_unix_ms() - alert.at_ms < RECENT_MS
+                    })
+            })
+        })
+    };
+    view! {
+        <Show when=alerting>
+            <span class="nav-alert" title="a deployment alert fired in the last ten minutes">" ⚠"</span>
+        </Show>
+    }
 }

@@ -110,3 +110,42 @@ test('drift fires the PSI alert, the alert retrains and promotes v2, a rollback 
   await page.locator('#deploy').waitFor();
   await page.close();
 });
+
+test('a retrained model waits for approval in shadow beside the champion, is promoted by hand, and a challenger that cannot beat the champion is refused', async () => {
+  const page = await app.newPage();
+  await addPipeline(page, 'test_accuracy = ">= 0.5"');
+  await deploy(page, { automatic: false });
+  await page.locator('#rate').fill('250');
+  await page.locator('#label-lag').fill('0.2');
+  await page.locator('#drift-rotate').fill('90');
+  await page.locator('#alert-banner').waitFor({ timeout: 30_000 });
+  await page.waitForFunction(() => /v2 awaits approval/.test(document.querySelector('#deployment-history')?.textContent ?? ''), null, { timeout: 180_000 });
+  assert.match(await page.locator('#deployment-title').textContent(), /iris v1 serves/, 'nothing moves without a person');
+
+  // The waiting version runs in shadow: it scores every request and serves none.
+  await page.locator('#challenger-version').selectOption('2');
+  await page.locator('#challenger-mode').selectOption('shadow');
+  await page.locator('.challenger button').click();
+  await page.locator('#endpoint-status').filter({ hasText: 'serving' }).waitFor();
+  await page.locator('#tile-challenger').filter({ hasText: /agrees \d+%/ }).waitFor({ timeout: 20_000 });
+
+  await page.locator('#approve').click();
+  await page.locator('#deployment-title').filter({ hasText: 'iris v2 serves' }).waitFor({ timeout: 30_000 });
+  assert.match(await historyText(page), /promoted v2.*approved by hand|approved by hand/);
+
+  // A gate no retrained model can pass: the next retraining is refused, v2 keeps serving.
+  await page.locator('nav').getByRole('link', { name: 'Pipelines' }).click();
+  await page.locator('details.pipeline-file summary').click();
+  const text = await page.locator('textarea[name="pipeline-text"]').inputValue();
+  await page.locator('textarea[name="pipeline-text"]').fill(text.replace('test_accuracy = ">= 0.5"', 'test_accuracy = ">= 0.5"\nbeat_champion_by = 0.5'));
+  await page.locator('details.pipeline-file').getByRole('button', { name: 'Save' }).click();
+  await page.getByText(/^Saved pipeline/).waitFor();
+  await page.locator('nav').getByRole('link', { name: 'Deploy' }).click();
+  await page.locator('#endpoint-status').filter({ hasText: 'serving' }).waitFor();
+  await page.locator('#tile-score').filter({ hasText: /on [1-9]/ }).waitFor({ timeout: 20_000 });
+  await page.locator('#retrain').click();
+  await page.waitForFunction(() => /challenger refused/.test(document.querySelector('#deployment-history')?.textContent ?? ''), null, { timeout: 180_000 });
+  assert.match(await historyText(page), /champion/, 'the refusal says which gate');
+  assert.match(await page.locator('#deployment-title').textContent(), /iris v2 serves/);
+  await page.close();
+});

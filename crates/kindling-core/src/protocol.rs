@@ -51,6 +51,9 @@ pub enum BenchRequest {
     Workload { id: String, backend: Backend },
     /// The browser's own f32 SIMD peak: a tight f32x4 multiply-add loop, in GFLOP/s.
     SimdPeak,
+    /// The monitor's drift statistics over a window of this many rows
+    /// (`kindling_ml::bench::drift_ms`).
+    Drift { rows: usize },
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -62,6 +65,11 @@ pub enum BenchReply {
     },
     SimdPeak {
         gflops: f64,
+    },
+    Drift {
+        rows: usize,
+        features: usize,
+        ms: f64,
     },
     Failed(String),
 }

@@ -118,3 +118,56 @@ pub fn samples_per_second(workload: &Workload, backend: Backend, now_ms: &dyn Fn
     let timed_samples = (spec.epochs - 1) * workload.data.row_count();
     timed_samples as f64 / (timed_ms / 1000.0)
 }
+
+/// Features of the drift benchmark's rows: eight numbers and one column of categories.
+pub const DRIFT_NUMBER_COLUMNS: usize = 8;
+
+/// Milliseconds the monitor takes to compare a `rows`-row window with a `rows`-row reference
+/// (the worker's drift statistics: every feature's PSI, KS test and gaps, and the anomalies),
+/// the median of 5 after 2 not timed. The window is shifted, so the p-values take their
+/// costlier branches.
+pub fn drift_ms(rows: usize, now_ms: &dyn Fn() -> f64) -> f64 {
+    use kindling_core::monitor::DriftReference;
+    let reference = drift_rows(rows, 0.0, 1);
+    let window = drift_rows(rows, 0.3, 2);
+    let summary = DriftReference::new(&reference);
+    let mut times: Vec<f64> = (0..7)
+        .map(|_| {
+            let started = now_ms();
+            std::hint::black_box(summary.compare(std::hint::black_box(&window), true));
+            now_ms() - started
+        })
+        .skip(2)
+        .collect();
+    times.sort_by(f64::total_cmp);
+    times[times.len() / 2]
+}
+
+fn drift_rows(rows: usize, shift: f64, seed: u32) -> Dataset {
+    use kindling_core::data::FeatureKind;
+    let mut rng = Mulberry32::new(seed);
+    let columns = DRIFT_NUMBER_COLUMNS + 1;
+    let mut features = Vec::with_capacity(rows * columns);
+    for _ in 0..rows {
+        for _ in 0..DRIFT_NUMBER_COLUMNS {
+            features.push((rng.next_gaussian() + shift) as f32);
+        }
+        features.push(rng.next_index(5) as f32);
+    }
+    let mut kinds = vec![FeatureKind::Numeric; DRIFT_NUMBER_COLUMNS];
+    kinds.push(FeatureKind::Categorical {
+        categories: ["a", "b", "c", "d", "e"].map(String::from).to_vec(),
+    });
+    Dataset {
+        name: "drift bench".into(),
+        feature_names: (0..columns).map(|column| format!("f{column}")).collect(),
+        features,
+        target: Target::Classes {
+            name: "class".into(),
+            labels: (0..rows).map(|_| rng.next_index(3) as u32).collect(),
+            class_names: ["x", "y", "z"].map(String::from).to_vec(),
+        },
+        image_shape: None,
+        feature_kinds: kinds,
+    }
+}

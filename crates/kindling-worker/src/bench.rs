@@ -3,7 +3,7 @@
 use core::arch::wasm32::{f32x4, f32x4_add, f32x4_extract_lane, f32x4_mul, v128};
 
 use kindling_core::protocol::{BenchReply, BenchRequest};
-use kindling_ml::bench::{samples_per_second, workloads};
+use kindling_ml::bench::{DRIFT_NUMBER_COLUMNS, drift_ms, samples_per_second, workloads};
 
 /// Answers a benchmark request, timing with `now_ms` (the worker's clock).
 pub fn answer(request: BenchRequest, now_ms: &dyn Fn() -> f64) -> BenchReply {
@@ -20,6 +20,11 @@ pub fn answer(request: BenchRequest, now_ms: &dyn Fn() -> f64) -> BenchReply {
         }
         BenchRequest::SimdPeak => BenchReply::SimdPeak {
             gflops: simd_peak_gflops(now_ms),
+        },
+        BenchRequest::Drift { rows } => BenchReply::Drift {
+            rows,
+            features: DRIFT_NUMBER_COLUMNS + 1,
+            ms: drift_ms(rows, now_ms),
         },
     }
 }
