@@ -14,6 +14,8 @@ pub mod training;
 pub mod workbench;
 
 #[cfg(test)]
+mod deployment_tests;
+#[cfg(test)]
 mod pipeline_tests;
 #[cfg(test)]
 mod tests;

@@ -59,7 +59,7 @@ impl TrainerLink for AutoLink {
                 }));
                 trainers.training.set(trainers.training.get() - 1);
                 on_event(TrainerEvent::Message(FromWorker::Finished {
-                    run_id,
+                    run_id: run_id.clone(),
                     outcome: RunOutcome::Completed,
                     evaluation: Box::new(Evaluation {
                         best_epoch: 2,
@@ -70,9 +70,10 @@ impl TrainerLink for AutoLink {
                             2,
                         ))),
                     }),
+                    // Each run's weights are its own, as a trainer's are.
                     model: Some(Box::new(RunModel {
                         signature: kindling_core::registry::fixtures::version("m", 1).signature,
-                        burnpack: vec![1, 2, 3],
+                        burnpack: run_id.as_bytes().to_vec(),
                         early_weights: None,
                     })),
                 }));
@@ -93,16 +94,16 @@ fn spawner(trainers: &Rc<Trainers>) -> SpawnTrainer {
     })
 }
 
-struct App {
+pub(super) struct App {
     trainers: Rc<Trainers>,
-    workbench: Workbench,
-    registry: Registry,
-    pipelines: Pipelines,
-    store: Rc<MemoryStore>,
+    pub(super) workbench: Workbench,
+    pub(super) registry: Registry,
+    pub(super) pipelines: Pipelines,
+    pub(super) store: Rc<MemoryStore>,
 }
 
 impl App {
-    fn new() -> Self {
+    pub(super) fn new() -> Self {
         let trainers = Rc::new(Trainers::default());
         let workbench = Workbench::new(now_ms);
         let models = Models::new(Rc::new(FakeWorker::default()).spawner());
@@ -125,7 +126,7 @@ impl App {
         }
     }
 
-    fn attach(&self) {
+    pub(super) fn attach(&self) {
         let (workbench, registry, pipelines) = (self.workbench, self.registry, self.pipelines);
         let store = Rc::clone(&self.store);
         run(async move {
@@ -143,7 +144,7 @@ impl App {
     }
 
     /// Runs the named pipeline to its end and returns its record.
-    fn run_pipeline(&self, name: &str) -> PipelineRun {
+    pub(super) fn run_pipeline(&self, name: &str) -> PipelineRun {
         advance_ms(1_000.0);
         let id = self.pipelines.start(name, Trigger::Manual).unwrap();
         settle();
@@ -159,7 +160,7 @@ impl App {
     }
 }
 
-const SWEEP: &str = r#"
+pub(super) const SWEEP: &str = r#"
 format = "kindling-pipeline/1"
 name = "spiral"
 [data]

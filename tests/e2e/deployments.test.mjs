@@ -40,6 +40,7 @@ async function deploy(page, { automatic }) {
   await page.locator('#deploy-model').selectOption('iris');
   await page.locator('#deploy-alias').selectOption('champion');
   await page.locator('#deploy-pipeline').selectOption('iris');
+  await page.locator('#deploy-on-alert').check();
   if (!automatic) await page.locator('#deploy-automatic').uncheck();
   await page.locator('#deploy').click();
   await page.locator('#endpoint-status').filter({ hasText: 'serving' }).waitFor({ timeout: 30_000 });

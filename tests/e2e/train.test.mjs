@@ -25,7 +25,7 @@ test('the shell shows the name, the navigation and the version', async (t) => {
   t.diagnostic(`time to interactive: ${Math.round(firstVisitMs)} ms first visit, ${Math.round(await interactiveMs())} ms from the service worker's cache`);
   await assert.doesNotReject(page.getByRole('link', { name: 'Kindling' }).waitFor());
   const nav = page.getByRole('navigation', { name: 'Main' });
-  assert.deepEqual(await nav.getByRole('link').allTextContents(), ['Data', 'Train', 'Runs', 'Models', 'Pipelines', 'Predict', 'About']);
+  assert.deepEqual(await nav.getByRole('link').allTextContents(), ['Data', 'Train', 'Runs', 'Models', 'Pipelines', 'Deploy', 'Predict', 'About']);
   await nav.getByRole('link', { name: 'About' }).click();
   await page.getByRole('heading', { name: 'About Kindling' }).waitFor();
   assert.equal(new URL(page.url()).pathname, '/about');
@@ -210,7 +210,7 @@ test('a panic in the trainer is reported in words, and the next run starts a fre
   await train.button('Train').click();
   const failure = page.locator('.status.failed');
   await failure.waitFor({ timeout: 30_000 });
-  assert.match(await failure.textContent(), /^Training failed: the trainer crashed: workers have a performance clock \(at crates\/kindling-worker\/src\/main\.rs:\d+\)$/);
+  assert.match(await failure.textContent(), /^Training failed: the trainer crashed: workers have a performance clock \(at crates\/kindling-worker\/src\/scope\.rs:\d+\)$/);
 
   await train.button('Train').click();
   assert.ok((await train.finalAccuracy()) > 0.5, 'a new trainer replaced the crashed one');

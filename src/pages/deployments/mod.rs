@@ -6,6 +6,7 @@ mod controls;
 mod monitor;
 
 use kindling_core::monitor::deployment::RetrainPolicy;
+use kindling_core::pipeline::file::parse;
 use leptos::prelude::*;
 
 use crate::state::deployments::Deployments;
@@ -101,6 +102,15 @@ fn DeployForm() -> impl IntoView {
                 .find(|a| *a == "champion")
                 .or(aliases.first());
             alias.set(champion.cloned().unwrap_or_default());
+        }
+    });
+    // A pipeline file that asks to run on drift alerts sets the default.
+    Effect::new(move |_| {
+        let name = pipeline.get();
+        if let Some(stored) = pipelines.pipeline(&name)
+            && let Ok(parsed) = parse(&stored.text)
+        {
+            on_alert.set(parsed.triggers.on_drift_alert);
         }
     });
     let deploy = move |_| {

@@ -446,7 +446,9 @@ impl Deployments {
         self.check_retraining();
     }
 
+    /// Shows the change at once (what the next message reads) and stores it in the background.
     fn save_later(&self, deployment: Deployment) {
+        self.current.set(Some(deployment.clone()));
         let this = *self;
         leptos::task::spawn_local(async move {
             if let Err(error) = this.save(deployment).await {
