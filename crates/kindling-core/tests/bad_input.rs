@@ -203,3 +203,19 @@ fn a_bom_and_a_quoted_line_break_are_data_not_damage() {
     assert_eq!(read.columns[1][2], "first line\nsecond line");
     assert_eq!(read.row_count(), 12);
 }
+
+#[test]
+fn a_line_of_millions_of_commas_is_refused_by_counting_not_by_splitting() {
+    // 5 million commas: split into strings it would take hundreds of megabytes; counted, a scan.
+    let wide_header = ",".repeat(5_000_000) + "\n1\n";
+    assert_eq!(
+        refusal(wide_header.as_bytes()),
+        "the file has 5000001 columns; at most 2000 can be imported"
+    );
+    let mut wide_row = table("width,height,label", 12, |i| format!("{i},{i},{}", i % 2));
+    wide_row.extend_from_slice(",".repeat(3_000_000).as_bytes());
+    wide_row.push(b'\n');
+    let message = refusal(&wide_row);
+    assert!(message.contains("line 14"), "{message}");
+    assert!(message.contains("3000001"), "{message}");
+}

@@ -288,3 +288,44 @@ fn format_1_packages_still_open_and_answer_their_example() {
         assert_eq!(signature.input_size(), signature.column_count());
     }
 }
+
+#[test]
+fn garbage_and_wrong_shape_records_are_refused_in_words() {
+    let small = TrainSpec {
+        epochs: 1,
+        ..TrainSpec::default()
+    };
+    let (model, _) = trained(&small);
+    let wider = TrainSpec {
+        model: ModelSpec::Mlp {
+            hidden_layers: vec![7],
+            activation: kindling_core::spec::Activation::Relu,
+            dropout: 0.0,
+        },
+        ..small.clone()
+    };
+    let (other, _) = trained(&wider);
+    let record = model.record_bytes().unwrap();
+    let mut cases: Vec<(&str, Vec<u8>)> = vec![
+        ("empty", Vec::new()),
+        ("garbage", b"not a burnpack at all, just words".repeat(10)),
+        ("cut short", record[..record.len() / 2].to_vec()),
+        ("another network's record", other.record_bytes().unwrap()),
+    ];
+    let mut flipped = record.clone();
+    for byte in flipped.iter_mut().take(64).skip(8) {
+        *byte ^= 0x5a;
+    }
+    cases.push(("a damaged header", flipped));
+    for (what, bytes) in cases {
+        let error = TrainedModel::from_record_bytes(model.signature().clone(), &bytes)
+            .err()
+            .unwrap_or_else(|| panic!("{what}: loaded"));
+        assert!(
+            error
+                .to_string()
+                .starts_with("the weights do not fit this model"),
+            "{what}: {error}"
+        );
+    }
+}

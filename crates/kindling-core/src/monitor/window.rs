@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 use super::alerts::{Alert, AlertMetric, AlertRule, AlertState, Observation};
 use super::drift::{DriftReference, DriftReport};
 use crate::data::{Dataset, FeatureKind, Target};
+use crate::scoring::batch::csv_field;
 
 /// The most requests a window keeps; drift statistics over this many rows stay well within a
 /// frame's budget in the worker.
@@ -368,7 +369,8 @@ impl MonitorState {
 impl MonitorState {
     /// The window as CSV, one request per row: its number and time, its values (categories
     /// by name), what was answered, how long it took, and the label if it has arrived by
-    /// `now_ms` (empty otherwise). Classes are written by name.
+    /// `now_ms` (empty otherwise). Classes are written by name; text a spreadsheet would run as
+    /// a formula is defused as the batch predictions' is.
     pub fn window_csv(&self, now_ms: f64) -> String {
         let answer = |value: f32| -> String {
             if value.is_nan() {
@@ -393,7 +395,7 @@ impl MonitorState {
         let mut lines = vec![
             header
                 .iter()
-                .map(|cell| csv_cell(cell))
+                .map(|cell| csv_field(cell))
                 .collect::<Vec<_>>()
                 .join(","),
         ];
@@ -407,29 +409,22 @@ impl MonitorState {
                     }
                     _ => value.to_string(),
                 };
-                cells.push(csv_cell(&cell));
+                cells.push(csv_field(&cell));
             }
-            cells.push(csv_cell(&answer(served.prediction)));
-            cells.push(csv_cell(&served.challenger.map(answer).unwrap_or_default()));
+            cells.push(csv_field(&answer(served.prediction)));
+            cells.push(csv_field(
+                &served.challenger.map(answer).unwrap_or_default(),
+            ));
             cells.push(format!("{:.3}", served.latency_ms));
             let label = if served.label_at_ms <= now_ms {
                 answer(served.truth)
             } else {
                 String::new()
             };
-            cells.push(csv_cell(&label));
+            cells.push(csv_field(&label));
             lines.push(cells.join(","));
         }
         lines.join("\n") + "\n"
-    }
-}
-
-/// A CSV cell, quoted when it holds a comma, a quote or a line break.
-fn csv_cell(text: &str) -> String {
-    if text.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", text.replace('"', "\"\""))
-    } else {
-        text.to_owned()
     }
 }
 

@@ -59,13 +59,33 @@ fn read(bytes: &[u8], min_rows: usize, single_column: bool) -> Result<Table, Csv
         Err(CsvError::SingleColumn) if single_column => ',',
         sniffed => sniffed?,
     };
-    let mut records = parse_records(text, delimiter, usize::MAX)?.into_iter();
-    let header_record = records.next().ok_or(CsvError::Empty)?;
+    let mut records = Records::new(text, delimiter);
+    let header_record = match records.next_record(MAX_COLUMNS) {
+        Ok(Some(record)) => record,
+        Ok(None) => return Err(CsvError::Empty),
+        Err(ReadError::Csv(error)) => return Err(error),
+        Err(ReadError::TooWide(TooWide { found, .. })) => {
+            return Err(CsvError::TooManyColumns { found });
+        }
+    };
     let header = check_header(header_record.fields)?;
     let decimal_comma = delimiter != ',';
     let mut columns = vec![Vec::new(); header.len()];
     let mut row_lines = Vec::new();
-    for record in records {
+    loop {
+        // Rows are checked against the header's width as they are read.
+        let record = match records.next_record(header.len()) {
+            Ok(Some(record)) => record,
+            Ok(None) => break,
+            Err(ReadError::Csv(error)) => return Err(error),
+            Err(ReadError::TooWide(TooWide { line, found })) => {
+                return Err(CsvError::Ragged {
+                    line,
+                    expected: header.len(),
+                    found,
+                });
+            }
+        };
         if record.fields.len() != header.len() {
             return Err(CsvError::Ragged {
                 line: record.line,
@@ -136,64 +156,128 @@ struct Record {
     fields: Vec<String>,
 }
 
-/// Splits text into records; blank lines are skipped. Stops after `limit` records.
-fn parse_records(text: &str, delimiter: char, limit: usize) -> Result<Vec<Record>, CsvError> {
-    let mut records = Vec::new();
-    let mut chars = text.chars().peekable();
-    let mut line = 1;
-    while chars.peek().is_some() && records.len() < limit {
-        let start_line = line;
-        let mut fields = Vec::new();
-        let mut field = String::new();
-        let mut in_quotes = false;
-        let mut quote_line = line;
-        loop {
-            let Some(c) = chars.next() else {
-                if in_quotes {
-                    return Err(CsvError::UnclosedQuote { line: quote_line });
-                }
-                break;
-            };
-            if in_quotes {
-                match c {
-                    '"' if chars.peek() == Some(&'"') => {
-                        chars.next();
-                        field.push('"');
+/// A record with more fields than the reader was allowed to keep: only counted, never stored,
+/// so one line of 50 million commas costs a scan, not gigabytes of empty strings.
+struct TooWide {
+    line: usize,
+    found: usize,
+}
+
+/// Reads records one at a time; blank lines are skipped.
+struct Records<'a> {
+    chars: std::iter::Peekable<std::str::Chars<'a>>,
+    delimiter: char,
+    line: usize,
+}
+
+impl<'a> Records<'a> {
+    fn new(text: &'a str, delimiter: char) -> Self {
+        Self {
+            chars: text.chars().peekable(),
+            delimiter,
+            line: 1,
+        }
+    }
+
+    /// The next record, keeping at most `max_fields` fields (a wider one is [`TooWide`]).
+    fn next_record(&mut self, max_fields: usize) -> Result<Option<Record>, ReadError> {
+        while self.chars.peek().is_some() {
+            let start_line = self.line;
+            let mut fields = Vec::new();
+            let mut field = String::new();
+            let mut extra_fields = 0usize;
+            let mut in_quotes = false;
+            let mut quote_line = self.line;
+            loop {
+                let Some(c) = self.chars.next() else {
+                    if in_quotes {
+                        return Err(ReadError::Csv(CsvError::UnclosedQuote { line: quote_line }));
                     }
-                    '"' => in_quotes = false,
+                    break;
+                };
+                if in_quotes {
+                    match c {
+                        '"' if self.chars.peek() == Some(&'"') => {
+                            self.chars.next();
+                            field.push('"');
+                        }
+                        '"' => in_quotes = false,
+                        '\n' => {
+                            self.line += 1;
+                            field.push(c);
+                        }
+                        _ => field.push(c),
+                    }
+                    continue;
+                }
+                match c {
+                    '"' if field.trim().is_empty() => {
+                        field.clear();
+                        in_quotes = true;
+                        quote_line = self.line;
+                    }
                     '\n' => {
-                        line += 1;
-                        field.push(c);
+                        self.line += 1;
+                        break;
+                    }
+                    '\r' if self.chars.peek() == Some(&'\n') => {}
+                    c if c == self.delimiter => {
+                        if fields.len() < max_fields {
+                            fields.push(std::mem::take(&mut field));
+                        } else {
+                            field.clear();
+                            extra_fields += 1;
+                        }
                     }
                     _ => field.push(c),
                 }
-                continue;
             }
-            match c {
-                '"' if field.trim().is_empty() => {
-                    field.clear();
-                    in_quotes = true;
-                    quote_line = line;
-                }
-                '\n' => {
-                    line += 1;
-                    break;
-                }
-                '\r' if chars.peek() == Some(&'\n') => {}
-                c if c == delimiter => fields.push(std::mem::take(&mut field)),
-                _ => field.push(c),
+            let found = fields.len() + extra_fields + 1;
+            if found > max_fields {
+                return Err(ReadError::TooWide(TooWide {
+                    line: start_line,
+                    found,
+                }));
+            }
+            fields.push(field);
+            let blank = fields.len() == 1 && fields[0].trim().is_empty();
+            if !blank {
+                return Ok(Some(Record {
+                    line: start_line,
+                    fields,
+                }));
             }
         }
-        fields.push(field);
-        let blank = fields.len() == 1 && fields[0].trim().is_empty();
-        if !blank {
-            records.push(Record {
-                line: start_line,
-                fields,
-            });
+        Ok(None)
+    }
+}
+
+enum ReadError {
+    Csv(CsvError),
+    TooWide(TooWide),
+}
+
+/// The first `limit` records, up to the first one wider than the most columns a file may have
+/// (then `true`: the split is not consistent). A header that wide is refused.
+fn first_records(
+    text: &str,
+    delimiter: char,
+    limit: usize,
+) -> Result<(Vec<Record>, bool), CsvError> {
+    let mut reader = Records::new(text, delimiter);
+    let mut records = Vec::new();
+    while records.len() < limit {
+        match reader.next_record(MAX_COLUMNS) {
+            Ok(Some(record)) => records.push(record),
+            Ok(None) => break,
+            Err(ReadError::Csv(error)) => return Err(error),
+            Err(ReadError::TooWide(TooWide { found, .. })) if records.is_empty() => {
+                return Err(CsvError::TooManyColumns { found });
+            }
+            Err(ReadError::TooWide(_)) => return Ok((records, true)),
         }
     }
-    Ok(records)
+    Ok((records, false))
 }
 
 /// The delimiter that splits the first records into the same number of fields, the most
@@ -201,9 +285,11 @@ fn parse_records(text: &str, delimiter: char, limit: usize) -> Result<Vec<Record
 fn sniff_delimiter(text: &str) -> Result<char, CsvError> {
     let mut best: Option<(char, bool, usize)> = None;
     for delimiter in DELIMITERS {
-        let records = match parse_records(text, delimiter, SNIFF_RECORDS) {
-            Ok(records) => records,
+        let (records, too_wide) = match first_records(text, delimiter, SNIFF_RECORDS) {
+            Ok(read) => read,
             Err(CsvError::UnclosedQuote { .. }) if delimiter != ',' => continue,
+            // Too wide split this way: another delimiter may read it, or none will.
+            Err(CsvError::TooManyColumns { .. }) if delimiter != ',' => continue,
             Err(error) => return Err(error),
         };
         let Some(first) = records.first() else {
@@ -213,7 +299,7 @@ fn sniff_delimiter(text: &str) -> Result<char, CsvError> {
         if width < 2 {
             continue;
         }
-        let consistent = records.iter().all(|r| r.fields.len() == width);
+        let consistent = !too_wide && records.iter().all(|r| r.fields.len() == width);
         let better = match best {
             None => true,
             Some((_, best_consistent, best_width)) => {
