@@ -35,14 +35,18 @@ pub fn DeploymentHeader() -> impl IntoView {
         })
     };
     let previous = move || current().and_then(|d| d.previous_version());
+    // The version a retraining left waiting, until a promotion or rollback settles it.
     let awaiting = move || {
         current().and_then(|d| {
-            let waiting = d.history.iter().rev().find_map(|event| match event.what {
-                EventKind::AwaitingApproval { version } => Some(version),
-                EventKind::Promoted { .. } | EventKind::RolledBack { .. } => Some(0),
-                _ => None,
-            });
-            waiting.filter(|version| *version != 0)
+            d.history
+                .iter()
+                .rev()
+                .find_map(|event| match event.what {
+                    EventKind::AwaitingApproval { version } => Some(Some(version)),
+                    EventKind::Promoted { .. } | EventKind::RolledBack { .. } => Some(None),
+                    _ => None,
+                })
+                .flatten()
         })
     };
     let versions = move || {
