@@ -70,6 +70,7 @@ test('drift fires the PSI alert, the alert retrains and promotes v2, a rollback 
   await page.locator('#drift-shift').fill('2');
   await page.locator('#alert-banner').filter({ hasText: 'PSI of any feature' }).waitFor({ timeout: 30_000 });
   assert.match(await page.locator('#drift-table tbody tr.drift-high').first().textContent(), /significant shift/);
+  assert.match(await page.locator('#alert-log tbody').textContent(), /psi > 0\.2 over 500 requests/);
 
   // The alert started the pipeline on the training data plus the labelled window. Drift stays
   // up, so v2 would alert too: automatic retraining is switched off for it.

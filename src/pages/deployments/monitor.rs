@@ -93,6 +93,7 @@ pub fn Monitor() -> impl IntoView {
             </div>
             <DriftTable />
             <Rules />
+            <AlertLog />
             <History />
             <Exports />
         </div>
@@ -188,6 +189,36 @@ fn Rules() -> impl IntoView {
                 Err(text) => view! { <p class="error" role="alert">{text}</p> }.into_any(),
             })}
         </div>
+    }
+}
+
+/// Every alert the deployment raised, newest first, across the versions it has served.
+#[component]
+fn AlertLog() -> impl IntoView {
+    let deployments = expect_context::<Deployments>();
+    let alerts = move || {
+        deployments
+            .current
+            .with(|d| d.as_ref().map(|d| d.monitor.alerts.clone()))
+            .unwrap_or_default()
+    };
+    view! {
+        <h3>"Alert log"</h3>
+        <Show when=move || !alerts().is_empty() fallback=|| view! { <p class="muted">"No alert has fired."</p> }>
+            <table class="deployment-history" id="alert-log">
+                <thead><tr><th>"When"</th><th>"Rule"</th><th>"What it saw"</th><th>"After"</th></tr></thead>
+                <tbody>
+                    {move || alerts().into_iter().rev().map(|alert| view! {
+                        <tr>
+                            <td>{local_time_text(alert.at_ms)}</td>
+                            <td><code>{alert.rule.to_string()}</code></td>
+                            <td>{alert.message()}</td>
+                            <td>{format!("{} requests", alert.request_number)}</td>
+                        </tr>
+                    }).collect_view()}
+                </tbody>
+            </table>
+        </Show>
     }
 }
 
