@@ -57,7 +57,6 @@ fn snapshot(fired: Vec<Alert>) -> Snapshot {
         latency_p99_ms: Some(0.2),
         predictions: Vec::new(),
         drift: None,
-        drift_window: 500,
         labelled: 20,
         accuracy: Some(0.5),
         rmse: None,

@@ -149,5 +149,13 @@ test('a retrained model waits for approval in shadow beside the champion, is pro
   await page.waitForFunction(() => /challenger refused/.test(document.querySelector('#deployment-history')?.textContent ?? ''), null, { timeout: 180_000 });
   assert.match(await historyText(page), /champion/, 'the refusal says which gate');
   assert.match(await page.locator('#deployment-title').textContent(), /iris v2 serves/);
+
+  // Covariate drift on one chosen feature moves that feature alone.
+  await page.locator('#drift-rotate').fill('0');
+  await page.locator('#drift-features').selectOption('petal_width_cm');
+  await page.locator('#drift-shift').fill('3');
+  const row = (name) => page.locator('#drift-table tbody tr').filter({ has: page.locator('td', { hasText: new RegExp(`^${name}$`) }) });
+  await row('petal_width_cm').and(page.locator('tr.drift-high')).waitFor({ timeout: 30_000 });
+  assert.doesNotMatch(await row('petal_length_cm').getAttribute('class') ?? '', /drift-high/);
   await page.close();
 });

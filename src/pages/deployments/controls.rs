@@ -1,6 +1,7 @@
 //! What serves and how to change it (roll back, take down, a challenger beside it, approve a
 //! retrained one), and step two: the traffic and the drift a teacher turns up live.
 
+use kindling_core::data::FeatureKind;
 use kindling_core::monitor::DriftControls;
 use kindling_core::monitor::deployment::{Challenger, EventKind, RetrainPolicy};
 use kindling_core::protocol::endpoint::{ChallengerMode, TrafficSettings};
@@ -183,6 +184,29 @@ pub fn Controls() -> impl IntoView {
     };
     let drift_value =
         move |read: fn(&DriftControls) -> f64| Signal::derive(move || read(&settings.get().drift));
+    // The columns covariate drift can move: the window's number columns.
+    let number_features = move || {
+        deployments
+            .current
+            .with(|current| {
+                current.as_ref().map(|d| {
+                    let shape = &d.monitor.shape;
+                    shape
+                        .feature_names
+                        .iter()
+                        .enumerate()
+                        .filter(|(column, _)| {
+                            !matches!(
+                                shape.feature_kinds.get(*column),
+                                Some(FeatureKind::Categorical { .. })
+                            )
+                        })
+                        .map(|(_, name)| name.clone())
+                        .collect::<Vec<_>>()
+                })
+            })
+            .unwrap_or_default()
+    };
     let first_class_share = Signal::derive(move || {
         settings.with(|s| {
             s.drift
@@ -216,6 +240,22 @@ pub fn Controls() -> impl IntoView {
             <Slider id="drift-scale" label="Covariate spread" min=0.2 max=3.0 step=0.1
                 value=drift_value(|d| d.scale) unit="×"
                 on_input=move |v| change(Box::new(move |s| s.drift.scale = v)) />
+            <label>"Shift and spread apply to "
+                <select
+                    id="drift-features"
+                    prop:value=move || settings.with(|s| s.drift.features.first().cloned().unwrap_or_default())
+                    on:change=move |event| {
+                    let name = event_target_value(&event);
+                    change(Box::new(move |s| {
+                        s.drift.features = if name.is_empty() { Vec::new() } else { vec![name.clone()] };
+                    }));
+                }>
+                    <option value="">"every number feature"</option>
+                    {move || number_features().into_iter().map(|name| view! {
+                        <option value=name.clone()>{name.clone()}</option>
+                    }).collect_view()}
+                </select>
+            </label>
             <Slider id="drift-rotate" label="Concept drift (rotate the first two features)" min=-180.0 max=180.0 step=5.0
                 value=drift_value(|d| d.rotate_degrees) unit="°"
                 on_input=move |v| change(Box::new(move |s| s.drift.rotate_degrees = v)) />

@@ -57,7 +57,6 @@ pub struct Deployments {
     /// Whether the endpoint answers requests now.
     pub serving: RwSignal<bool>,
     pub error: RwSignal<Option<String>>,
-    pub loaded: RwSignal<bool>,
     /// The pipeline run retraining this deployment, while it runs.
     pub retraining: RwSignal<Option<String>>,
     link: StoredValue<Option<Box<dyn TrainerLink>>, LocalStorage>,
@@ -93,7 +92,6 @@ impl Deployments {
             series: RwSignal::new(Vec::new()),
             serving: RwSignal::new(false),
             error: RwSignal::new(None),
-            loaded: RwSignal::new(false),
             retraining: RwSignal::new(None),
             link: StoredValue::new_local(None),
             reference: StoredValue::new_local(None),
@@ -124,12 +122,10 @@ impl Deployments {
             }
             Err(error) => self.error.set(Some(error.to_string())),
         }
-        self.loaded.set(true);
         self.opening.settle();
     }
 
     pub fn without_store(&self) {
-        self.loaded.set(true);
         self.opening.settle();
     }
 
@@ -169,11 +165,8 @@ impl Deployments {
             },
             format!("{model}@{alias} deployed by hand"),
         );
-        self.stop_endpoint();
-        self.series.set(Vec::new());
         self.snapshot.set(None);
-        self.start_endpoint(&deployment).await?;
-        self.save(deployment).await
+        self.serve_anew(deployment).await
     }
 
     /// Serves `number` in place of the deployed version, with a fresh window: what the alias
@@ -191,6 +184,12 @@ impl Deployments {
         deployment.monitor.alerts = alerts;
         deployment.active = true;
         deployment.record((self.now_ms)(), what, why);
+        self.serve_anew(deployment).await
+    }
+
+    /// Replaces the running endpoint with one for `deployment`, its charts starting empty, and
+    /// keeps the deployment.
+    async fn serve_anew(&self, deployment: Deployment) -> Result<(), String> {
         self.stop_endpoint();
         self.series.set(Vec::new());
         self.start_endpoint(&deployment).await?;
@@ -241,14 +240,16 @@ impl Deployments {
         self.save(deployment).await
     }
 
-    /// New traffic settings, heard by the endpoint at its next tick.
+    /// New traffic settings, heard by the endpoint at its next tick. A slider sends one per
+    /// step it is dragged through, so they are not written to storage one by one: the worker's
+    /// next monitor state (every few seconds) stores the deployment with them.
     pub fn set_settings(&self, settings: TrafficSettings) {
         let Some(mut deployment) = self.current.get_untracked() else {
             return;
         };
         self.send(EndpointCommand::Settings(settings.clone()));
         deployment.settings = settings;
-        self.save_later(deployment);
+        self.current.set(Some(deployment));
     }
 
     /// Replaces the alert rules with these, one per line; nothing changes if one is wrong.

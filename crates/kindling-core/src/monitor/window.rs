@@ -74,9 +74,9 @@ pub struct Snapshot {
     pub latency_p99_ms: Option<f64>,
     /// Requests per predicted class (classifier) over the drift window.
     pub predictions: Vec<(String, usize)>,
-    /// Over the last `drift_window` requests.
+    /// Over the last requests, at most the shortest window a drift rule names (its
+    /// `current_rows` says how many).
     pub drift: Option<DriftReport>,
-    pub drift_window: usize,
     pub labelled: usize,
     pub accuracy: Option<f64>,
     pub rmse: Option<f64>,
@@ -281,7 +281,6 @@ impl MonitorState {
             latency_p99_ms: percentile(&latencies, 0.99),
             predictions: self.prediction_counts(drift_rows),
             drift,
-            drift_window,
             labelled,
             accuracy: score.filter(|_| self.shape.classifier()),
             rmse: score.filter(|_| !self.shape.classifier()),
