@@ -238,6 +238,95 @@ async fn an_action_begun_before_the_store_opens_waits_for_it() {
     IdbStore::delete(name).await.unwrap();
 }
 
+/// A run one tab trains holds a Web Lock while it is running: a tab that opens the store
+/// meanwhile leaves it running and marks only the run whose tab is gone.
+#[wasm_bindgen_test]
+async fn a_run_another_tab_trains_is_not_marked_interrupted() {
+    use kindling_core::tracking::{RunRecord, RunState};
+    let name = "kindling-live-lock-test";
+    IdbStore::delete(name).await.unwrap();
+    let data = kindling_core::data::synthetic::SyntheticSpec::default()
+        .generate()
+        .unwrap();
+    let run = |id: &str| RunRecord::new(id.into(), id.into(), Default::default(), &data, 1.0);
+    let gone = IdbStore::open(name, || {}).await.unwrap();
+    gone.save_run(&run("left-by-a-closed-tab")).await.unwrap();
+    gone.close();
+    drop(gone);
+    let training = IdbStore::open(name, || {}).await.unwrap();
+    training.save_run(&run("training")).await.unwrap();
+    // Locks are granted and let go asynchronously.
+    sleep_ms(50).await;
+    let opening = IdbStore::open(name, || {}).await.unwrap();
+    assert_eq!(opening.interrupt_running(None).await.unwrap(), 1);
+    let state = |id: &'static str| {
+        let opening = &opening;
+        async move { opening.run(id).await.unwrap().unwrap().state }
+    };
+    assert_eq!(state("left-by-a-closed-tab").await, RunState::Interrupted);
+    assert_eq!(state("training").await, RunState::Running);
+    // Once the training tab is gone, its run is found interrupted too.
+    training.close();
+    drop(training);
+    sleep_ms(50).await;
+    assert_eq!(opening.interrupt_running(None).await.unwrap(), 1);
+    assert_eq!(state("training").await, RunState::Interrupted);
+    opening.close();
+    IdbStore::delete(name).await.unwrap();
+}
+
+/// Two tabs each listed the registry, then each changes the model: both changes land, the
+/// alias history keeps both moves, and an archive the stored aliases forbid is refused.
+#[wasm_bindgen_test]
+async fn two_tabs_changing_one_model_keep_each_other_s_changes() {
+    use kindling_core::registry::fixtures::version;
+    use kindling_core::registry::store::RegistryStore;
+    use kindling_core::registry::{ModelChange, RegisteredModel};
+    use kindling_core::storage::StoreError;
+    let name = "kindling-two-tabs-registry-test";
+    IdbStore::delete(name).await.unwrap();
+    let first = IdbStore::open(name, || {}).await.unwrap();
+    let second = IdbStore::open(name, || {}).await.unwrap();
+    let model = RegisteredModel::new("iris", 1.0).unwrap();
+    for number in [1, 2] {
+        first
+            .add_version(&model, &version("iris", number), b"package")
+            .await
+            .unwrap();
+    }
+    let alias = |alias: &str, version: u32| ModelChange::MoveAlias {
+        alias: alias.into(),
+        version,
+        reason: format!("{alias} from a tab"),
+        override_reason: None,
+        at_ms: 2.0,
+    };
+    // Issued together, as two tabs clicking at once would.
+    let (champion, staging) = (alias("champion", 1), alias("staging", 2));
+    let (one, two) = futures::join!(
+        first.change_model("iris", &champion, None),
+        second.change_model("iris", &staging, None),
+    );
+    one.unwrap();
+    two.unwrap();
+    let stored = second.models().await.unwrap().remove(0);
+    assert_eq!(stored.aliases.len(), 2, "{stored:?}");
+    assert_eq!(stored.alias_history.len(), 2);
+    let archive = ModelChange::SetArchived {
+        version: 2,
+        archived: true,
+    };
+    assert!(matches!(
+        first.change_model("iris", &archive, None).await,
+        Err(StoreError::Refused(_))
+    ));
+    assert!(first.versions().await.unwrap().iter().all(|v| !v.archived));
+    for store in [first, second] {
+        store.close();
+    }
+    IdbStore::delete(name).await.unwrap();
+}
+
 async fn sleep_ms(duration_ms: i32) {
     let promise = js_sys::Promise::new(&mut |resolve, _| {
         web_sys::window()

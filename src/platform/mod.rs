@@ -7,6 +7,7 @@ pub mod clock;
 pub mod fetch;
 pub mod files;
 pub mod idb;
+pub mod locks;
 pub mod panic;
 pub mod pwa;
 pub mod tasks;

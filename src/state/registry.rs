@@ -12,7 +12,7 @@ use kindling_core::registry::card::ModelCard;
 use kindling_core::registry::gates::{self, Champion, CheckResult, Gate, GateReport};
 use kindling_core::registry::store::{SharedRegistry, VersionBundle};
 use kindling_core::registry::{
-    CHAMPION, ModelVersion, RegisteredModel, check_model_name, version_from_run,
+    CHAMPION, ModelChange, ModelVersion, RegisteredModel, check_model_name, version_from_run,
 };
 use kindling_core::signature::ModelSignature;
 use kindling_core::spec::TrainSpec;
@@ -261,14 +261,24 @@ impl Registry {
         Ok(version)
     }
 
-    async fn save_model(&self, model: RegisteredModel) -> Result<(), String> {
-        self.opened_store()
+    /// Asks the store to apply `change` to the model as stored now (another tab may have
+    /// changed it since this one listed it), then lists the registry again.
+    async fn change(
+        &self,
+        model_name: &str,
+        change: ModelChange,
+        package: Option<&[u8]>,
+    ) -> Result<(), String> {
+        let outcome = self
+            .opened_store()
             .await?
-            .save_model(&model)
+            .change_model(model_name, &change, package)
             .await
-            .map_err(words)?;
+            .map(drop)
+            .map_err(words);
+        // Listed again either way: a refusal usually means another tab changed the model.
         self.reload_or_report().await;
-        Ok(())
+        outcome
     }
 
     pub async fn move_alias(
@@ -279,15 +289,14 @@ impl Registry {
         reason: &str,
         override_reason: Option<&str>,
     ) -> Result<(), String> {
-        let mut model = self.model(model_name).ok_or("there is no such model")?;
-        let version = self
-            .version(model_name, number)
-            .ok_or("there is no such version")?;
-        let now_ms = (self.now_ms.get_value())();
-        model
-            .move_alias(alias.trim(), &version, reason, override_reason, now_ms)
-            .map_err(|error| error.to_string())?;
-        self.save_model(model).await
+        let change = ModelChange::MoveAlias {
+            alias: alias.trim().to_owned(),
+            version: number,
+            reason: reason.to_owned(),
+            override_reason: override_reason.map(str::to_owned),
+            at_ms: (self.now_ms.get_value())(),
+        };
+        self.change(model_name, change, None).await
     }
 
     pub async fn remove_alias(
@@ -296,18 +305,17 @@ impl Registry {
         alias: &str,
         reason: &str,
     ) -> Result<(), String> {
-        let mut model = self.model(model_name).ok_or("there is no such model")?;
-        let now_ms = (self.now_ms.get_value())();
-        model
-            .remove_alias(alias, reason, now_ms)
-            .map_err(|error| error.to_string())?;
-        self.save_model(model).await
+        let change = ModelChange::RemoveAlias {
+            alias: alias.to_owned(),
+            reason: reason.to_owned(),
+            at_ms: (self.now_ms.get_value())(),
+        };
+        self.change(model_name, change, None).await
     }
 
     pub async fn set_gates(&self, model_name: &str, gates: Vec<Gate>) -> Result<(), String> {
-        let mut model = self.model(model_name).ok_or("there is no such model")?;
-        model.gates = gates;
-        self.save_model(model).await
+        self.change(model_name, ModelChange::SetGates(gates), None)
+            .await
     }
 
     /// Archives (or restores) a version; it stays listed and downloadable.
@@ -317,22 +325,11 @@ impl Registry {
         number: u32,
         archived: bool,
     ) -> Result<(), String> {
-        let model = self.model(model_name).ok_or("there is no such model")?;
-        let mut version = self
-            .version(model_name, number)
-            .ok_or("there is no such version")?;
-        if archived {
-            version.archive(&model).map_err(|error| error.to_string())?;
-        } else {
-            version.archived = false;
-        }
-        self.opened_store()
-            .await?
-            .update_version(&version, None)
-            .await
-            .map_err(words)?;
-        self.reload_or_report().await;
-        Ok(())
+        let change = ModelChange::SetArchived {
+            version: number,
+            archived,
+        };
+        self.change(model_name, change, None).await
     }
 
     /// Saves the card's written sections and rebuilds the package, which carries the card.
@@ -345,8 +342,9 @@ impl Registry {
         let mut version = self
             .version(model_name, number)
             .ok_or("there is no such version")?;
-        let store = self.opened_store().await?;
-        let package = store
+        let package = self
+            .opened_store()
+            .await?
             .package(model_name, number)
             .await
             .map_err(words)?
@@ -356,19 +354,15 @@ impl Registry {
             .worker
             .package(ModelSource::Package(package), version)
             .await?;
-        // Read again after the rebuild: the version may have been archived meanwhile.
-        let mut version = self
-            .version(model_name, number)
-            .ok_or("there is no such version")?;
-        version.card = card;
-        version.package_sha256 = sha256_hex(&package);
-        version.weights_sha256 = weights_sha256;
-        store
-            .update_version(&version, Some(&package))
-            .await
-            .map_err(words)?;
-        self.reload_or_report().await;
-        Ok(())
+        // Only the card and the hashes are written, onto the version as stored then: an
+        // archive made meanwhile (here or in another tab) is kept.
+        let change = ModelChange::SetCard {
+            version: number,
+            card,
+            package_sha256: sha256_hex(&package),
+            weights_sha256,
+        };
+        self.change(model_name, change, Some(&package)).await
     }
 
     /// The stored package, exactly as it will be downloaded.

@@ -9,8 +9,9 @@
 //! pages show only epochs already stored: a reload loses nothing that was on screen.
 //! `Finished`/`Failed`/`Crashed` write the remaining epochs, the final record and the
 //! evaluation. Writes asked for before the store has opened are queued and made in order once it
-//! has. When the store opens, runs still `running` that this tab is not training become
-//! `interrupted` (one transaction, so a run another tab finishes meanwhile is not overwritten).
+//! has. When the store opens, runs still `running` that this tab is not training and no other
+//! tab holds (the browser store keeps a Web Lock per live run) become `interrupted` (one
+//! transaction, so a run another tab finishes meanwhile is not overwritten).
 //! A record this version cannot read is left as it is and skipped.
 
 use std::collections::HashSet;

@@ -10,7 +10,9 @@ use kindling_core::package::sha256_hex;
 use kindling_core::protocol::Evidence;
 use kindling_core::registry::gates::{self, Champion, Gate, GateReport};
 use kindling_core::registry::store::RegistryStore;
-use kindling_core::registry::{CHAMPION, ModelVersion, RegisteredModel, version_from_run};
+use kindling_core::registry::{
+    CHAMPION, ModelChange, ModelVersion, RegisteredModel, version_from_run,
+};
 use kindling_core::signature::ModelSignature;
 use kindling_core::tracking::store::RunStore;
 use kindling_core::tracking::{RunModel, RunRecord, RunState};
@@ -178,14 +180,16 @@ pub async fn promote(
     reason: &str,
     now_ms: f64,
 ) -> Result<(), String> {
-    let mut model = model(store, model_name)
-        .await?
-        .ok_or_else(|| format!("there is no model called {model_name}"))?;
-    let target = version(store, model_name, number)
-        .await?
-        .ok_or_else(|| format!("{model_name} has no version {number}"))?;
-    model
-        .move_alias(alias, &target, reason, None, now_ms)
-        .map_err(words)?;
-    store.save_model(&model).await.map_err(words)
+    let change = ModelChange::MoveAlias {
+        alias: alias.to_owned(),
+        version: number,
+        reason: reason.to_owned(),
+        override_reason: None,
+        at_ms: now_ms,
+    };
+    store
+        .change_model(model_name, &change, None)
+        .await
+        .map(drop)
+        .map_err(words)
 }

@@ -39,6 +39,12 @@ pub enum StoreError {
     DuplicateModel(String),
     #[error("another write stored this record first; nothing was written")]
     KeyTaken,
+    /// A change the stored record refuses (an alias moved to a version archived meanwhile,
+    /// say), in the rule's own words; nothing was written.
+    #[error("{0}; nothing was changed")]
+    Refused(String),
+    #[error("there is no model called {0}")]
+    NoSuchModel(String),
     #[error("there is no run with id {0}")]
     NoSuchRun(String),
     #[error("the saved data could not be read ({0}); it was left as it is")]

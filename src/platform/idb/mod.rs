@@ -8,6 +8,9 @@
 //! one transaction and awaits nothing else until that transaction ends, because IndexedDB
 //! commits a transaction as soon as it has no pending request.
 //!
+//! A record this tab keeps live (a run training, a pipeline running) is held by a Web Lock
+//! named for it while it is, so another tab opening the store leaves it running.
+//!
 //! `runs` implements the run store, `registry` the registry store, `pipelines` the pipeline
 //! store, `workspace` a whole import
 //! across both in one transaction, `requests` the request and transaction plumbing they use.
@@ -19,7 +22,8 @@ mod requests;
 mod runs;
 mod workspace;
 
-use std::collections::HashSet;
+use std::cell::RefCell;
+use std::collections::{HashMap, HashSet};
 
 use js_sys::Array;
 use kindling_core::storage::StoreError;
@@ -31,6 +35,7 @@ use web_sys::{
     IdbVersionChangeEvent,
 };
 
+use crate::platform::locks::{self, HeldLock};
 use crate::platform::tasks::TimeSlice;
 use requests::{SLICE_MS, describe, dom_error, finish, object_store, parse, wait_for_request};
 
@@ -61,6 +66,9 @@ const DEPLOYMENTS: &str = "deployments";
 
 pub struct IdbStore {
     database: IdbDatabase,
+    /// A Web Lock per record this tab keeps live (a run training, a pipeline running), so a
+    /// tab that opens the store meanwhile does not mark it interrupted (`platform::locks`).
+    live_locks: RefCell<HashMap<String, HeldLock>>,
 }
 
 impl IdbStore {
@@ -97,7 +105,10 @@ impl IdbStore {
         });
         database.set_onversionchange(Some(on_version_change.as_ref().unchecked_ref()));
         on_version_change.forget();
-        Ok(Self { database })
+        Ok(Self {
+            database,
+            live_locks: RefCell::default(),
+        })
     }
 
     /// Deletes a whole database (tests clean up after themselves with it).
@@ -113,6 +124,25 @@ impl IdbStore {
 
     pub fn close(&self) {
         self.database.close();
+    }
+
+    /// The locks other tabs (other stores) hold: records this store keeps live are this tab's
+    /// own business, told apart by the caller.
+    async fn held_elsewhere(&self) -> HashSet<String> {
+        let mut held = locks::held_names().await;
+        held.retain(|name| !self.live_locks.borrow().contains_key(name));
+        held
+    }
+
+    /// Holds the lock `name` while `live`, lets go of it otherwise.
+    fn keep_live(&self, name: String, live: bool) {
+        let mut held = self.live_locks.borrow_mut();
+        if live {
+            held.entry(name)
+                .or_insert_with_key(|name| locks::hold(name));
+        } else {
+            held.remove(&name);
+        }
     }
 
     fn transaction(

@@ -1,6 +1,8 @@
 //! The pipeline store on IndexedDB: pipelines by name, their runs keyed `[pipeline, run id]`
 //! so one key range reads or deletes a pipeline's runs.
 
+use std::collections::HashSet;
+
 use js_sys::Array;
 use kindling_core::pipeline::record::{PipelineRun, StoredPipeline};
 use kindling_core::pipeline::store::PipelineStore;
@@ -80,6 +82,7 @@ impl PipelineStore for IdbStore {
     }
 
     async fn save_pipeline_run(&self, run: &PipelineRun) -> Result<(), StoreError> {
+        self.keep_live(live_pipeline_lock(run), run.outcome.is_none());
         let value = json(run);
         let transaction = self.transaction(&[PIPELINE_RUNS], IdbTransactionMode::Readwrite)?;
         commit(&transaction, || {
@@ -91,4 +94,22 @@ impl PipelineStore for IdbStore {
         })
         .await
     }
+
+    async fn running_elsewhere(&self) -> Result<HashSet<(String, String)>, StoreError> {
+        let prefix = format!("{LIVE_PIPELINE_LOCK}/");
+        Ok(self
+            .held_elsewhere()
+            .await
+            .iter()
+            .filter_map(|name| name.strip_prefix(&prefix)?.split_once('/'))
+            .map(|(pipeline, id)| (pipeline.to_owned(), id.to_owned()))
+            .collect())
+    }
 }
+
+/// The Web Lock a tab holds while it runs (and stores) the pipeline run.
+fn live_pipeline_lock(run: &PipelineRun) -> String {
+    format!("{LIVE_PIPELINE_LOCK}/{}/{}", run.pipeline, run.id)
+}
+
+const LIVE_PIPELINE_LOCK: &str = "kindling-pipeline-run";

@@ -1,15 +1,18 @@
 //! The registry store on IndexedDB: models, versions and their packages.
 
+use std::cell::RefCell;
+use std::rc::Rc;
+
 use js_sys::Array;
 use kindling_core::registry::store::{RegistryStore, VersionBundle};
-use kindling_core::registry::{ModelVersion, RegisteredModel};
+use kindling_core::registry::{Changed, ModelChange, ModelVersion, RegisteredModel};
 use kindling_core::storage::StoreError;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::{JsCast, JsValue};
-use web_sys::{IdbKeyRange, IdbTransactionMode};
+use web_sys::{IdbKeyRange, IdbRequest, IdbTransaction, IdbTransactionMode};
 
 use super::requests::{
-    Write, commit, commit_in_slices, dom_error, finish, json, object_store, put,
+    Write, commit, commit_in_slices, dom_error, finish, json, object_store, parse, put,
 };
 use super::{IdbStore, MODELS, PACKAGES, VERSIONS};
 
@@ -104,17 +107,59 @@ impl RegistryStore for IdbStore {
         self.read_all_readable(VERSIONS).await
     }
 
-    async fn save_model(&self, model: &RegisteredModel) -> Result<(), StoreError> {
-        let value = json(model);
-        let transaction = self.transaction(&[MODELS], IdbTransactionMode::Readwrite)?;
-        commit(&transaction, || {
-            put(
-                &object_store(&transaction, MODELS)?,
-                &JsValue::from_str(&model.name),
-                &value,
-            )
-        })
-        .await
+    async fn change_model(
+        &self,
+        name: &str,
+        change: &ModelChange,
+        package: Option<&[u8]>,
+    ) -> Result<Changed, StoreError> {
+        let stores: &[&str] = if package.is_some() {
+            MODEL_STORES
+        } else {
+            &[MODELS, VERSIONS]
+        };
+        let transaction = self.transaction(stores, IdbTransactionMode::Readwrite)?;
+        let read_model = object_store(&transaction, MODELS)?
+            .get(&JsValue::from_str(name))
+            .map_err(|error| dom_error(&error))?;
+        let read_versions = object_store(&transaction, VERSIONS)?
+            .get_all_with_key(&versions_range(name)?.into())
+            .map_err(|error| dom_error(&error))?;
+        // Requests of one transaction succeed in order, so when the versions are read the model
+        // is too. The change is applied and written from that callback, inside the transaction
+        // that read them: no other tab's write can come in between.
+        let outcome = Rc::new(RefCell::new(None::<Result<Changed, StoreError>>));
+        let on_read = Closure::once({
+            let (outcome, transaction) = (outcome.clone(), transaction.clone());
+            let (name, change) = (name.to_owned(), change.clone());
+            let package = package.map(js_sys::Uint8Array::from);
+            let read_versions = read_versions.clone();
+            move || {
+                let result = apply_and_write(
+                    &transaction,
+                    &name,
+                    &change,
+                    package.as_ref(),
+                    &read_model,
+                    &read_versions,
+                );
+                if result.is_err() {
+                    let _ = transaction.abort();
+                }
+                *outcome.borrow_mut() = Some(result);
+            }
+        });
+        read_versions.set_onsuccess(Some(on_read.as_ref().unchecked_ref()));
+        let committed = finish(&transaction).await;
+        read_versions.set_onsuccess(None);
+        drop(on_read);
+        match outcome.borrow_mut().take() {
+            Some(Err(refused)) => Err(refused),
+            Some(Ok(changed)) => committed.map(|()| changed),
+            None => Err(committed.err().unwrap_or_else(|| {
+                StoreError::Other("the browser ended the change before reading the model".into())
+            })),
+        }
     }
 
     async fn add_version(
@@ -160,25 +205,6 @@ impl RegistryStore for IdbStore {
             },
             other => other,
         })
-    }
-
-    async fn update_version(
-        &self,
-        version: &ModelVersion,
-        package: Option<&[u8]>,
-    ) -> Result<(), StoreError> {
-        let key = version_key(&version.model, version.version);
-        let value = json(version);
-        let package = package.map(js_sys::Uint8Array::from);
-        let transaction = self.transaction(&[VERSIONS, PACKAGES], IdbTransactionMode::Readwrite)?;
-        commit(&transaction, || {
-            put(&object_store(&transaction, VERSIONS)?, &key, &value)?;
-            match &package {
-                Some(package) => put(&object_store(&transaction, PACKAGES)?, &key, package),
-                None => Ok(()),
-            }
-        })
-        .await
     }
 
     async fn package(&self, model: &str, version: u32) -> Result<Option<Vec<u8>>, StoreError> {
@@ -231,4 +257,45 @@ impl RegistryStore for IdbStore {
                 other => other,
             })
     }
+}
+
+/// Inside [`RegistryStore::change_model`]'s transaction: reads what its two requests found,
+/// applies the change and issues the writes.
+fn apply_and_write(
+    transaction: &IdbTransaction,
+    name: &str,
+    change: &ModelChange,
+    package: Option<&js_sys::Uint8Array>,
+    read_model: &IdbRequest,
+    read_versions: &IdbRequest,
+) -> Result<Changed, StoreError> {
+    let model = read_model.result().map_err(|error| dom_error(&error))?;
+    if model.is_undefined() {
+        return Err(StoreError::NoSuchModel(name.to_owned()));
+    }
+    let model: RegisteredModel = parse(&model)?;
+    let versions: Array = read_versions
+        .result()
+        .map_err(|error| dom_error(&error))?
+        .unchecked_into();
+    let versions = versions
+        .iter()
+        .map(|value| parse::<ModelVersion>(&value))
+        .collect::<Result<Vec<_>, _>>()?;
+    let changed = change
+        .apply(model, &versions)
+        .map_err(|error| StoreError::Refused(error.to_string()))?;
+    put(
+        &object_store(transaction, MODELS)?,
+        &JsValue::from_str(name),
+        &json(&changed.model),
+    )?;
+    if let Some(version) = &changed.version {
+        let key = version_key(&version.model, version.version);
+        put(&object_store(transaction, VERSIONS)?, &key, &json(version))?;
+        if let Some(package) = package {
+            put(&object_store(transaction, PACKAGES)?, &key, package)?;
+        }
+    }
+    Ok(changed)
 }

@@ -114,8 +114,14 @@ impl IdbStore {
     }
 }
 
+/// The Web Lock a tab holds while it trains (and stores) the run.
+fn live_run_lock(run_id: &str) -> String {
+    format!("kindling-run/{run_id}")
+}
+
 impl RunStore for IdbStore {
     async fn save_run(&self, run: &RunRecord) -> Result<(), StoreError> {
+        self.keep_live(live_run_lock(&run.id), run.state == RunState::Running);
         let value = json(run);
         let transaction = self.transaction(&[RUNS], IdbTransactionMode::Readwrite)?;
         commit(&transaction, || {
@@ -133,6 +139,7 @@ impl RunStore for IdbStore {
         run: &RunRecord,
         epochs: &[EpochMetrics],
     ) -> Result<(), StoreError> {
+        self.keep_live(live_run_lock(&run.id), run.state == RunState::Running);
         let value = json(run);
         let transaction = self.transaction(&[RUNS, EPOCHS], IdbTransactionMode::Readwrite)?;
         commit(&transaction, || {
@@ -152,6 +159,7 @@ impl RunStore for IdbStore {
         evaluation: Option<&Evaluation>,
         model: Option<&RunModel>,
     ) -> Result<(), StoreError> {
+        self.keep_live(live_run_lock(&run.id), false);
         let key = JsValue::from_str(&run.id);
         let (run, evaluation, model) = (json(run), evaluation.map(json), model.map(json));
         let transaction = self.transaction(
@@ -291,6 +299,9 @@ impl RunStore for IdbStore {
     }
 
     async fn interrupt_running(&self, live_run_id: Option<&str>) -> Result<usize, StoreError> {
+        // Runs another tab is training hold their lock; only the others were left by a page
+        // that is gone.
+        let held = self.held_elsewhere().await;
         let transaction = self.transaction(&[RUNS], IdbTransactionMode::Readwrite)?;
         let runs = object_store(&transaction, RUNS)?;
         let request = runs.get_all().map_err(|error| dom_error(&error))?;
@@ -315,7 +326,10 @@ impl RunStore for IdbStore {
                     let Ok(mut run) = parse::<RunRecord>(&value) else {
                         continue;
                     };
-                    if run.state != RunState::Running || Some(&run.id) == live_run_id.as_ref() {
+                    if run.state != RunState::Running
+                        || Some(&run.id) == live_run_id.as_ref()
+                        || held.contains(&live_run_lock(&run.id))
+                    {
                         continue;
                     }
                     run.state = RunState::Interrupted;

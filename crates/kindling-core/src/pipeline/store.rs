@@ -2,6 +2,8 @@
 //! (`src/platform/idb/pipelines.rs`), memory for native tests and the command line's store
 //! file. Both pass [`check_pipeline_store`]. Every method is one transaction.
 
+use std::collections::HashSet;
+
 use super::record::{PipelineRun, StoredPipeline};
 use crate::storage::{StoreError, StoreFuture};
 
@@ -21,6 +23,13 @@ pub trait PipelineStore {
 
     /// Adds or replaces a run (it is saved after every step).
     async fn save_pipeline_run(&self, run: &PipelineRun) -> Result<(), StoreError>;
+
+    /// The runs some page is still running (another tab, in the browser), as `(pipeline,
+    /// run id)`: a page that opens the store must not mark them interrupted. A store that
+    /// cannot tell names none.
+    async fn running_elsewhere(&self) -> Result<HashSet<(String, String)>, StoreError> {
+        Ok(HashSet::new())
+    }
 }
 
 /// [`PipelineStore`] as a trait object, so app state holds "a store" without naming which.
@@ -54,13 +63,15 @@ impl<S: PipelineStore> SharedPipelines for S {
     }
 }
 
-/// Marks every run still `running` as interrupted: the page that ran it is gone. Returns how
-/// many it marked.
+/// Marks every run still `running` that no page is running any more as interrupted. Returns
+/// how many it marked.
 pub async fn interrupt_unfinished(store: &impl PipelineStore) -> Result<usize, StoreError> {
+    let running_elsewhere = store.running_elsewhere().await?;
     let mut marked = 0;
     for pipeline in store.pipelines().await? {
         for mut run in store.pipeline_runs(&pipeline.name).await? {
-            if run.outcome.is_none() {
+            let elsewhere = running_elsewhere.contains(&(run.pipeline.clone(), run.id.clone()));
+            if run.outcome.is_none() && !elsewhere {
                 run.outcome = Some(super::record::Outcome::Interrupted);
                 store.save_pipeline_run(&run).await?;
                 marked += 1;

@@ -1,6 +1,7 @@
 //! What every [`RegistryStore`] must do, run natively against the memory store and in Chromium
 //! against IndexedDB.
 
+use super::change::{Changed, ModelChange};
 use super::fixtures::version;
 use super::model::RegisteredModel;
 use super::store::{RegistryStore, VersionBundle, model_bundle};
@@ -47,10 +48,19 @@ pub async fn check_registry(store: &impl RegistryStore) {
         .add_version(&model, &two, b"package two")
         .await
         .unwrap();
-    model
-        .move_alias("champion", &two, "better", None, 2.0)
-        .unwrap();
-    store.save_model(&model).await.unwrap();
+    let promote_two = ModelChange::MoveAlias {
+        alias: "champion".into(),
+        version: 2,
+        reason: "better".into(),
+        override_reason: None,
+        at_ms: 2.0,
+    };
+    model = store
+        .change_model("iris", &promote_two, None)
+        .await
+        .unwrap()
+        .model;
+    assert_eq!(model.aliases["champion"], 2);
     let mut stale = RegisteredModel::new("iris", 1.0).unwrap();
     stale.description = "an older copy".into();
     store
@@ -76,10 +86,26 @@ pub async fn check_registry(store: &impl RegistryStore) {
         2
     );
 
-    let mut archived = one.clone();
-    archived.archived = true;
-    archived.card.caveats = "superseded".into();
-    store.update_version(&archived, None).await.unwrap();
+    // Changes apply to what is stored, not to a caller's copy: v2 holds the champion alias,
+    // so archiving it is refused and writes nothing.
+    let archive = |version| ModelChange::SetArchived {
+        version,
+        archived: true,
+    };
+    assert!(matches!(
+        store.change_model("iris", &archive(2), None).await,
+        Err(StoreError::Refused(_))
+    ));
+    assert!(!store.versions().await.unwrap()[1].archived);
+    assert_eq!(
+        store.change_model("nobody", &archive(1), None).await,
+        Err(StoreError::NoSuchModel("nobody".into()))
+    );
+    let Changed {
+        version: rewritten, ..
+    } = store.change_model("iris", &archive(1), None).await.unwrap();
+    let archived = rewritten.expect("archiving rewrites the version");
+    assert!(archived.archived);
     let versions = store.versions().await.unwrap();
     assert_eq!(versions.len(), 4);
     assert!(versions.contains(&archived) && !versions.contains(&one));
@@ -88,18 +114,41 @@ pub async fn check_registry(store: &impl RegistryStore) {
         Some(&b"package one"[..]),
         "no new package keeps the old one"
     );
+    let mut card = archived.card.clone();
+    card.caveats = "superseded".into();
+    let with_card = ModelChange::SetCard {
+        version: 1,
+        card,
+        package_sha256: "rebuilt-hash".into(),
+        weights_sha256: archived.weights_sha256.clone(),
+    };
     store
-        .update_version(&archived, Some(b"rebuilt"))
+        .change_model("iris", &with_card, Some(b"rebuilt"))
         .await
         .unwrap();
     assert_eq!(
         store.package("iris", 1).await.unwrap().as_deref(),
         Some(&b"rebuilt"[..])
     );
-
-    model.description = "saved".into();
-    store.save_model(&model).await.unwrap();
-    assert!(store.models().await.unwrap().contains(&model));
+    let stored_one = store.versions().await.unwrap().remove(0);
+    assert!(
+        stored_one.archived && stored_one.card.caveats == "superseded",
+        "a card saved after an archive keeps the archive"
+    );
+    assert_eq!(stored_one.package_sha256, "rebuilt-hash");
+    assert_eq!(
+        store.change_model("iris", &promote_two_again(), None).await,
+        Err(StoreError::Refused(
+            "v1 is archived; restore it before giving it an alias".into()
+        ))
+    );
+    let models = store.models().await.unwrap();
+    model = models.into_iter().find(|m| m.name == "iris").unwrap();
+    assert_eq!(
+        model.alias_history.len(),
+        1,
+        "a refused move is not recorded"
+    );
 
     // A whole model goes, and comes back whole on undo; other models stay.
     let before = model_bundle(store, "iris")
@@ -185,4 +234,15 @@ pub async fn check_registry(store: &impl RegistryStore) {
         store.package("digits", 1).await.unwrap().as_deref(),
         Some(&b"digits one"[..])
     );
+}
+
+/// Moving the champion to v1, which the contract archives first.
+fn promote_two_again() -> ModelChange {
+    ModelChange::MoveAlias {
+        alias: "champion".into(),
+        version: 1,
+        reason: "back to the first".into(),
+        override_reason: None,
+        at_ms: 3.0,
+    }
 }

@@ -12,13 +12,16 @@
 //! (run, dataset version, recipe, app version), signature, test metrics, gate report, editable
 //! card sections (`card`: Mitchell et al.'s nine sections; `card_text` renders them), the
 //! package's sha256 and the weights' sha256 (how an uploaded copy is recognised). Versions are
-//! archived, never deleted; an archived version takes no alias. `store::RegistryStore` keeps
+//! archived, never deleted; an archived version takes no alias. Every edit of a stored model is
+//! a `change::ModelChange`, applied by the store to what is stored at that moment (so two tabs
+//! never undo each other's edits). `store::RegistryStore` keeps
 //! them (`crate::workspace::memory` natively, IndexedDB in the browser), both held to
 //! `contract`. `from_run::version_from_run` is what a version registered from a run records,
 //! whoever registers it (the Register button, a pipeline in the tab or on the command line).
 
 pub mod card;
 pub mod card_text;
+pub mod change;
 pub mod contract;
 #[doc(hidden)]
 pub mod fixtures;
@@ -27,6 +30,7 @@ pub mod gates;
 pub mod model;
 pub mod store;
 
+pub use change::{Changed, ModelChange};
 pub use from_run::version_from_run;
 pub use model::{
     AliasChange, CHAMPION, Lineage, ModelVersion, RegisteredModel, RegistryError, VersionSource,

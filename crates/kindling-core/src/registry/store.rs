@@ -4,6 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::change::{Changed, ModelChange};
 use super::model::{ModelVersion, RegisteredModel};
 use crate::storage::{StoreError, StoreFuture};
 
@@ -22,8 +23,16 @@ pub trait RegistryStore {
     /// Every version of every model, without packages.
     async fn versions(&self) -> Result<Vec<ModelVersion>, StoreError>;
 
-    /// Creates or replaces a model (its gates, aliases and alias history).
-    async fn save_model(&self, model: &RegisteredModel) -> Result<(), StoreError>;
+    /// Applies `change` to the model called `name` and its versions as stored at this moment,
+    /// and writes what it changed (with `package`, the named version's rebuilt package) in
+    /// one transaction. What the stored state refuses fails with [`StoreError::Refused`] and
+    /// writes nothing; an unknown name fails with [`StoreError::NoSuchModel`].
+    async fn change_model(
+        &self,
+        name: &str,
+        change: &ModelChange,
+        package: Option<&[u8]>,
+    ) -> Result<Changed, StoreError>;
 
     /// Stores a new version and its package together, and `model` if no model of that name is
     /// stored yet (a stored one is left as it is: its aliases may have moved meanwhile). A
@@ -34,13 +43,6 @@ pub trait RegistryStore {
         model: &RegisteredModel,
         version: &ModelVersion,
         package: &[u8],
-    ) -> Result<(), StoreError>;
-
-    /// Replaces a version's record (archived, card) and, when given, its package, together.
-    async fn update_version(
-        &self,
-        version: &ModelVersion,
-        package: Option<&[u8]>,
     ) -> Result<(), StoreError>;
 
     async fn package(&self, model: &str, version: u32) -> Result<Option<Vec<u8>>, StoreError>;
@@ -86,17 +88,17 @@ pub async fn model_bundle(
 pub trait SharedRegistry {
     fn models(&self) -> StoreFuture<'_, Vec<RegisteredModel>>;
     fn versions(&self) -> StoreFuture<'_, Vec<ModelVersion>>;
-    fn save_model<'a>(&'a self, model: &'a RegisteredModel) -> StoreFuture<'a, ()>;
+    fn change_model<'a>(
+        &'a self,
+        name: &'a str,
+        change: &'a ModelChange,
+        package: Option<&'a [u8]>,
+    ) -> StoreFuture<'a, Changed>;
     fn add_version<'a>(
         &'a self,
         model: &'a RegisteredModel,
         version: &'a ModelVersion,
         package: &'a [u8],
-    ) -> StoreFuture<'a, ()>;
-    fn update_version<'a>(
-        &'a self,
-        version: &'a ModelVersion,
-        package: Option<&'a [u8]>,
     ) -> StoreFuture<'a, ()>;
     fn package<'a>(&'a self, model: &'a str, version: u32) -> StoreFuture<'a, Option<Vec<u8>>>;
     fn delete_model<'a>(&'a self, name: &'a str) -> StoreFuture<'a, ()>;
@@ -118,8 +120,13 @@ impl<S: RegistryStore> SharedRegistry for S {
     fn versions(&self) -> StoreFuture<'_, Vec<ModelVersion>> {
         Box::pin(RegistryStore::versions(self))
     }
-    fn save_model<'a>(&'a self, model: &'a RegisteredModel) -> StoreFuture<'a, ()> {
-        Box::pin(RegistryStore::save_model(self, model))
+    fn change_model<'a>(
+        &'a self,
+        name: &'a str,
+        change: &'a ModelChange,
+        package: Option<&'a [u8]>,
+    ) -> StoreFuture<'a, Changed> {
+        Box::pin(RegistryStore::change_model(self, name, change, package))
     }
     fn add_version<'a>(
         &'a self,
@@ -128,13 +135,6 @@ impl<S: RegistryStore> SharedRegistry for S {
         package: &'a [u8],
     ) -> StoreFuture<'a, ()> {
         Box::pin(RegistryStore::add_version(self, model, version, package))
-    }
-    fn update_version<'a>(
-        &'a self,
-        version: &'a ModelVersion,
-        package: Option<&'a [u8]>,
-    ) -> StoreFuture<'a, ()> {
-        Box::pin(RegistryStore::update_version(self, version, package))
     }
     fn package<'a>(&'a self, model: &'a str, version: u32) -> StoreFuture<'a, Option<Vec<u8>>> {
         Box::pin(RegistryStore::package(self, model, version))

@@ -13,7 +13,7 @@ use crate::monitor::deployment::{Deployment, DeploymentStore};
 use crate::pipeline::record::{PipelineRun, StoredPipeline};
 use crate::pipeline::store::PipelineStore;
 use crate::registry::store::{RegistryStore, VersionBundle};
-use crate::registry::{ModelVersion, RegisteredModel};
+use crate::registry::{Changed, ModelChange, ModelVersion, RegisteredModel};
 use crate::storage::StoreError;
 use crate::tracking::store::RunStore;
 use crate::tracking::{DatasetEntry, RunBundle, RunModel, RunRecord, RunState, StoredDataset};
@@ -217,12 +217,35 @@ impl RegistryStore for MemoryStore {
         Ok(self.inner.borrow().versions.values().cloned().collect())
     }
 
-    async fn save_model(&self, model: &RegisteredModel) -> Result<(), StoreError> {
-        self.inner
-            .borrow_mut()
+    async fn change_model(
+        &self,
+        name: &str,
+        change: &ModelChange,
+        package: Option<&[u8]>,
+    ) -> Result<Changed, StoreError> {
+        let mut inner = self.inner.borrow_mut();
+        let model = inner
             .models
-            .insert(model.name.clone(), model.clone());
-        Ok(())
+            .get(name)
+            .cloned()
+            .ok_or_else(|| StoreError::NoSuchModel(name.to_owned()))?;
+        let versions: Vec<ModelVersion> = inner
+            .versions
+            .range((name.to_owned(), 0)..=(name.to_owned(), u32::MAX))
+            .map(|(_, version)| version.clone())
+            .collect();
+        let changed = change
+            .apply(model, &versions)
+            .map_err(|error| StoreError::Refused(error.to_string()))?;
+        inner.models.insert(name.to_owned(), changed.model.clone());
+        if let Some(version) = &changed.version {
+            let key = (version.model.clone(), version.version);
+            inner.versions.insert(key.clone(), version.clone());
+            if let Some(package) = package {
+                inner.packages.insert(key, package.to_vec());
+            }
+        }
+        Ok(changed)
     }
 
     async fn add_version(
@@ -245,20 +268,6 @@ impl RegistryStore for MemoryStore {
             .or_insert_with(|| model.clone());
         inner.versions.insert(key.clone(), version.clone());
         inner.packages.insert(key, package.to_vec());
-        Ok(())
-    }
-
-    async fn update_version(
-        &self,
-        version: &ModelVersion,
-        package: Option<&[u8]>,
-    ) -> Result<(), StoreError> {
-        let mut inner = self.inner.borrow_mut();
-        let key = (version.model.clone(), version.version);
-        inner.versions.insert(key.clone(), version.clone());
-        if let Some(package) = package {
-            inner.packages.insert(key, package.to_vec());
-        }
         Ok(())
     }
 
