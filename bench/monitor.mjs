@@ -18,7 +18,7 @@ async function driftInWorker(app) {
     worker.onerror = (event) => reject(new Error(event.message || 'the worker did not load'));
     worker.onmessage = (event) => {
       const data = JSON.parse(event.data);
-      if (data === 'Ready') worker.postMessage(message);
+      if (data?.Ready) worker.postMessage(message);
       else if (data.Bench) {
         worker.terminate();
         resolve(data.Bench);

@@ -59,7 +59,7 @@ async function askWorker(app, context, request) {
     worker.onerror = (event) => reject(new Error(event.message || 'the trainer did not load'));
     worker.onmessage = (event) => {
       const data = JSON.parse(event.data);
-      if (data === 'Ready') worker.postMessage(message);
+      if (data?.Ready) worker.postMessage(message);
       else if (data.Bench) {
         // The app keeps its trainer for the whole visit; a worker ended at once never lets
         // Chromium store what V8 optimised in it.

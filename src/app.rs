@@ -18,6 +18,7 @@ use crate::lazy::not_loaded;
 use crate::pages::train::TrainPage;
 use crate::platform;
 use crate::platform::idb::{DATABASE_NAME, IdbStore};
+use crate::platform::pwa::Update;
 use crate::platform::worker::{Codec, WORKER_URL, WorkerLink};
 use crate::routes::{
     AboutRoute, CompareRoute, DataRoute, DeploymentsRoute, ModelRoute, ModelsRoute, PipelinesRoute,
@@ -98,8 +99,8 @@ pub fn App() -> impl IntoView {
             }
         }
     });
-    let update_ready = RwSignal::new(false);
-    platform::pwa::register(Rc::new(move || update_ready.set(true)));
+    let update = RwSignal::new(None);
+    platform::pwa::register(Rc::new(move |news| update.set(Some(news))));
     let storage_use = storage_use(workbench, registry);
 
     view! {
@@ -120,7 +121,7 @@ pub fn App() -> impl IntoView {
                     <A href="/about">"About"</A>
                 </nav>
             </header>
-            <UpdateBanner update_ready />
+            <UpdateBanner update />
             <StorageBanner workbench storage_use />
             <main>
                 <Routes fallback=|| view! { <p class="not-found">"There is no page at this address."</p> }>
@@ -222,15 +223,25 @@ fn storage_use(workbench: Workbench, registry: Registry) -> RwSignal<Option<Stor
     storage_use
 }
 
-/// Shown when a newer build of the app has been installed beside this one.
+/// Shown when a newer build of the app has been installed beside this one, or has taken over
+/// from another tab.
 #[component]
-fn UpdateBanner(update_ready: RwSignal<bool>) -> impl IntoView {
+fn UpdateBanner(update: RwSignal<Option<Update>>) -> impl IntoView {
     move || {
-        update_ready.get().then(|| view! {
-            <p class="update-banner" role="status">
-                "A new version of Kindling is ready. "
-                <button type="button" on:click=|_| platform::pwa::apply_update()>"Reload to update"</button>
-            </p>
+        update.get().map(|news| {
+            let said = match news {
+                Update::Waiting => "A new version of Kindling is ready. ",
+                Update::TookOverElsewhere => {
+                    "Kindling was updated in another tab: this tab still runs the old version \
+                     and cannot start a trainer until it reloads. "
+                }
+            };
+            view! {
+                <p class="update-banner" role="status">
+                    {said}
+                    <button type="button" on:click=|_| platform::pwa::apply_update()>"Reload to update"</button>
+                </p>
+            }
         })
     }
 }

@@ -34,6 +34,19 @@ async fn sleep_ms(duration_ms: i32) {
     wasm_bindgen_futures::JsFuture::from(promise).await.unwrap();
 }
 
+/// What the real trainer says first: `Ready`, with this build's id.
+fn ready() -> FromWorker {
+    FromWorker::Ready {
+        build: kindling_core::BUILD_ID.into(),
+    }
+}
+
+/// A worker made from `source`, in which `READY` is this build's `Ready` message as JSON text.
+fn script_with_ready(source: &str) -> String {
+    // Rust's debug form of a string of JSON is also a JavaScript string literal.
+    script_url(&format!("const READY = {:?};\n{source}", ready().to_json()))
+}
+
 /// The real codec, ready at once (the app loads it with the lazily loaded chunk).
 fn json() -> CodecLoading {
     Box::pin(async { Ok(Codec::JSON) })
@@ -69,11 +82,11 @@ impl Recorder {
 async fn messages_sent_before_the_trainer_is_ready_are_delivered_after() {
     // Like the real trainer, this worker listens only after a slow start; it answers each
     // message by echoing it back inside a `Failed` reason.
-    let url = script_url(
+    let url = script_with_ready(
         r#"setTimeout(() => {
              self.onmessage = (event) => self.postMessage(JSON.stringify(
                { Failed: { run_id: "echo", reason: event.data } }));
-             self.postMessage(JSON.stringify("Ready"));
+             self.postMessage(READY);
            }, 300);"#,
     );
     let recorder = Recorder::default();
@@ -88,7 +101,7 @@ async fn messages_sent_before_the_trainer_is_ready_are_delivered_after() {
 
     let events = recorder.wait_for(3).await;
     assert_eq!(events.len(), 3, "{events:?}");
-    assert_eq!(events[0], FromWorker::Ready.to_json());
+    assert_eq!(events[0], ready().to_json());
     let echoed: Vec<ToWorker> = events[1..]
         .iter()
         .map(|event| match FromWorker::from_json(event).unwrap() {
@@ -102,10 +115,10 @@ async fn messages_sent_before_the_trainer_is_ready_are_delivered_after() {
 #[wasm_bindgen_test]
 async fn a_codec_that_loads_after_the_trainer_is_ready_loses_nothing() {
     // The worker is ready at once and says a second thing; the codec arrives 300 ms later.
-    let url = script_url(
+    let url = script_with_ready(
         r#"self.onmessage = (event) => self.postMessage(JSON.stringify(
              { Failed: { run_id: "echo", reason: event.data } }));
-           self.postMessage(JSON.stringify("Ready"));
+           self.postMessage(READY);
            self.postMessage(JSON.stringify({ Failed: { run_id: "early", reason: "second" } }));"#,
     );
     let recorder = Recorder::default();
@@ -127,17 +140,32 @@ async fn a_codec_that_loads_after_the_trainer_is_ready_loses_nothing() {
     };
     assert_eq!(
         events,
-        vec![
-            FromWorker::Ready.to_json(),
-            early.to_json(),
-            echoed.to_json()
-        ]
+        vec![ready().to_json(), early.to_json(), echoed.to_json()]
+    );
+}
+
+/// A worker of another build (the app was updated in another tab and the service worker now
+/// serves the new trainer) is refused in words, and nothing queued is sent to it.
+#[wasm_bindgen_test]
+async fn a_trainer_of_another_build_is_refused_in_words() {
+    let url = script_url(
+        r#"self.onmessage = (event) => self.postMessage(JSON.stringify(
+             { Failed: { run_id: "echo", reason: event.data } }));
+           self.postMessage(JSON.stringify({ Ready: { build: "a-newer-build" } }));"#,
+    );
+    let recorder = Recorder::default();
+    let link = WorkerLink::spawn(&url, json(), recorder.callback()).unwrap();
+    link.send(&ToWorker::Stop).unwrap();
+    let events = recorder.wait_for(2).await;
+    assert_eq!(
+        events,
+        vec![format!("lost: {}", kindling::platform::worker::OTHER_BUILD)]
     );
 }
 
 #[wasm_bindgen_test]
 async fn a_codec_that_cannot_load_is_reported_in_words() {
-    let url = script_url(r#"self.postMessage(JSON.stringify("Ready"));"#);
+    let url = script_with_ready(r#"self.postMessage(READY);"#);
     let recorder = Recorder::default();
     let missing: CodecLoading = Box::pin(async { Err("its code could not be loaded".into()) });
     let _link = WorkerLink::spawn(&url, missing, recorder.callback()).unwrap();

@@ -1,6 +1,8 @@
 //! The app as an offline, installable PWA: registers the service worker (`public/sw.js`, sealed
 //! by `cargo xtask finish-dist`), says when a newer build is waiting, and lets it take over
-//! when the person chooses to reload. Also the browser's storage estimate and the request to
+//! when the person chooses to reload. The new build then serves every tab's files; the other
+//! tabs are told so, since their next worker would come from it (and the worker's build id
+//! would refuse it: `platform::worker`). Also the browser's storage estimate and the request to
 //! keep the data.
 
 use std::cell::{Cell, RefCell};
@@ -31,17 +33,35 @@ fn container() -> Option<ServiceWorkerContainer> {
         .then(|| navigator.service_worker())
 }
 
-/// Registers the service worker; `on_update_ready` is called when a newer build has been
-/// installed beside the one running this page.
-pub fn register(on_update_ready: Rc<dyn Fn()>) {
+/// What the page learns about a newer build.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Update {
+    /// Installed beside the build running this page, waiting for the person to reload.
+    Waiting,
+    /// Another tab reloaded to update: the newer build now serves every file, and this page
+    /// is the older one until it reloads.
+    TookOverElsewhere,
+}
+
+/// Registers the service worker; `on_update` is told when a newer build is waiting and when
+/// one took over from another tab.
+pub fn register(on_update: Rc<dyn Fn(Update)>) {
     let Some(container) = container() else {
         return;
     };
-    let on_control = Closure::<dyn Fn()>::new(|| {
-        if RELOAD_ON_CONTROL.get()
-            && let Some(window) = web_sys::window()
-        {
-            let _ = window.location().reload();
+    // A page loaded without a controller sees the first build take control (the first
+    // visit); only a page that had one sees another build replace it.
+    let had_controller = container.controller().is_some();
+    let on_control = Closure::<dyn Fn()>::new({
+        let on_update = Rc::clone(&on_update);
+        move || {
+            if RELOAD_ON_CONTROL.get() {
+                if let Some(window) = web_sys::window() {
+                    let _ = window.location().reload();
+                }
+            } else if had_controller {
+                on_update(Update::TookOverElsewhere);
+            }
         }
     });
     container.set_oncontrollerchange(Some(on_control.as_ref().unchecked_ref()));
@@ -65,7 +85,7 @@ pub fn register(on_update_ready: Rc<dyn Fn()>) {
             move || container.controller().is_some()
         };
         if registration.waiting().is_some() && is_update() {
-            on_update_ready();
+            on_update(Update::Waiting);
         }
         let found = {
             let registration = registration.clone();
@@ -74,11 +94,11 @@ pub fn register(on_update_ready: Rc<dyn Fn()>) {
                     return;
                 };
                 let watched = installing.clone();
-                let on_update_ready = Rc::clone(&on_update_ready);
+                let on_update = Rc::clone(&on_update);
                 let is_update = is_update.clone();
                 let changed = Closure::<dyn Fn()>::new(move || {
                     if watched.state() == ServiceWorkerState::Installed && is_update() {
-                        on_update_ready();
+                        on_update(Update::Waiting);
                     }
                 });
                 installing.set_onstatechange(Some(changed.as_ref().unchecked_ref()));

@@ -1,7 +1,9 @@
 //! Starts a worker (the trainer, or the model worker: two instances of the same script) and
 //! carries protocol messages to and from it. `WorkerLink` implements `state::training::
 //! TrainerLink`; it queues messages until the worker says `Ready` (a worker drops messages that
-//! arrive while its wasm is still loading) and turns `error` events into words on the page. It
+//! arrive while its wasm is still loading) and turns `error` events into words on the page.
+//! `Ready` carries the worker's build id: a worker of another build than the page (the app
+//! was updated in another tab) is refused in words before any other message is exchanged. It
 //! reads and writes messages with a [`Codec`] it is given, so the protocol's serde code arrives
 //! with the lazily loaded chunk; messages that arrive before the codec wait.
 //!
@@ -24,6 +26,11 @@ use crate::state::training::{TrainerEvent, TrainerLink};
 /// Absolute, like every asset path Trunk writes: a worker URL is resolved against the page's
 /// address, and pages live at `/runs/<id>`, `/models/<name>`, ….
 pub const WORKER_URL: &str = "/worker_loader.js";
+
+/// What a page hears from a worker of another build: the service worker serves the newest
+/// build's files, so a tab left on an older page starts workers of the new one.
+pub const OTHER_BUILD: &str = "Kindling was updated in another tab, so this tab's page and its \
+     trainer come from different versions: reload this tab to use the new version";
 
 /// How messages are written and read at the boundary. The link is given it rather than naming
 /// the JSON code itself, so the app can load that code with the lazily loaded chunk: the
@@ -140,9 +147,17 @@ fn receive(
 ) {
     let message = match (codec.decode)(text) {
         Ok(message) => message,
-        Err(reason) => return on_event(TrainerEvent::Lost(reason)),
+        Err(reason) => {
+            return on_event(TrainerEvent::Lost(format!(
+                "the trainer's message could not be read ({reason}); if Kindling was updated in \
+                 another tab, reload this one"
+            )));
+        }
     };
-    if message == FromWorker::Ready {
+    if let FromWorker::Ready { build } = &message {
+        if build != kindling_core::BUILD_ID {
+            return on_event(TrainerEvent::Lost(OTHER_BUILD.to_owned()));
+        }
         let queued = state.borrow_mut().outbox.take().unwrap_or_default();
         for message in &queued {
             if let Err(error) = worker.post_message(&JsValue::from_str(&(codec.encode)(message))) {

@@ -81,7 +81,9 @@ impl App {
             .training
             .run
             .with_untracked(|run| run.as_ref().unwrap().run_id.clone());
-        self.trainer.say(FromWorker::Ready);
+        self.trainer.say(FromWorker::Ready {
+            build: kindling_core::BUILD_ID.into(),
+        });
         run_id
     }
 }

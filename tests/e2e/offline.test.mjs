@@ -61,6 +61,12 @@ test('a new build is offered with "reload to update", and reloading moves the ta
   assert.equal(await page.locator('.update-banner').count(), 0, 'the first visit is not an update');
   const before = await page.evaluate(() => caches.keys());
   assert.equal(before.length, 1);
+  // A second tab of the same profile, already on this build.
+  const other = await page.context().newPage();
+  other.errors = [];
+  other.on('pageerror', (error) => other.errors.push(error.message));
+  await other.goto(new URL('/runs', app.url).href);
+  await other.getByRole('heading', { name: 'Runs' }).waitFor();
 
   const worker = readFileSync(join(DIST, 'sw.js'), 'utf8');
   const build = worker.match(/const BUILD = '([0-9a-f]+)';/)[1];
@@ -73,8 +79,15 @@ test('a new build is offered with "reload to update", and reloading moves the ta
   await page.getByRole('heading', { name: 'Train a model' }).waitFor();
   assert.deepEqual(await page.evaluate(() => caches.keys()), [`kindling-${build}-next`], 'only the new build is kept');
   assert.equal(await page.locator('.update-banner').count(), 0);
+  // The other tab did not ask, and is told that it now runs the old version.
+  const told = other.locator('.update-banner', { hasText: 'Kindling was updated in another tab' });
+  await told.waitFor();
+  await Promise.all([other.waitForEvent('load'), told.getByRole('button', { name: 'Reload to update' }).click()]);
+  await other.getByRole('heading', { name: 'Runs' }).waitFor();
+  assert.equal(await other.locator('.update-banner').count(), 0);
   app.override('/sw.js', null);
   assert.deepEqual(page.errors, []);
+  assert.deepEqual(other.errors, []);
 });
 
 test('the page allows script only from its own build and refuses anything injected', async () => {

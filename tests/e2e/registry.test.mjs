@@ -300,3 +300,50 @@ test('a digit drawn on the canvas is answered by an image model', async () => {
   await assertFontsWarmed(page);
   assert.deepEqual(page.errors, []);
 });
+
+test('two tabs editing one model keep each other\'s changes, and an archive the other tab forbids is refused', async () => {
+  const first = await app.newPage();
+  for (const name of ['shared-a', 'shared-b']) {
+    await trainRun(first, app.url, { Dataset: 'iris', 'Run name': name, Epochs: 5 });
+    await openRun(first, name);
+    await first.locator('#register-model').fill('shared-model');
+    assert.match(await validate(first), /Every gate passed/);
+    await first.locator('#register-run').click();
+    await first.locator('.registered a').waitFor();
+  }
+  // Three tabs of one profile, each listing the registry before any of the changes below.
+  const version = (number) => new URL(`/models/shared-model/${number}`, app.url).href;
+  await first.goto(version(1));
+  const second = await first.context().newPage();
+  await second.goto(version(2));
+  const third = await first.context().newPage();
+  await third.goto(version(2));
+  for (const tab of [first, second, third]) await tab.getByRole('heading', { name: /^shared-model v/ }).waitFor();
+
+  const setAlias = async (tab, alias, reason) => {
+    await tab.locator('#alias-name').fill(alias);
+    await tab.locator('#alias-reason').fill(reason);
+    await tab.locator('#set-alias').click();
+  };
+  await setAlias(first, 'champion', 'the first tab promotes v1');
+  await first.locator('.version-notice', { hasText: "'champion' now points at v1." }).waitFor();
+  await setAlias(second, 'staging', 'the second tab stages v2');
+  await second.locator('.version-notice', { hasText: "'staging' now points at v2." }).waitFor();
+  // The third tab still shows v2 without an alias; the stored v2 holds 'staging'.
+  await third.locator('#archive-version').click();
+  await third.locator('.version-notice .error', { hasText: 'v2 holds staging; move those aliases before archiving it; nothing was changed' }).waitFor();
+
+  const fresh = await first.context().newPage();
+  await fresh.goto(new URL('/models/shared-model', app.url).href);
+  const history = fresh.locator('.alias-history tr.alias-change');
+  await history.first().waitFor();
+  const moves = await history.allTextContents();
+  assert.equal(moves.length, 2, `${moves}`);
+  assert.ok(moves.some((move) => /champion.*→ v1.*the first tab promotes v1/.test(move)), `${moves}`);
+  assert.ok(moves.some((move) => /staging.*→ v2.*the second tab stages v2/.test(move)), `${moves}`);
+  await fresh.goto(version(2));
+  await fresh.getByRole('heading', { name: /^shared-model v2/ }).waitFor();
+  assert.match(await fresh.locator('h1').textContent(), /staging/);
+  assert.equal(await fresh.locator('#archive-version').textContent(), 'Archive', 'v2 was not archived');
+  assert.deepEqual(first.errors, []);
+});

@@ -1,7 +1,8 @@
 // What leaves Kindling is whole: a CSV with categories and gaps (not a bundled set) is
 // uploaded, trained, registered and downloaded; its ONNX graph scores the raw file in Python's
 // onnxruntime with the app's answers; and a workspace exported from one profile and imported
-// into a fresh one registers, predicts and downloads exactly as before.
+// into a fresh one registers, predicts and downloads exactly as before; the package alone, in
+// a profile without its data, is marked as claiming its metrics.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -114,8 +115,26 @@ test('a CSV with categories and gaps is trained, registered, downloaded and scor
   // The run came with its weights and its data: it registers, and its checks reproduce it.
   const freshChecks = await register(fresh, 'field-first', 'field-trial-copy');
   assert.deepEqual(freshChecks.filter((row) => /retraining|claimed/.test(row)).length, 2);
+
+  // The package alone, in a profile without its data: its metrics are the package's claim,
+  // said so, and it takes an alias only with a written override.
+  const stranger = await app.newPage();
+  await stranger.goto(new URL('/models', app.url).href);
+  await stranger.locator('#package-file').setInputFiles({ name: pkg.name, mimeType: 'application/zip', buffer: pkg.bytes });
+  const notice = stranger.locator('.upload-notice', { hasText: `is now ${MODEL} v1, but failed` });
+  await notice.waitFor({ timeout: 60_000 });
+  assert.match(await notice.textContent(), /stored weights reproduce the claimed test metrics/);
+  await stranger.goto(new URL(`/models/${MODEL}/1`, app.url).href);
+  const standing = stranger.locator('.metrics-standing.claimed');
+  await standing.waitFor();
+  assert.match(await standing.textContent(), /^Claimed, not verified: .*not in this browser/);
+  await stranger.locator('#alias-reason').fill('trust me');
+  await stranger.locator('#set-alias').click();
+  await stranger.locator('.version-notice .error', { hasText: 'failed its gates' }).waitFor();
+  assert.equal(await stranger.locator('h1 .alias').count(), 0, 'no alias was given');
   assert.deepEqual(page.errors, []);
   assert.deepEqual(fresh.errors, []);
+  assert.deepEqual(stranger.errors, []);
   workedIn = page;
 });
 

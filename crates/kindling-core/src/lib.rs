@@ -27,3 +27,9 @@ pub mod workspace;
 /// The app version, shown in the footer and recorded with every run so a result can be traced
 /// to the build that made it.
 pub const APP_VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// Which source this crate was built from (`build.rs`): the page and the worker of one build
+/// say the same, so a worker started from a newer build than its page (another tab updated the
+/// app, and the worker's script came from the new build) is caught before any message is
+/// misread.
+pub const BUILD_ID: &str = env!("KINDLING_CORE_SOURCE_ID");

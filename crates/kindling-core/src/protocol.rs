@@ -177,8 +177,12 @@ pub enum ModelReply {
 /// From the worker to the UI.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum FromWorker {
-    /// The trainer module has started and listens.
-    Ready,
+    /// The trainer module has started and listens; `build` is its [`crate::BUILD_ID`], which
+    /// the page compares with its own. This variant's shape never changes, so a page can read
+    /// it from a worker of any build.
+    Ready {
+        build: String,
+    },
     /// Sent once per slice: the epochs finished since the last message, and how far along the
     /// whole run is (`0.0..=1.0`, counting partial epochs).
     Progress {

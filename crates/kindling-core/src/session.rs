@@ -61,7 +61,7 @@ impl RunProgress {
     /// Folds one worker message in; messages about other runs are ignored.
     pub fn apply(&mut self, message: FromWorker) {
         match message {
-            FromWorker::Ready => {}
+            FromWorker::Ready { .. } => {}
             FromWorker::Crashed { message } if self.status.is_active() => {
                 self.status = RunStatus::Failed {
                     reason: format!("the trainer crashed: {message}"),

@@ -25,7 +25,7 @@ use crate::trainer::Trainer;
 const METRIC_TOLERANCE: f64 = 1e-9;
 
 pub const REPRODUCIBLE: &str = "retraining reproduces the run's first steps";
-pub const SCORES_AS_CLAIMED: &str = "stored weights reproduce the claimed test metrics";
+pub use kindling_core::registry::gates::SCORES_AS_CLAIMED;
 
 fn check(name: &str, passed: bool, detail: String) -> CheckResult {
     CheckResult {

@@ -213,6 +213,33 @@ fn a_changed_recipe_fails_reproduction_and_changed_weights_fail_their_claimed_sc
 }
 
 #[test]
+fn inflated_claims_with_the_real_weights_fail_the_scores_check() {
+    let spec = TrainSpec {
+        epochs: 2,
+        ..TrainSpec::default()
+    };
+    let (model, mut evidence) = with_evidence(&spec);
+    let accuracy = evidence
+        .claimed_metrics
+        .get_mut("test_accuracy")
+        .expect("a run records its test accuracy");
+    assert!(
+        *accuracy < 1.0,
+        "the two-epoch model is not already perfect"
+    );
+    *accuracy = 1.0;
+    let checks = automatic_checks(&model, None, Some(&evidence));
+    let scores = named(&checks, reproduce::SCORES_AS_CLAIMED);
+    assert!(!scores.passed, "{scores:?}");
+    assert!(
+        scores.detail.starts_with("test_accuracy is ")
+            && scores.detail.contains("not the 1.000000 claimed"),
+        "{}",
+        scores.detail
+    );
+}
+
+#[test]
 fn non_finite_weights_fail_the_finite_check() {
     let spec = TrainSpec {
         epochs: 1,

@@ -85,7 +85,9 @@ mod pump {
         });
         scope().set_onmessage(Some(on_message.as_ref().unchecked_ref()));
         on_message.forget();
-        post(&FromWorker::Ready);
+        post(&FromWorker::Ready {
+            build: kindling_core::BUILD_ID.to_owned(),
+        });
     }
 
     fn handle(message: ToWorker, control: &Rc<Control>) {

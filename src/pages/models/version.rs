@@ -3,7 +3,7 @@
 
 use kindling_core::registry::card::{ModelCard, SECTIONS};
 use kindling_core::registry::card_text::generated_section;
-use kindling_core::registry::{CHAMPION, ModelVersion, VersionSource};
+use kindling_core::registry::{CHAMPION, MetricsStanding, ModelVersion, VersionSource};
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
 
@@ -78,6 +78,7 @@ fn VersionHeader(version: Memo<Option<ModelVersion>>) -> impl IntoView {
                     {v.archived.then(|| view! { <span class="tag">"archived"</span> })}
                     " " {gate_badge(&v.gate_report)}
                 </h1>
+                {metrics_standing(&v)}
                 <table class="metrics-table version-metrics">
                     <tbody>
                         {v.metrics.iter().map(|(name, value)| view! {
@@ -87,6 +88,26 @@ fn VersionHeader(version: Memo<Option<ModelVersion>>) -> impl IntoView {
                 </table>
             }
         })
+    }
+}
+
+/// Above the metrics: whether they were measured here or are only the package's claim.
+fn metrics_standing(version: &ModelVersion) -> Option<AnyView> {
+    match version.metrics_standing() {
+        MetricsStanding::Measured => None,
+        MetricsStanding::MeasuredAgain => Some(
+            view! { <p class="metrics-standing verified">"Metrics carried by the uploaded package, measured again here on the recipe's test rows."</p> }
+                .into_any(),
+        ),
+        MetricsStanding::Claimed(why) => Some(
+            view! {
+                <p class="metrics-standing claimed">
+                    <strong>"Claimed, not verified: "</strong>
+                    {format!("these metrics come from the uploaded package and were not confirmed here ({why}). The version takes an alias only with a written override.")}
+                </p>
+            }
+            .into_any(),
+        ),
     }
 }
 
@@ -219,7 +240,7 @@ fn LineageView(version: ModelVersion) -> impl IntoView {
                 .into_any()
         }
         VersionSource::Upload { file_name, packaged_as } => view! {
-            <span>{format!("{} (from the uploaded package {file_name}, packaged as v{packaged_as}; its gates were checked again here)", lineage.run_name)}</span>
+            <span>{format!("{} (from the uploaded package {file_name}, packaged as v{packaged_as}; this registry's gates and checks were run on it here)", lineage.run_name)}</span>
         }
         .into_any(),
     };

@@ -41,6 +41,11 @@ pub enum Margin {
     Relative(f64),
 }
 
+/// The automatic check that scores a version's stored weights on its recipe's test rows and
+/// compares them with the metrics it carries (run by the model worker, `kindling_ml::reproduce`).
+/// Read here too: an uploaded version's metrics are only claims until it passes.
+pub const SCORES_AS_CLAIMED: &str = "stored weights reproduce the claimed test metrics";
+
 /// Whether a larger value of `metric` is better: scores are, losses and errors are not.
 pub fn higher_is_better(metric: &str) -> bool {
     !["loss", "rmse", "mae"]

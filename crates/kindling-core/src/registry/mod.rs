@@ -33,6 +33,6 @@ pub mod store;
 pub use change::{Changed, ModelChange};
 pub use from_run::version_from_run;
 pub use model::{
-    AliasChange, CHAMPION, Lineage, ModelVersion, RegisteredModel, RegistryError, VersionSource,
-    check_alias, check_model_name,
+    AliasChange, CHAMPION, Lineage, MetricsStanding, ModelVersion, RegisteredModel, RegistryError,
+    VersionSource, check_alias, check_model_name,
 };

@@ -234,7 +234,37 @@ impl RegisteredModel {
     }
 }
 
+/// How far a version's metrics can be trusted, as the version page says it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum MetricsStanding {
+    /// Measured by the run that trained it, in this workspace.
+    Measured,
+    /// Carried by an uploaded package and measured again here on the recipe's test rows.
+    MeasuredAgain,
+    /// Carried by an uploaded package and not confirmed here: why, in words.
+    Claimed(String),
+}
+
 impl ModelVersion {
+    /// Whether the metrics were measured here or only claimed by an uploaded package: the
+    /// gates read them either way, and an unconfirmed claim fails the automatic check, so such
+    /// a version takes an alias only with a written override.
+    pub fn metrics_standing(&self) -> MetricsStanding {
+        if self.source == VersionSource::Run {
+            return MetricsStanding::Measured;
+        }
+        let check = self
+            .gate_report
+            .checks
+            .iter()
+            .find(|check| check.name == super::gates::SCORES_AS_CLAIMED);
+        match check {
+            Some(check) if check.passed => MetricsStanding::MeasuredAgain,
+            Some(check) => MetricsStanding::Claimed(check.detail.clone()),
+            None => MetricsStanding::Claimed("the scores were not checked here".into()),
+        }
+    }
+
     /// Archives the version; one that holds an alias must give it up first, so an alias never
     /// points at an archived model.
     pub fn archive(&mut self, model: &RegisteredModel) -> Result<(), RegistryError> {
@@ -334,6 +364,38 @@ pub(crate) mod tests {
         model.remove_alias(CHAMPION, "retired", 4.0).unwrap();
         assert!(model.aliases.is_empty());
         assert_eq!(model.alias_history.len(), 3);
+    }
+
+    #[test]
+    fn uploaded_metrics_are_claims_until_the_scores_check_passes_here() {
+        use crate::registry::gates::{CheckKind, CheckResult, SCORES_AS_CLAIMED};
+        let mut upload = version("iris", 1, true);
+        assert_eq!(upload.metrics_standing(), MetricsStanding::Measured);
+        upload.source = VersionSource::Upload {
+            file_name: "iris.kindling.zip".into(),
+            packaged_as: 4,
+        };
+        assert!(matches!(
+            upload.metrics_standing(),
+            MetricsStanding::Claimed(_)
+        ));
+        let scores = |passed: bool| CheckResult {
+            kind: CheckKind::Automatic,
+            name: SCORES_AS_CLAIMED.into(),
+            passed,
+            value: None,
+            threshold: None,
+            detail: "test_accuracy is 0.900000 on the recipe's test rows, not the 1.000000 claimed"
+                .into(),
+        };
+        upload.gate_report.checks.push(scores(false));
+        assert_eq!(
+            upload.metrics_standing(),
+            MetricsStanding::Claimed(scores(false).detail)
+        );
+        upload.gate_report.checks.pop();
+        upload.gate_report.checks.push(scores(true));
+        assert_eq!(upload.metrics_standing(), MetricsStanding::MeasuredAgain);
     }
 
     #[test]
