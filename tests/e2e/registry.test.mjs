@@ -215,6 +215,23 @@ test('every broken package is refused by its own check and the registry is left 
       const first = m.example.predictions[0].Class;
       first.label = (first.label + 1) % first.probabilities.length;
     })), /answers differ from the example/],
+    // Burn's record, replaced or damaged with every hash fixed up: refused by name, and the
+    // model worker lives on to check the next one.
+    ['garbage record', rebuilt(downloaded, (f) => f.set('model.bpk', Buffer.from('not a burnpack at all, just words '.repeat(10)))),
+      /model\.bpk \(Burn.s record\)/],
+    ['record cut short', rebuilt(downloaded, (f) => f.set('model.bpk', f.get('model.bpk').subarray(0, f.get('model.bpk').length >> 1))),
+      /model\.bpk \(Burn.s record\)/],
+    ['record header damaged', rebuilt(downloaded, (f) => {
+      const record = Buffer.from(f.get('model.bpk'));
+      for (let i = 8; i < 64; i++) record[i] ^= 0x5a;
+      f.set('model.bpk', record);
+    }), /model\.bpk \(Burn.s record\)/],
+    ['integer weights', rebuilt(downloaded, (f) => {
+      // The same bytes labelled as integers: Burn's loader panicked on this in the worker.
+      const record = Buffer.from(f.get('model.bpk'));
+      record[record.indexOf('F32')] = 'I'.charCodeAt(0);
+      f.set('model.bpk', record);
+    }), /model\.bpk \(Burn.s record\): the weights do not fit this model: it holds .* as I32/],
   ];
   const seen = new Set();
   // Playwright hands over at most 50 MB in memory; larger files go by path.

@@ -88,10 +88,10 @@ pub fn open_package(bytes: &[u8]) -> Result<(OpenedPackage, TrainedModel), Packa
     let opened = package::open(bytes)?;
     let signature = opened.manifest.signature.clone();
     let model = TrainedModel::from_record_bytes(signature.clone(), &opened.record)
-        .map_err(|error| PackageError::Load(error.to_string()))?;
+        .map_err(|error| PackageError::Load(format!("model.bpk (Burn's record): {error}")))?;
     let from_weights =
         TrainedModel::from_safetensors(signature, &safetensors::write(&opened.weights))
-            .map_err(|error| PackageError::Load(error.to_string()))?;
+            .map_err(|error| PackageError::Load(format!("weights.safetensors: {error}")))?;
     let example = &opened.manifest.example;
     let example_codes = model
         .signature()

@@ -26,6 +26,26 @@ pub enum WeightsError {
     Read(String),
 }
 
+/// Kindling writes every weight as a 32-bit float. Burn's loader panics on a record whose
+/// float parameter holds another dtype (integers, say), which in the browser would take the
+/// model worker down, so such a record is refused here in words first.
+fn check_record_dtypes(bytes: &[u8]) -> Result<(), WeightsError> {
+    let tensors = burn_pack::Reader::from_bytes(Bytes::from_bytes_vec(bytes.to_vec()))
+        .and_then(burn_pack::Reader::into_tensors)
+        .map_err(|error| WeightsError::Read(format!("Record I/O error: {error}")))?;
+    for tensor in tensors {
+        let (name, dtype, ..) = tensor
+            .into_parts()
+            .map_err(|error| WeightsError::Read(error.to_string()))?;
+        if dtype != burn::tensor::DType::F32 {
+            return Err(WeightsError::Read(format!(
+                "it holds {name} as {dtype:?}, and every weight Kindling writes is a 32-bit float (F32)"
+            )));
+        }
+    }
+    Ok(())
+}
+
 /// A trained model in evaluation mode with everything needed to use it: it takes raw rows
 /// (preprocessing is applied inside) and answers in the target's own classes or units.
 #[derive(Debug, Clone)]
@@ -96,6 +116,7 @@ impl TrainedModel {
         signature: ModelSignature,
         bytes: &[u8],
     ) -> Result<Self, WeightsError> {
+        check_record_dtypes(bytes)?;
         let record = ModuleRecord::from_bytes(Bytes::from_bytes_vec(bytes.to_vec()))
             .map_err(|error| WeightsError::Read(error.to_string()))?;
         let network = empty_network(&signature)?

@@ -344,6 +344,14 @@ fn garbage_and_wrong_shape_records_are_refused_in_words() {
         *byte ^= 0x5a;
     }
     cases.push(("a damaged header", flipped));
+    // The same tensors labelled as integers: Burn's loader panicked on this.
+    let at = record
+        .windows(3)
+        .position(|window| window == b"F32")
+        .expect("the record names its dtype");
+    let mut integers = record.clone();
+    integers[at] = b'I';
+    cases.push(("integer weights", integers));
     for (what, bytes) in cases {
         let error = TrainedModel::from_record_bytes(model.signature().clone(), &bytes)
             .err()
@@ -355,4 +363,44 @@ fn garbage_and_wrong_shape_records_are_refused_in_words() {
             "{what}: {error}"
         );
     }
+}
+
+/// Every one-byte change to a record's header and metadata, with values that matter to its
+/// CBOR (type bytes, lengths, dtype letters), is either loaded and predicts or refused: none
+/// may panic, which in the browser takes the model worker down.
+#[test]
+fn no_one_byte_change_to_a_record_s_header_panics() {
+    let spec = TrainSpec {
+        epochs: 1,
+        ..TrainSpec::default()
+    };
+    let (model, _) = trained(&spec);
+    let record = model.record_bytes().unwrap();
+    // Burnpack: magic (4), version (2), metadata size (u32 LE), then the CBOR metadata.
+    let header_end = 10 + u32::from_le_bytes(record[6..10].try_into().unwrap()) as usize;
+    let codes = model
+        .signature()
+        .codes_of(&package::probe_inputs(model.signature()))
+        .unwrap();
+    let values = [
+        0x00, 0x01, 0x07, 0x17, 0x18, 0x19, 0x1a, 0x1b, 0x40, 0x60, 0x80, 0x9f, 0xa0, 0xbf, 0xf6,
+        0xff, b'1', b'6', b'8', b'B', b'I', b'U',
+    ];
+    let mut refused = 0;
+    for at in 0..header_end + 16 {
+        for &value in &values {
+            let mut bytes = record.clone();
+            bytes[at] = value;
+            let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                TrainedModel::from_record_bytes(model.signature().clone(), &bytes)
+                    .map(|loaded| loaded.predict(&codes))
+            }));
+            match outcome {
+                Ok(Ok(_)) => {}
+                Ok(Err(_)) => refused += 1,
+                Err(_) => panic!("byte {at} set to {value:#04x} made loading panic"),
+            }
+        }
+    }
+    assert!(refused > 100, "only {refused} changes were refused");
 }
