@@ -81,7 +81,7 @@ impl Workspace {
     /// What a file must be to be imported: rows that match their dataset's version id (or a
     /// later re-run would silently train on other data), packages that match their version's
     /// hash, and versions that belong to a model in the file.
-    fn check(&self) -> Result<(), WorkspaceError> {
+    pub(super) fn check(&self) -> Result<(), WorkspaceError> {
         if let Some(stored) = self
             .datasets
             .iter()
@@ -114,7 +114,7 @@ impl Workspace {
     /// JSON (said by the first reading itself), or no format, another format, or this format
     /// with something missing or malformed (read again for the format alone, skipping the rest
     /// without building it).
-    fn refusal(bytes: &[u8], error: &serde_json::Error) -> WorkspaceError {
+    pub(super) fn refusal(bytes: &[u8], error: &serde_json::Error) -> WorkspaceError {
         if error.is_syntax() || error.is_eof() || error.is_io() {
             return WorkspaceError::NotJson(error.to_string());
         }
