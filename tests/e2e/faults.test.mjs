@@ -142,6 +142,28 @@ test('two tabs train at once and both runs are kept whole', async () => {
   assert.deepEqual(first.errors, []);
 });
 
+test('a run training in one tab is not marked interrupted by a second tab that opens meanwhile', async () => {
+  const first = await app.newPage();
+  const train = await new TrainPage(first, app.url).open();
+  await train.set('Run name', 'kept-live');
+  await train.set('Epochs', 2000);
+  await train.button('Train').click();
+  await first.locator('.progress-label', { hasText: /Epoch [1-9]/ }).waitFor();
+  // Paused, so no epoch write can put the record back before the second tab reads it.
+  await train.button('Pause').click();
+  await first.locator('.progress-label').waitFor();
+  const second = await first.context().newPage();
+  second.errors = [];
+  const runs = await new RunsPage(second, app.url).open();
+  assert.equal((await runs.row('kept-live').locator('.status-pill').textContent()).trim(), 'running');
+  // Once the training tab is closed, its lock goes with it: the run is found interrupted.
+  await first.close();
+  const third = await second.context().newPage();
+  const after = await new RunsPage(third, app.url).open();
+  assert.equal((await after.row('kept-live').locator('.status-pill').textContent()).trim(), 'interrupted');
+  assert.deepEqual(second.errors, []);
+});
+
 test('a newer schema opened in another tab is not blocked, and this tab then says to reload', async () => {
   const page = await app.newPage();
   await trainRun(page, app.url, { 'Run name': 'before-upgrade', Epochs: 5 });
