@@ -34,6 +34,9 @@ pub enum Command {
     /// Compare a batch of production rows with the training data: per-feature drift (PSI,
     /// Kolmogorov–Smirnov) and data anomalies; exit code 3 when an alert rule fires.
     Monitor(MonitorArgs),
+    /// Serve a package over HTTP with MLflow's scoring protocol (POST /invocations) on
+    /// 127.0.0.1, until Ctrl-C.
+    Serve(ServeArgs),
 }
 
 impl Command {
@@ -45,6 +48,7 @@ impl Command {
             Command::Verify(args) => args.json,
             Command::Predict(args) => args.json,
             Command::Monitor(args) => args.json,
+            Command::Serve(_) => false,
         }
     }
 }
@@ -121,4 +125,13 @@ pub struct MonitorArgs {
     /// Print the report as JSON instead of text.
     #[arg(long)]
     pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// A package file (`<model>-v<n>.kindling.zip`); it is checked as `verify` checks it.
+    pub package: PathBuf,
+    /// The port on 127.0.0.1 (0: any free port, printed when the server starts).
+    #[arg(long, default_value_t = 5000)]
+    pub port: u16,
 }

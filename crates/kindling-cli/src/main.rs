@@ -6,7 +6,9 @@
 //! - `kindling verify PACKAGE`: every upload check the browser applies to a package;
 //! - `kindling predict PACKAGE CSV`: the browser's batch predictions, as CSV on stdout;
 //! - `kindling monitor --reference CSV --current CSV`: the browser monitor's drift statistics
-//!   and anomalies for a batch, for a scheduled job.
+//!   and anomalies for a batch, for a scheduled job;
+//! - `kindling serve PACKAGE [--port N]`: the package as an HTTP server speaking MLflow's
+//!   scoring protocol.
 //!
 //! Each takes `--json` for one JSON document on stdout instead of text. Exit codes: 0
 //! success, 1 it ran and the answer is no, 2 bad arguments or an unreadable input, 3 (monitor)
@@ -43,6 +45,7 @@ fn main() -> ExitCode {
         Command::Verify(args) => commands::verify::run(args),
         Command::Predict(args) => commands::predict::run(args),
         Command::Monitor(args) => commands::monitor::run(args),
+        Command::Serve(args) => commands::serve::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -4,5 +4,6 @@
 pub mod monitor;
 pub mod pipeline;
 pub mod predict;
+pub mod serve;
 pub mod train;
 pub mod verify;

@@ -1,6 +1,8 @@
 //! What the Predict page computes, as plain functions tested natively: which version to open,
-//! the single-row form (inputs, typed values, answers as text) and scoring a whole file.
+//! the single-row form (inputs, typed values, answers as text) and scoring a whole file; and
+//! MLflow's scoring protocol over the same scorer, which `kindling serve` speaks.
 
 pub mod batch;
 pub mod form;
+pub mod invocations;
 pub mod pick;
