@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { startApp } from '../tests/e2e/kindling.mjs';
 import { monitorBench, printMonitorBench } from './monitor.mjs';
 import { pipelineBench, printPipelineBench } from './pipelines.mjs';
+import { printServeBench, serveBench } from './serve.mjs';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const args = Object.fromEntries(process.argv.slice(2).map((arg) => {
@@ -122,6 +123,7 @@ const native = args['skip-native'] ? [] : nativeSide();
 const tfjs = args['skip-tfjs'] ? [] : tfjsSide();
 const pipelines = args['skip-pipelines'] ? null : await pipelineBench();
 const monitor = args['skip-monitor'] ? null : await monitorBench();
+const serving = args['skip-serve'] ? null : await serveBench();
 
 const rate = (runs) => (runs.length ? median(runs.map((r) => r.samples_per_s)) : Number.NaN);
 const rows = WORKLOADS.map(({ id, tfjs: tfjsId, tfjsWasm }) => {
@@ -152,6 +154,7 @@ console.log(`\nW2 achieves ${fixed(w2Gflops, 2)} GFLOP/s; this worker's f32x4 mu
 
 if (pipelines) printPipelineBench(pipelines);
 if (monitor) printMonitorBench(monitor);
+if (serving) printServeBench(serving);
 
 const file = join(ROOT, 'bench-results', `bench-${started.toISOString().replace(/[:.]/g, '-')}.json`);
 writeFileSync(file, JSON.stringify({
@@ -165,5 +168,6 @@ writeFileSync(file, JSON.stringify({
   runs: { browser, native, tfjs },
   pipelines,
   monitor,
+  serving,
 }, null, 2));
 console.log(`raw results: ${file}`);

@@ -1,0 +1,84 @@
+// The `kindling serve` measurements of `cargo xtask bench`: a package made by a pipeline run is
+// served on loopback and loaded with autocannon (a standard HTTP load generator) for a bounded
+// time, with single-row and 100-row `POST /invocations` bodies in MLflow's `dataframe_split`
+// form: requests per second and p50/p99 latency.
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import autocannon from 'autocannon';
+import { ROOT } from '../tests/e2e/kindling.mjs';
+
+const PIPELINE = [
+  'format = "kindling-pipeline/1"', 'name = "served"',
+  '[data]', 'bundled = "iris"',
+  '[train]', 'model = "mlp"', 'hidden_layers = [64, 64]', 'epochs = 30',
+  '[promote]', 'model = "served"', 'alias = "champion"',
+].join('\n');
+const DURATION_S = 10;
+const CONNECTIONS = 8;
+
+/** A `dataframe_split` body of `rows` iris rows, cycling through the file's first ones. */
+function body(rows) {
+  const lines = readFileSync(join(ROOT, 'assets', 'datasets', 'iris.csv'), 'utf8').trim().split('\n');
+  const columns = lines[0].split(',').slice(0, 4);
+  const data = Array.from({ length: rows }, (_, i) => lines[1 + (i % (lines.length - 1))].split(',').slice(0, 4).map(Number));
+  return JSON.stringify({ dataframe_split: { columns, data } });
+}
+
+async function start(binary, dir) {
+  const server = spawn(binary, ['serve', '.kindling/packages/served-v1.kindling.zip', '--port', '0'], { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
+  const url = await new Promise((resolve, reject) => {
+    let said = '';
+    server.stderr.on('data', (chunk) => {
+      said += chunk;
+      const found = said.match(/http:\/\/[0-9.:]+/);
+      if (found) resolve(found[0]);
+    });
+    server.on('exit', (code) => reject(new Error(`kindling serve exited (${code}): ${said}`)));
+  });
+  return { server, url };
+}
+
+export async function serveBench() {
+  execFileSync('cargo', ['build', '--release', '-q', '-p', 'kindling-cli'], { cwd: ROOT, stdio: 'inherit' });
+  const binary = join(ROOT, 'target', 'release', 'kindling');
+  const dir = mkdtempSync(join(tmpdir(), 'kindling-serve-bench-'));
+  const results = {};
+  let served;
+  try {
+    writeFileSync(join(dir, 'served.toml'), PIPELINE);
+    execFileSync(binary, ['pipeline', 'run', 'served.toml'], { cwd: dir, stdio: 'ignore' });
+    served = await start(binary, dir);
+    for (const rows of [1, 100]) {
+      const result = await autocannon({
+        url: `${served.url}/invocations`,
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: body(rows),
+        connections: CONNECTIONS,
+        duration: DURATION_S,
+      });
+      results[`rows_${rows}`] = {
+        rows,
+        requests_per_s: result.requests.average,
+        p50_ms: result.latency.p50,
+        p99_ms: result.latency.p99,
+        errors: result.errors + result.non2xx,
+      };
+    }
+  } finally {
+    served?.server.kill('SIGTERM');
+    rmSync(dir, { recursive: true, force: true });
+  }
+  return results;
+}
+
+export function printServeBench(results) {
+  console.log(`\nkindling serve on loopback (autocannon, ${CONNECTIONS} connections, ${DURATION_S} s each; iris MLP 4-64-64-3)`);
+  for (const { rows, requests_per_s, p50_ms, p99_ms, errors } of Object.values(results)) {
+    console.log(`  ${String(rows).padStart(3)} row(s) a request: ${requests_per_s.toFixed(0)} requests/s, p50 ${p50_ms} ms, p99 ${p99_ms} ms, ${errors} errors`);
+  }
+}
+
+if (process.argv[1] === new URL(import.meta.url).pathname) printServeBench(await serveBench());
