@@ -50,7 +50,9 @@ pub fn expected_tensors(signature: &ModelSignature) -> Vec<(String, Vec<usize>)>
                 height /= 2;
                 width /= 2;
             }
-            let flat = filters * height * width;
+            // Saturating: a caller that has not validated the signature yet (a fuzzer did) may
+            // pass an image shape whose product overflows; no real tensor is that long.
+            let flat = filters.saturating_mul(height).saturating_mul(width);
             tensors.push(("Cnn.conv.weight".into(), vec![*filters, 1, 3, 3]));
             tensors.push(("Cnn.conv.bias".into(), vec![*filters]));
             if *dense_units > 0 {
