@@ -19,6 +19,7 @@ use kindling_core::protocol::{
 use kindling_core::registry::ModelVersion;
 use kindling_core::registry::gates::CheckResult;
 use kindling_core::signature::{ModelSignature, Prediction};
+use kindling_core::workspace::WorkspaceOutline;
 use leptos::prelude::*;
 
 use crate::state::training::{SpawnTrainer, TrainerEvent, TrainerLink};
@@ -163,6 +164,15 @@ impl Models {
     pub async fn read_csv(&self, url: String) -> Result<CsvPreview, String> {
         match self.ask(ModelRequest::ReadCsv { url }).await? {
             ModelReply::CsvRead(preview) => Ok(*preview),
+            _ => Err(unexpected()),
+        }
+    }
+
+    /// Has the worker read and check a workspace file (`url`, a `blob:` address valid until
+    /// this returns) and say where its records lie.
+    pub async fn outline_workspace(&self, url: String) -> Result<WorkspaceOutline, String> {
+        match self.ask(ModelRequest::OutlineWorkspace { url }).await? {
+            ModelReply::WorkspaceOutlined(outline) => Ok(*outline),
             _ => Err(unexpected()),
         }
     }

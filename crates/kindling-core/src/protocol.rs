@@ -112,6 +112,9 @@ pub enum ModelRequest {
     /// `ImportCsv`. `url` is a `blob:` address of the file the person chose: the worker fetches
     /// it, so megabytes of file never pass through the page's thread.
     ReadCsv { url: String },
+    /// Reads and checks a workspace file (handed over by `blob:` address, as `ReadCsv`'s) and
+    /// answers where its records lie, so the page reads them in slices from its own copy.
+    OutlineWorkspace { url: String },
     /// Makes a dataset of the table the last `ReadCsv` read.
     ImportCsv {
         name: String,
@@ -165,6 +168,7 @@ pub enum ModelReply {
     /// The worker does not hold the model a `Predict` named: ask again with its source.
     NotLoaded,
     CsvRead(Box<CsvPreview>),
+    WorkspaceOutlined(Box<crate::workspace::WorkspaceOutline>),
     CsvImported {
         dataset: Box<Dataset>,
         /// Rows left out for a missing value.

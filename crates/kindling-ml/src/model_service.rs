@@ -25,8 +25,8 @@ pub struct ModelService {
 }
 
 impl ModelService {
-    /// Answers every request but [`ModelRequest::ReadCsv`], whose file the worker fetches
-    /// first and hands to [`ModelService::read_csv`].
+    /// Answers every request but [`ModelRequest::ReadCsv`] and
+    /// [`ModelRequest::OutlineWorkspace`], whose files the worker fetches first.
     pub fn answer(&mut self, request: ModelRequest) -> Answer {
         match request {
             ModelRequest::Check {
@@ -58,7 +58,7 @@ impl ModelService {
                 })
             }
             ModelRequest::Predict { key, source, rows } => self.predict(key, source, &rows),
-            ModelRequest::ReadCsv { .. } => {
+            ModelRequest::ReadCsv { .. } | ModelRequest::OutlineWorkspace { .. } => {
                 Err("the file must be fetched before it can be read".into())
             }
             ModelRequest::ImportCsv { name, options } => {

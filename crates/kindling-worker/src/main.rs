@@ -36,8 +36,9 @@ mod pump {
     use std::rc::Rc;
 
     use kindling_core::data::Dataset;
-    use kindling_core::protocol::{FromWorker, ModelRequest, ToWorker};
+    use kindling_core::protocol::{FromWorker, ModelReply, ModelRequest, ToWorker};
     use kindling_core::spec::TrainSpec;
+    use kindling_core::workspace::WorkspaceOutline;
     use kindling_ml::model_service::{Answer, ModelService};
     use kindling_ml::run_loop::{Control, Step, TrainingRun};
     use wasm_bindgen::prelude::*;
@@ -151,6 +152,12 @@ mod pump {
             ModelRequest::ReadCsv { url } => {
                 let bytes = fetch_bytes(&url).await?;
                 SERVICE.with_borrow_mut(|service| service.read_csv(&bytes))
+            }
+            ModelRequest::OutlineWorkspace { url } => {
+                let bytes = fetch_bytes(&url).await?;
+                WorkspaceOutline::of(&bytes)
+                    .map(|outline| ModelReply::WorkspaceOutlined(Box::new(outline)))
+                    .map_err(|error| error.to_string())
             }
             request => SERVICE.with_borrow_mut(|service| service.answer(request)),
         }

@@ -18,5 +18,5 @@ pub use file::{
     MAX_WORKSPACE_BYTES, READABLE_FORMATS, WORKSPACE_FORMAT, Workspace, WorkspaceError,
 };
 pub use plan::{ImportPlan, plan_import};
-pub use reader::WorkspaceReader;
+pub use reader::{WorkspaceOutline, WorkspaceReader};
 pub use store::{SharedWorkspace, WorkspaceStore, export_workspace, import_workspace};

@@ -1,12 +1,15 @@
 //! A workspace file read one record at a time, so the page can give the main thread back
 //! between records: reading a 10,000-run file (65 MB) into its types in one go was a single
-//! long task of half a second. The file is first read as an outline (the top-level fields, and
-//! each run, dataset and version as its raw text, which only has to be scanned), then each
-//! record is read into its type by [`WorkspaceReader::read_next`]. The result and the refusals
-//! are [`Workspace::from_json`]'s, which reads straight into the types where nothing waits on
-//! it (the command line, tests).
+//! long task of half a second. The file is first outlined (the top-level fields, and where each
+//! run, dataset and version lies in the text), then each record is read into its type by
+//! [`WorkspaceReader::read_next`]. The result and the refusals are [`Workspace::from_json`]'s,
+//! which reads straight into the types where nothing waits on it (the command line, tests).
+//!
+//! In the browser the worker makes the [`WorkspaceOutline`] (one pass over the whole text, then
+//! every record read and the file checked: the work that cannot be sliced), and the page reads
+//! the records from its own copy of the bytes, a slice of the main thread at a time.
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 
 use super::file::{MAX_WORKSPACE_BYTES, READABLE_FORMATS, Workspace, WorkspaceError};
@@ -27,11 +30,53 @@ struct Outline<'a> {
     versions: Vec<&'a RawValue>,
 }
 
+/// Where each record of a workspace file lies (byte ranges into the file), with the top-level
+/// fields read: what the worker hands the page, which then reads only the records.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct WorkspaceOutline {
+    pub format: String,
+    pub app_version: String,
+    pub exported_ms: f64,
+    pub models: Vec<RegisteredModel>,
+    pub runs: Vec<(usize, usize)>,
+    pub datasets: Vec<(usize, usize)>,
+    pub versions: Vec<(usize, usize)>,
+    /// The length of the file outlined, so an outline is never applied to other bytes.
+    pub file_bytes: usize,
+}
+
+impl WorkspaceOutline {
+    /// Reads and checks the whole file, as an import would, and says where its records lie.
+    pub fn of(bytes: &[u8]) -> Result<Self, WorkspaceError> {
+        let reader = WorkspaceReader::start(bytes)?;
+        let range = |text: &&str| {
+            let start = text.as_ptr() as usize - bytes.as_ptr() as usize;
+            (start, start + text.len())
+        };
+        let outline = Self {
+            format: reader.read.format.clone(),
+            app_version: reader.read.app_version.clone(),
+            exported_ms: reader.read.exported_ms,
+            models: reader.read.models.clone(),
+            runs: reader.runs.iter().map(range).collect(),
+            datasets: reader.datasets.iter().map(range).collect(),
+            versions: reader.versions.iter().map(range).collect(),
+            file_bytes: bytes.len(),
+        };
+        reader.finish()?;
+        Ok(outline)
+    }
+}
+
 pub struct WorkspaceReader<'a> {
-    outline: Outline<'a>,
+    runs: Vec<&'a str>,
+    datasets: Vec<&'a str>,
+    versions: Vec<&'a str>,
     read: Workspace,
     /// How many records (runs, then datasets, then versions) have been read.
     next: usize,
+    /// Set when the worker has checked the file already.
+    checked: bool,
 }
 
 impl<'a> WorkspaceReader<'a> {
@@ -40,37 +85,99 @@ impl<'a> WorkspaceReader<'a> {
         if bytes.len() > MAX_WORKSPACE_BYTES {
             return Err(WorkspaceError::TooLarge(bytes.len()));
         }
-        let mut outline: Outline =
+        let outline: Outline =
             serde_json::from_slice(bytes).map_err(|error| Workspace::refusal(bytes, &error))?;
         if !READABLE_FORMATS.contains(&outline.format.as_str()) {
             return Err(WorkspaceError::UnknownFormat {
                 found: outline.format,
             });
         }
-        let read = Workspace {
-            format: outline.format.clone(),
-            app_version: outline.app_version.clone(),
-            exported_ms: outline.exported_ms,
-            runs: Vec::with_capacity(outline.runs.len()),
-            datasets: Vec::with_capacity(outline.datasets.len()),
-            models: std::mem::take(&mut outline.models),
-            versions: Vec::with_capacity(outline.versions.len()),
+        let texts = |raw: Vec<&'a RawValue>| raw.into_iter().map(RawValue::get).collect();
+        Ok(Self::new(
+            Workspace {
+                format: outline.format,
+                app_version: outline.app_version,
+                exported_ms: outline.exported_ms,
+                runs: Vec::new(),
+                datasets: Vec::new(),
+                models: outline.models,
+                versions: Vec::new(),
+            },
+            [
+                texts(outline.runs),
+                texts(outline.datasets),
+                texts(outline.versions),
+            ],
+            false,
+        ))
+    }
+
+    /// Reads a file the worker has outlined and checked: no pass over the whole text here.
+    pub fn outlined(bytes: &'a [u8], outline: WorkspaceOutline) -> Result<Self, WorkspaceError> {
+        if outline.file_bytes != bytes.len() {
+            return Err(WorkspaceError::Damaged(
+                "the file changed while it was read; choose it again".into(),
+            ));
+        }
+        let texts = |ranges: &[(usize, usize)]| {
+            ranges
+                .iter()
+                .map(|&(start, end)| {
+                    bytes
+                        .get(start..end)
+                        .and_then(|text| std::str::from_utf8(text).ok())
+                        .ok_or_else(|| {
+                            WorkspaceError::Damaged("a record lies outside the file".into())
+                        })
+                })
+                .collect::<Result<Vec<&str>, _>>()
         };
-        Ok(Self {
-            outline,
+        let records = [
+            texts(&outline.runs)?,
+            texts(&outline.datasets)?,
+            texts(&outline.versions)?,
+        ];
+        Ok(Self::new(
+            Workspace {
+                format: outline.format,
+                app_version: outline.app_version,
+                exported_ms: outline.exported_ms,
+                runs: Vec::new(),
+                datasets: Vec::new(),
+                models: outline.models,
+                versions: Vec::new(),
+            },
+            records,
+            true,
+        ))
+    }
+
+    fn new(
+        mut read: Workspace,
+        [runs, datasets, versions]: [Vec<&'a str>; 3],
+        checked: bool,
+    ) -> Self {
+        read.runs.reserve(runs.len());
+        read.datasets.reserve(datasets.len());
+        read.versions.reserve(versions.len());
+        Self {
+            runs,
+            datasets,
+            versions,
             read,
             next: 0,
-        })
+            checked,
+        }
     }
 
     /// Every record the file holds.
     pub fn records(&self) -> usize {
-        self.outline.runs.len() + self.outline.datasets.len() + self.outline.versions.len()
+        self.runs.len() + self.datasets.len() + self.versions.len()
     }
 
     /// Reads the next record into its type; `false` once every record has been read.
     pub fn read_next(&mut self) -> Result<bool, WorkspaceError> {
-        let (runs, datasets) = (self.outline.runs.len(), self.outline.datasets.len());
+        let (runs, datasets) = (self.runs.len(), self.datasets.len());
         let at = self.next;
         if at >= self.records() {
             return Ok(false);
@@ -79,17 +186,17 @@ impl<'a> WorkspaceReader<'a> {
             WorkspaceError::Damaged(format!("{what} {} of the file: {error}", number + 1))
         };
         if at < runs {
-            let run = serde_json::from_str(self.outline.runs[at].get())
-                .map_err(|error| damaged("run", at, error))?;
+            let run =
+                serde_json::from_str(self.runs[at]).map_err(|error| damaged("run", at, error))?;
             self.read.runs.push(run);
         } else if at < runs + datasets {
             let index = at - runs;
-            let dataset = serde_json::from_str(self.outline.datasets[index].get())
+            let dataset = serde_json::from_str(self.datasets[index])
                 .map_err(|error| damaged("dataset", index, error))?;
             self.read.datasets.push(dataset);
         } else {
             let index = at - runs - datasets;
-            let version = serde_json::from_str(self.outline.versions[index].get())
+            let version = serde_json::from_str(self.versions[index])
                 .map_err(|error| damaged("model version", index, error))?;
             self.read.versions.push(version);
         }
@@ -97,10 +204,13 @@ impl<'a> WorkspaceReader<'a> {
         Ok(true)
     }
 
-    /// The whole workspace, once every record is read, after the checks every import passes.
+    /// The whole workspace, once every record is read, after the checks every import passes
+    /// (made here unless the worker made them on this file already).
     pub fn finish(mut self) -> Result<Workspace, WorkspaceError> {
         while self.read_next()? {}
-        self.read.check()?;
+        if !self.checked {
+            self.read.check()?;
+        }
         Ok(self.read)
     }
 }
@@ -152,6 +262,31 @@ mod tests {
             reader.finish().unwrap(),
             Workspace::from_json(text.as_bytes()).unwrap()
         );
+    }
+
+    #[test]
+    fn an_outlined_file_reads_the_same_and_an_outline_fits_only_its_file() {
+        let text = workspace().to_json();
+        let outline = WorkspaceOutline::of(text.as_bytes()).unwrap();
+        assert_eq!(outline.runs.len(), 3);
+        let outline =
+            serde_json::from_str::<WorkspaceOutline>(&serde_json::to_string(&outline).unwrap())
+                .unwrap();
+        assert_eq!(
+            WorkspaceReader::outlined(text.as_bytes(), outline.clone())
+                .unwrap()
+                .finish()
+                .unwrap(),
+            Workspace::from_json(text.as_bytes()).unwrap()
+        );
+        let longer = format!("{text} ");
+        assert!(WorkspaceReader::outlined(longer.as_bytes(), outline.clone()).is_err());
+        let mut outside = outline;
+        outside.runs[0] = (0, text.len() + 10);
+        assert!(WorkspaceReader::outlined(text.as_bytes(), outside).is_err());
+        let mut tampered = workspace();
+        tampered.datasets[0].dataset.features[0] += 1.0;
+        assert!(WorkspaceOutline::of(tampered.to_json().as_bytes()).is_err());
     }
 
     #[test]
