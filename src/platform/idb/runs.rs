@@ -205,6 +205,9 @@ impl RunStore for IdbStore {
     }
 
     async fn delete_runs(&self, ids: &[String]) -> Result<(), StoreError> {
+        for id in ids {
+            self.keep_live(live_run_lock(id), false);
+        }
         let transaction = self.transaction(
             &[RUNS, EPOCHS, EVALUATIONS, RUN_MODELS],
             IdbTransactionMode::Readwrite,
