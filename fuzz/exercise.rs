@@ -27,7 +27,7 @@ use kindling_core::signature::Prediction;
 use kindling_core::tracking::query::{Query, Queryable, Value};
 use kindling_core::tracking::{RunRecord, contract};
 use kindling_core::workspace::plan::Stored;
-use kindling_core::workspace::{Workspace, plan_import};
+use kindling_core::workspace::{Workspace, WorkspaceOutline, WorkspaceReader, plan_import};
 use package_edit::{Base, edited_package, shapes};
 
 /// Reads a file as the Data page does, profiles it, and imports it with the last column as the
@@ -172,7 +172,17 @@ fn profile() -> &'static Profile {
 /// that is taken (stored or planned), every version it adds belongs to a model it adds, every
 /// run and dataset is accounted for, and the file re-imports once exported.
 pub fn workspace_import(bytes: &[u8]) {
-    let Ok(workspace) = Workspace::from_json(bytes) else {
+    // The page's way (the worker outlines and checks, the page reads record by record) must
+    // accept exactly what `from_json` accepts, and read the same workspace.
+    let outlined = WorkspaceOutline::of(bytes)
+        .and_then(|outline| WorkspaceReader::outlined(bytes, outline)?.finish());
+    let read = Workspace::from_json(bytes);
+    assert_eq!(
+        outlined.as_ref().ok(),
+        read.as_ref().ok(),
+        "the outlined read and from_json disagree"
+    );
+    let Ok(workspace) = read else {
         return;
     };
     let profile = profile();
