@@ -270,10 +270,11 @@ fn apply_and_write(
     read_versions: &IdbRequest,
 ) -> Result<Changed, StoreError> {
     let model = read_model.result().map_err(|error| dom_error(&error))?;
-    if model.is_undefined() {
-        return Err(StoreError::NoSuchModel(name.to_owned()));
-    }
-    let model: RegisteredModel = parse(&model)?;
+    let model: Option<RegisteredModel> = if model.is_undefined() {
+        None
+    } else {
+        Some(parse(&model)?)
+    };
     let versions: Array = read_versions
         .result()
         .map_err(|error| dom_error(&error))?
@@ -282,9 +283,7 @@ fn apply_and_write(
         .iter()
         .map(|value| parse::<ModelVersion>(&value))
         .collect::<Result<Vec<_>, _>>()?;
-    let changed = change
-        .apply(model, &versions)
-        .map_err(|error| StoreError::Refused(error.to_string()))?;
+    let changed = change.apply_stored(name, model, &versions)?;
     put(
         &object_store(transaction, MODELS)?,
         &JsValue::from_str(name),

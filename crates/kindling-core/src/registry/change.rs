@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 use super::card::ModelCard;
 use super::gates::Gate;
 use super::model::{ModelVersion, RegisteredModel, RegistryError};
+use crate::storage::StoreError;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum ModelChange {
@@ -50,12 +51,17 @@ pub struct Changed {
 }
 
 impl ModelChange {
-    /// The version whose record (and, for a card, package) this change rewrites.
-    pub fn rewritten_version(&self) -> Option<u32> {
-        match self {
-            Self::SetArchived { version, .. } | Self::SetCard { version, .. } => Some(*version),
-            Self::MoveAlias { .. } | Self::RemoveAlias { .. } | Self::SetGates(_) => None,
-        }
+    /// What every store does inside its transaction: the change applied to the model called
+    /// `name` as stored (`None`: there is none), a refusal said in the store's terms.
+    pub fn apply_stored(
+        &self,
+        name: &str,
+        stored: Option<RegisteredModel>,
+        versions: &[ModelVersion],
+    ) -> Result<Changed, StoreError> {
+        let model = stored.ok_or_else(|| StoreError::NoSuchModel(name.to_owned()))?;
+        self.apply(model, versions)
+            .map_err(|error| StoreError::Refused(error.to_string()))
     }
 
     /// Applies the change to `model` and its stored `versions` (any order, other models'
@@ -209,10 +215,8 @@ mod tests {
             version: 1,
             archived: false,
         };
-        assert_eq!(restored.rewritten_version(), Some(1));
         let changed = restored.apply(model.clone(), &versions).unwrap();
         assert_eq!(changed.version.map(|v| v.version), Some(1));
-        assert_eq!(move_to(1, 1.0).rewritten_version(), None);
         assert_eq!(
             move_to(1, 1.0).apply(model, &versions).unwrap().version,
             None

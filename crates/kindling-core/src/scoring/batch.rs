@@ -53,6 +53,16 @@ pub fn feature_matrix(
     signature: &ModelSignature,
     table: &Table,
 ) -> Result<(Vec<f32>, Vec<String>), Refusal> {
+    feature_matrix_of("the file", signature, table)
+}
+
+/// [`feature_matrix`] of rows that came from `source` ("the file", "the request"), which
+/// the refusals name.
+pub fn feature_matrix_of(
+    source: &str,
+    signature: &ModelSignature,
+    table: &Table,
+) -> Result<(Vec<f32>, Vec<String>), Refusal> {
     let index_of = |name: &str| table.header.iter().position(|h| h == name);
     let missing: Vec<&String> = signature
         .feature_names
@@ -72,7 +82,7 @@ pub fn feature_matrix(
         };
         return Err(Refusal {
             heading: format!(
-                "the file has no {noun} {quoted}; the model needs: {}",
+                "{source} has no {noun} {quoted}; the model needs: {}",
                 listed(&signature.feature_names)
             ),
             problems: Vec::new(),

@@ -13,7 +13,7 @@
 
 use serde_json::{Map, Value, json};
 
-use super::batch::feature_matrix;
+use super::batch::feature_matrix_of;
 use crate::data::csv::Table;
 use crate::signature::{ModelSignature, Output, Prediction};
 
@@ -179,13 +179,10 @@ fn cell_text(cell: &Value) -> Option<String> {
 
 /// The features of every row, or the batch scorer's refusal as one message.
 pub fn features(signature: &ModelSignature, table: &Table) -> Result<Vec<f32>, String> {
-    feature_matrix(signature, table)
+    feature_matrix_of("the request", signature, table)
         .map(|(features, _notes)| features)
         .map_err(|refusal| {
-            let heading = refusal
-                .heading
-                .replacen("the file has", "the request has", 1);
-            std::iter::once(heading)
+            std::iter::once(refusal.heading)
                 .chain(refusal.problems)
                 .collect::<Vec<_>>()
                 .join(" ")

@@ -224,19 +224,13 @@ impl RegistryStore for MemoryStore {
         package: Option<&[u8]>,
     ) -> Result<Changed, StoreError> {
         let mut inner = self.inner.borrow_mut();
-        let model = inner
-            .models
-            .get(name)
-            .cloned()
-            .ok_or_else(|| StoreError::NoSuchModel(name.to_owned()))?;
+        let model = inner.models.get(name).cloned();
         let versions: Vec<ModelVersion> = inner
             .versions
             .range((name.to_owned(), 0)..=(name.to_owned(), u32::MAX))
             .map(|(_, version)| version.clone())
             .collect();
-        let changed = change
-            .apply(model, &versions)
-            .map_err(|error| StoreError::Refused(error.to_string()))?;
+        let changed = change.apply_stored(name, model, &versions)?;
         inner.models.insert(name.to_owned(), changed.model.clone());
         if let Some(version) = &changed.version {
             let key = (version.model.clone(), version.version);

@@ -68,6 +68,24 @@ impl WorkspaceOutline {
     }
 }
 
+/// A workspace with its top-level fields and models, its records still to be read.
+fn header(
+    format: String,
+    app_version: String,
+    exported_ms: f64,
+    models: Vec<RegisteredModel>,
+) -> Workspace {
+    Workspace {
+        format,
+        app_version,
+        exported_ms,
+        runs: Vec::new(),
+        datasets: Vec::new(),
+        models,
+        versions: Vec::new(),
+    }
+}
+
 pub struct WorkspaceReader<'a> {
     runs: Vec<&'a str>,
     datasets: Vec<&'a str>,
@@ -94,15 +112,12 @@ impl<'a> WorkspaceReader<'a> {
         }
         let texts = |raw: Vec<&'a RawValue>| raw.into_iter().map(RawValue::get).collect();
         Ok(Self::new(
-            Workspace {
-                format: outline.format,
-                app_version: outline.app_version,
-                exported_ms: outline.exported_ms,
-                runs: Vec::new(),
-                datasets: Vec::new(),
-                models: outline.models,
-                versions: Vec::new(),
-            },
+            header(
+                outline.format,
+                outline.app_version,
+                outline.exported_ms,
+                outline.models,
+            ),
             [
                 texts(outline.runs),
                 texts(outline.datasets),
@@ -138,15 +153,12 @@ impl<'a> WorkspaceReader<'a> {
             texts(&outline.versions)?,
         ];
         Ok(Self::new(
-            Workspace {
-                format: outline.format,
-                app_version: outline.app_version,
-                exported_ms: outline.exported_ms,
-                runs: Vec::new(),
-                datasets: Vec::new(),
-                models: outline.models,
-                versions: Vec::new(),
-            },
+            header(
+                outline.format,
+                outline.app_version,
+                outline.exported_ms,
+                outline.models,
+            ),
             records,
             true,
         ))
