@@ -88,20 +88,25 @@ test('a run passes a lax gate, is registered, takes an alias, and its package pr
   const first = await download(page);
   assert.equal(first.name, `${MODEL}-v1.kindling.zip`);
   assert.deepEqual(unzip(first.bytes).map(([name]) => name),
-    ['manifest.json', 'weights.safetensors', 'model.bpk', 'model.onnx', 'MODEL_CARD.md', 'README.md']);
+    ['manifest.json', 'weights.safetensors', 'model.bpk', 'model.onnx', 'MODEL_CARD.md', 'README.md',
+      'MLmodel', 'input_example.json', 'serving_input_example.json', 'requirements.txt', 'python_env.yaml',
+      'code/kindling_pyfunc.py']);
   const again = await download(page);
   assert.ok(again.bytes.equals(first.bytes), 'the same version downloads byte for byte the same');
   downloaded = first.bytes;
 
-  // The package opens in Python's onnxruntime and safetensors + numpy (the venv is made by the
-  // native layer's python_compat test, which runs before this one).
+  // The package opens in Python's onnxruntime and safetensors + numpy, and unzipped it is an
+  // MLflow model that mlflow.pyfunc loads and `mlflow models serve` serves (the venv is made by
+  // the native layer's python_compat test, which runs before this one).
   const dir = mkdtempSync(join(tmpdir(), 'kindling-package-'));
   const path = join(dir, first.name);
   writeFileSync(path, first.bytes);
   const python = join(ROOT, 'target', 'python-venv', 'bin', 'python');
   assert.ok(existsSync(python), 'run the native layer first: it creates target/python-venv');
-  const report = execFileSync(python, [join(ROOT, 'tests', 'python', 'check_package.py'), path], { encoding: 'utf8' });
-  t.diagnostic(report.trim());
+  for (const script of ['check_package.py', 'mlflow_model.py']) {
+    const report = execFileSync(python, [join(ROOT, 'tests', 'python', script), path], { encoding: 'utf8' });
+    t.diagnostic(report.trim());
+  }
 
   const before = await predictIris(page);
   await assertFontsWarmed(page);

@@ -272,19 +272,21 @@ fn whole_packages_open_in_python() {
         std::fs::create_dir_all(&dir).unwrap();
         let path = dir.join(version.package_file_name());
         std::fs::write(&path, &bytes).unwrap();
-        let output = Command::new(python())
-            .arg(workspace().join("tests/python/check_package.py"))
-            .arg(&path)
-            .output()
-            .expect("the environment's python runs");
-        let stdout = String::from_utf8_lossy(&output.stdout);
-        println!("{stdout}");
-        assert!(
-            output.status.success(),
-            "check_package.py failed on {}:\n{stdout}\n{}",
-            path.display(),
-            String::from_utf8_lossy(&output.stderr)
-        );
+        for script in ["check_package.py", "mlflow_model.py"] {
+            let output = Command::new(python())
+                .arg(workspace().join("tests/python").join(script))
+                .arg(&path)
+                .output()
+                .expect("the environment's python runs");
+            let stdout = String::from_utf8_lossy(&output.stdout);
+            println!("{stdout}");
+            assert!(
+                output.status.success(),
+                "{script} failed on {}:\n{stdout}\n{}",
+                path.display(),
+                String::from_utf8_lossy(&output.stderr)
+            );
+        }
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }
@@ -370,6 +372,10 @@ fn a_csv_with_categories_and_gaps_is_scored_raw_in_onnxruntime_as_the_app_scores
             vec![&package_path, &csv_path, &predictions_path],
         ),
         ("check_package.py", vec![&package_path]),
+        (
+            "mlflow_model.py",
+            vec![&package_path, &csv_path, &predictions_path],
+        ),
     ] {
         let output = Command::new(python())
             .arg(workspace().join("tests/python").join(script))
@@ -386,4 +392,18 @@ fn a_csv_with_categories_and_gaps_is_scored_raw_in_onnxruntime_as_the_app_scores
         );
     }
     std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// A package's MLflow model pins what the Python tests above install, so the versions it
+/// names are versions that were seen to load and serve it.
+#[test]
+fn the_mlflow_model_pins_the_versions_the_tests_run() {
+    let tested = std::fs::read_to_string(workspace().join("tests/python/requirements.txt"))
+        .expect("tests/python/requirements.txt is readable");
+    for pin in kindling_core::package::mlflow::requirements().lines() {
+        assert!(
+            tested.lines().any(|line| line.trim() == pin),
+            "the package pins {pin}, which tests/python/requirements.txt does not install"
+        );
+    }
 }

@@ -98,7 +98,8 @@ pub fn ModelsPage() -> impl IntoView {
             <p class="lead">
                 "Registered models and their versions. Register a finished run from its page; \
                  bring in a package someone shared below. Packages open in ONNX Runtime and \
-                 Python's safetensors as they are."
+                 Python's safetensors as they are, and unzipped each is an MLflow model: \
+                 mlflow.pyfunc loads it and mlflow models serve serves it."
             </p>
             <DropZone class="drop-zone" on_file=upload>
                 <p>"Drop a " <code>".kindling.zip"</code> " package here, or "

@@ -4,7 +4,7 @@ use super::manifest::{
     CARD_FILE, Example, InputSignature, MANIFEST_FILE, Manifest, ONNX_FILE, PACKAGE_FORMAT,
     README_FILE, RECORD_FILE, WEIGHTS_FILE, WEIGHTS_LAYOUT, sha256_hex,
 };
-use super::zip;
+use super::{mlflow, zip};
 use crate::registry::ModelVersion;
 use crate::registry::card_text::{to_markdown, to_readme};
 
@@ -27,6 +27,16 @@ pub fn build(version: &ModelVersion, files: &PackageFiles, example: Example) -> 
     let readme = to_readme(version);
     entries.push((README_FILE, readme.as_bytes()));
     let signature = &version.signature;
+    // The MLflow model runs the ONNX graph; a package without one has no MLflow model.
+    let mlflow_files = match files.onnx {
+        Some(_) => mlflow::files(signature, &example, version.created_ms),
+        None => Vec::new(),
+    };
+    entries.extend(
+        mlflow_files
+            .iter()
+            .map(|(name, bytes)| (*name, bytes.as_slice())),
+    );
     let manifest = Manifest {
         format: PACKAGE_FORMAT.into(),
         name: version.model.clone(),

@@ -14,10 +14,12 @@ use crate::registry::{Lineage, ModelVersion, VersionSource};
 use crate::signature::{Cell, ModelSignature, Prediction};
 
 /// The manifest's `format` for packages written now. Version 2 added the raw columns' fitted
-/// preprocessing (the ONNX graph takes the file's own columns) and `README.md`.
-pub const PACKAGE_FORMAT: &str = "kindling-package/2";
+/// preprocessing (the ONNX graph takes the file's own columns) and `README.md`; version 3 the
+/// MLflow model (`package::mlflow`) beside the ONNX graph.
+pub const PACKAGE_FORMAT: &str = "kindling-package/3";
 /// Every format this version reads; a reader refuses any other.
-pub const READABLE_FORMATS: [&str; 2] = ["kindling-package/1", PACKAGE_FORMAT];
+pub const READABLE_FORMATS: [&str; 3] =
+    ["kindling-package/1", "kindling-package/2", PACKAGE_FORMAT];
 pub const MANIFEST_FILE: &str = "manifest.json";
 pub const WEIGHTS_FILE: &str = "weights.safetensors";
 pub const RECORD_FILE: &str = "model.bpk";

@@ -12,13 +12,15 @@
 //! record bytes the run kept: `manifest.json` (`manifest`), `weights.safetensors` (written by
 //! `safetensors::write` in one canonical form: Burn's own writer orders its metadata by a
 //! HashMap), `model.bpk`, `model.onnx` (`onnx`, hand-encoded protobuf, opset 18) and
-//! `MODEL_CARD.md`. `zip::write` stores files uncompressed with fixed timestamps, so the same
+//! `MODEL_CARD.md`, `README.md` and, from format 3, an MLflow model (`mlflow`: `MLmodel`, its
+//! examples, pinned requirements and `code/kindling_pyfunc.py`). `zip::write` stores files uncompressed with fixed timestamps, so the same
 //! version gives the same bytes; `zip::read` inflates DEFLATE entries, so a re-zipped package
 //! still opens, with declared sizes checked before anything is inflated. Python's onnxruntime,
 //! safetensors and numpy check real packages in `kindling-ml/tests/python_compat.rs`.
 
 pub mod build;
 pub mod manifest;
+pub mod mlflow;
 pub mod onnx;
 pub mod open;
 pub mod safetensors;

@@ -11,7 +11,7 @@ use super::manifest::{
 };
 use super::safetensors::{self, NamedTensor};
 use super::tensors::expected_tensors;
-use super::{onnx, zip};
+use super::{mlflow, onnx, zip};
 use crate::registry::card_text::{to_markdown, to_readme};
 use crate::registry::check_model_name;
 use crate::signature::{Prediction, SignatureError};
@@ -35,7 +35,7 @@ pub enum PackageError {
     #[error("manifest.json cannot be read: {0}")]
     Manifest(String),
     #[error(
-        "this package is format '{0}', which this version of Kindling cannot read (it reads kindling-package/1 and {PACKAGE_FORMAT})"
+        "this package is format '{0}', which this version of Kindling cannot read (it reads kindling-package/1 to {PACKAGE_FORMAT})"
     )]
     FormatVersion(String),
     #[error("{0} does not match the hash in manifest.json: the file was changed or damaged")]
@@ -89,6 +89,7 @@ pub fn open(bytes: &[u8]) -> Result<OpenedPackage, PackageError> {
             README_FILE,
         ]
         .contains(&name.as_str())
+            && !mlflow::MLFLOW_FILES.contains(&name.as_str())
         {
             return Err(PackageError::UnexpectedFile(name));
         }
@@ -115,6 +116,19 @@ pub fn open(bytes: &[u8]) -> Result<OpenedPackage, PackageError> {
     let has_readme = format != READABLE_FORMATS[0];
     if has_readme && !files.contains_key(README_FILE) {
         return Err(PackageError::MissingFile(README_FILE));
+    }
+    // From format 3, a package with an ONNX graph holds the MLflow model that runs it.
+    let has_mlflow =
+        !READABLE_FORMATS[..2].contains(&format.as_str()) && files.contains_key(ONNX_FILE);
+    if let Some(missing) = mlflow::MLFLOW_FILES
+        .iter()
+        .find(|name| has_mlflow != files.contains_key(**name))
+    {
+        return Err(if has_mlflow {
+            PackageError::MissingFile(missing)
+        } else {
+            PackageError::UnexpectedFile((*missing).to_owned())
+        });
     }
     let manifest: Manifest = serde_json::from_slice(&manifest_bytes)
         .map_err(|error| PackageError::Manifest(error.to_string()))?;
@@ -162,6 +176,14 @@ pub fn open(bytes: &[u8]) -> Result<OpenedPackage, PackageError> {
     }
     if has_readme && files[README_FILE] != to_readme(&version).as_bytes() {
         return Err(PackageError::Derived(README_FILE));
+    }
+    if has_mlflow
+        && let Some((name, _)) =
+            mlflow::files(&manifest.signature, &manifest.example, manifest.created_ms)
+                .into_iter()
+                .find(|(name, bytes)| &files[*name] != bytes)
+    {
+        return Err(PackageError::Derived(name));
     }
     if let Some(graph) = files.get(ONNX_FILE)
         && onnx::export(&manifest.signature, &weights).ok().as_ref() != Some(graph)

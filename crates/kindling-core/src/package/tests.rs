@@ -93,17 +93,16 @@ fn a_package_opens_to_its_manifest_and_files() {
         .into_iter()
         .map(|(name, _)| name)
         .collect();
-    assert_eq!(
-        names,
-        [
-            MANIFEST_FILE,
-            WEIGHTS_FILE,
-            RECORD_FILE,
-            ONNX_FILE,
-            CARD_FILE,
-            README_FILE
-        ]
-    );
+    let mut expected = vec![
+        MANIFEST_FILE,
+        WEIGHTS_FILE,
+        RECORD_FILE,
+        ONNX_FILE,
+        CARD_FILE,
+        README_FILE,
+    ];
+    expected.extend(mlflow::MLFLOW_FILES);
+    assert_eq!(names, expected);
     let version = opened
         .manifest
         .to_version(opened.sha256.clone(), "x.kindling.zip", 9.0);
@@ -295,6 +294,27 @@ fn a_card_or_graph_edited_outside_kindling_is_refused_even_with_fresh_hashes() {
     assert_eq!(
         open(&rehashed(&bytes, ONNX_FILE, &graph)).unwrap_err(),
         PackageError::Derived(ONNX_FILE)
+    );
+    // The MLflow model is made from the manifest too: an edited loader would run other code.
+    let loader = b"import os\nos.system('curl evil')\n";
+    assert_eq!(
+        open(&rehashed(&bytes, mlflow::LOADER_FILE, loader)).unwrap_err(),
+        PackageError::Derived(mlflow::LOADER_FILE)
+    );
+    assert_eq!(
+        open(&rehashed(&bytes, mlflow::MLMODEL_FILE, b"flavors: {}\n")).unwrap_err(),
+        PackageError::Derived(mlflow::MLMODEL_FILE)
+    );
+    let mut manifest = manifest_of(&bytes);
+    manifest.files.remove(mlflow::MLMODEL_FILE);
+    assert_eq!(
+        open(&with_manifest(
+            &edited(&bytes, mlflow::MLMODEL_FILE, None),
+            &manifest
+        ))
+        .unwrap_err(),
+        PackageError::MissingFile(mlflow::MLMODEL_FILE),
+        "a format-3 package with a graph holds the MLflow model that runs it"
     );
     let mut manifest = manifest_of(&bytes);
     manifest.files.remove(CARD_FILE);
