@@ -37,6 +37,9 @@ pub enum Command {
     /// Serve a package over HTTP with MLflow's scoring protocol (POST /invocations) on
     /// 127.0.0.1, until Ctrl-C.
     Serve(ServeArgs),
+    /// MLflow: push a workspace's runs, models, versions and aliases to a tracking server.
+    #[command(subcommand)]
+    Mlflow(MlflowCommand),
 }
 
 impl Command {
@@ -49,6 +52,7 @@ impl Command {
             Command::Predict(args) => args.json,
             Command::Monitor(args) => args.json,
             Command::Serve(_) => false,
+            Command::Mlflow(MlflowCommand::Push(args)) => args.json,
         }
     }
 }
@@ -134,4 +138,24 @@ pub struct ServeArgs {
     /// The port on 127.0.0.1 (0: any free port, printed when the server starts).
     #[arg(long, default_value_t = 5000)]
     pub port: u16,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum MlflowCommand {
+    /// Push a workspace file (the browser's "Export workspace", or a store's workspace.json)
+    /// to an MLflow tracking server. Pushing again sends only what changed.
+    Push(MlflowPushArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct MlflowPushArgs {
+    /// The workspace file. The MLflow ids it was given are kept beside it, in
+    /// `<file>.mlflow.json`.
+    pub workspace: PathBuf,
+    /// The tracking server, e.g. http://127.0.0.1:5000 (default: $MLFLOW_TRACKING_URI).
+    #[arg(long)]
+    pub tracking_uri: Option<String>,
+    /// Print what was sent as JSON instead of text.
+    #[arg(long)]
+    pub json: bool,
 }

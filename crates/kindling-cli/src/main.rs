@@ -8,7 +8,9 @@
 //! - `kindling monitor --reference CSV --current CSV`: the browser monitor's drift statistics
 //!   and anomalies for a batch, for a scheduled job;
 //! - `kindling serve PACKAGE [--port N]`: the package as an HTTP server speaking MLflow's
-//!   scoring protocol.
+//!   scoring protocol;
+//! - `kindling mlflow push WORKSPACE --tracking-uri URL`: runs and models into an MLflow
+//!   tracking server, as the browser's Settings → Sync does.
 //!
 //! Each takes `--json` for one JSON document on stdout instead of text. Exit codes: 0
 //! success, 1 it ran and the answer is no, 2 bad arguments or an unreadable input, 3 (monitor)
@@ -34,7 +36,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
-use args::{Cli, Command, PipelineCommand};
+use args::{Cli, Command, MlflowCommand, PipelineCommand};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -46,6 +48,7 @@ fn main() -> ExitCode {
         Command::Predict(args) => commands::predict::run(args),
         Command::Monitor(args) => commands::monitor::run(args),
         Command::Serve(args) => commands::serve::run(args),
+        Command::Mlflow(MlflowCommand::Push(args)) => commands::mlflow::push(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -9,6 +9,7 @@ pub mod choice;
 pub mod data;
 pub mod evaluation;
 pub mod metrics;
+pub mod mlflow;
 pub mod monitor;
 pub mod package;
 pub mod pipeline;
