@@ -39,9 +39,55 @@ self.addEventListener('fetch', (event) => {
   if (request.method !== 'GET' || new URL(request.url).origin !== self.location.origin) return;
   event.respondWith((async () => {
     const cache = await caches.open(CACHE);
-    const cached = request.mode === 'navigate'
-      ? await cache.match(PAGE)
-      : await cache.match(request, { ignoreSearch: true });
-    return cached ?? fetch(request);
+    if (request.mode === 'navigate') {
+      return admitTrackingServer((await cache.match(PAGE)) ?? (await fetch(request)));
+    }
+    return (await cache.match(request, { ignoreSearch: true })) ?? fetch(request);
   })());
 });
+
+// The page's Content-Security-Policy lets it connect to its own origin only. When the person
+// has saved an MLflow tracking URL in Settings (the `settings` store's `mlflow` record), the
+// page is served with that one origin added to `connect-src`, so the sync can reach it and
+// nothing else can. With no URL saved the page is served as built.
+async function admitTrackingServer(page) {
+  const origin = await trackingOrigin();
+  if (!origin) return page;
+  const html = await page.text();
+  const admitted = html.replace("connect-src 'self'", `connect-src 'self' ${origin}`);
+  return new Response(admitted, { status: page.status, statusText: page.statusText, headers: page.headers });
+}
+
+async function trackingOrigin() {
+  try {
+    const record = await readSetting('mlflow');
+    const url = record && JSON.parse(record).tracking_url;
+    if (!url) return null;
+    const origin = new URL(url).origin;
+    // Only a scheme, host and port: nothing that could end the directive or add a source.
+    return /^https?:\/\/[A-Za-z0-9.\-:\[\]]+$/.test(origin) ? origin : null;
+  } catch {
+    return null;
+  }
+}
+
+// Reads one record of the app's database without ever creating or upgrading it: that is the
+// page's job, and an empty database made here would skip the page's schema steps.
+function readSetting(key) {
+  return new Promise((resolve) => {
+    const opening = indexedDB.open('kindling');
+    opening.onupgradeneeded = () => opening.transaction.abort();
+    opening.onerror = () => resolve(null);
+    opening.onsuccess = () => {
+      const database = opening.result;
+      if (!database.objectStoreNames.contains('settings')) {
+        database.close();
+        resolve(null);
+        return;
+      }
+      const read = database.transaction('settings').objectStore('settings').get(key);
+      read.onsuccess = () => { database.close(); resolve(read.result ?? null); };
+      read.onerror = () => { database.close(); resolve(null); };
+    };
+  });
+}

@@ -22,10 +22,11 @@ use crate::platform::pwa::Update;
 use crate::platform::worker::{Codec, WORKER_URL, WorkerLink};
 use crate::routes::{
     AboutRoute, CompareRoute, DataRoute, DeploymentsRoute, ModelRoute, ModelsRoute, PipelinesRoute,
-    PredictRoute, RunDetailRoute, RunsRoute, VersionRoute,
+    PredictRoute, RunDetailRoute, RunsRoute, SettingsRoute, VersionRoute,
 };
 use crate::state::data::{DataChoice, ServedFiles};
 use crate::state::deployments::{DeploymentDeps, Deployments};
+use crate::state::mlflow::Mlflow;
 use crate::state::models::Models;
 use crate::state::pipelines::{PipelineDeps, Pipelines};
 use crate::state::registry::Registry;
@@ -76,6 +77,12 @@ pub fn App() -> impl IntoView {
         random_u32: platform::clock::random_u32,
     });
     provide_context(deployments);
+    let mlflow = Mlflow::new(
+        Rc::new(platform::mlflow::FetchLink),
+        platform::clock::now_unix_ms,
+    );
+    mlflow.sync_when_changed(workbench, registry);
+    provide_context(mlflow);
     provide_context(DataChoice::new(served));
     provide_context(TrainForm::default());
     provide_context(Training::new(
@@ -87,7 +94,17 @@ pub fn App() -> impl IntoView {
     leptos::task::spawn_local(async move {
         let on_blocked =
             Box::new(move || workbench.error.set(Some(StoreError::Blocked.to_string())));
-        match open_stores(workbench, registry, pipelines, deployments, on_blocked).await {
+        let opened = open_stores(
+            OpenedBy {
+                workbench,
+                registry,
+                pipelines,
+                deployments,
+                mlflow,
+            },
+            on_blocked,
+        );
+        match opened.await {
             Ok(opening) => opening.await,
             Err(_) => {
                 workbench.unavailable(StoreError::CodeNotLoaded(not_loaded(
@@ -96,6 +113,7 @@ pub fn App() -> impl IntoView {
                 registry.without_store();
                 pipelines.without_store();
                 deployments.without_store();
+                mlflow.without_store();
             }
         }
     });
@@ -118,6 +136,7 @@ pub fn App() -> impl IntoView {
                     <A href="/pipelines">"Pipelines"</A>
                     <A href="/deployments">"Deploy"<DeploymentAlertMark deployments /></A>
                     <A href="/predict">"Predict"</A>
+                    <A href="/settings">"Settings"</A>
                     <A href="/about">"About"</A>
                 </nav>
             </header>
@@ -136,12 +155,13 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/predict") view={Lazy::<PredictRoute>::new()} />
                     <Route path=path!("/pipelines") view={Lazy::<PipelinesRoute>::new()} />
                     <Route path=path!("/deployments") view={Lazy::<DeploymentsRoute>::new()} />
+                    <Route path=path!("/settings") view={Lazy::<SettingsRoute>::new()} />
                     <Route path=path!("/about") view={Lazy::<AboutRoute>::new()} />
                 </Routes>
             </main>
             <footer class="app-footer">
                 <span class="version">{format!("Kindling v{APP_VERSION}")}</span>
-                " · runs entirely in this tab; your data never leaves the device"
+                <PrivacyNote mlflow />
                 <StorageMeter storage_use />
             </footer>
         </Router>
@@ -161,12 +181,16 @@ fn protocol_codec() -> Result<Codec, SplitLoaderError> {
 /// the chunk arrives are queued by the workbench.
 #[wasm_split(kindling_pages, wasm_split_path = ::leptos::wasm_split, fallible)]
 fn open_stores(
-    workbench: Workbench,
-    registry: Registry,
-    pipelines: Pipelines,
-    deployments: Deployments,
+    states: OpenedBy,
     on_blocked: Box<dyn FnOnce()>,
 ) -> Result<Pin<Box<dyn Future<Output = ()>>>, SplitLoaderError> {
+    let OpenedBy {
+        workbench,
+        registry,
+        pipelines,
+        deployments,
+        mlflow,
+    } = states;
     Ok(Box::pin(async move {
         match IdbStore::open(DATABASE_NAME, on_blocked).await {
             Ok(store) => {
@@ -179,6 +203,13 @@ fn open_stores(
                     .await;
                 registry.attach(Rc::clone(&store) as _).await;
                 pipelines.attach(Rc::clone(&store) as _).await;
+                mlflow
+                    .attach(
+                        Rc::clone(&store) as _,
+                        Rc::clone(&store) as _,
+                        Rc::clone(&store) as _,
+                    )
+                    .await;
                 deployments.attach(store).await;
             }
             Err(error) => {
@@ -186,9 +217,36 @@ fn open_stores(
                 registry.without_store();
                 pipelines.without_store();
                 deployments.without_store();
+                mlflow.without_store();
             }
         }
     }))
+}
+
+/// The app states the opened store is handed to.
+struct OpenedBy {
+    workbench: Workbench,
+    registry: Registry,
+    pipelines: Pipelines,
+    deployments: Deployments,
+    mlflow: Mlflow,
+}
+
+/// Where the data goes: nowhere, or (with a tracking URL set) to that MLflow server only.
+#[component]
+fn PrivacyNote(mlflow: Mlflow) -> impl IntoView {
+    move || {
+        let url = mlflow
+            .settings
+            .with(|settings| settings.tracking_url.clone());
+        if url.is_empty() {
+            " · runs entirely in this tab; your data never leaves the device".to_owned()
+        } else {
+            format!(
+                " · runs entirely in this tab; data leaves the device only when synced to {url}"
+            )
+        }
+    }
 }
 
 /// The browser's storage estimate, asked for once the store has opened and again whenever

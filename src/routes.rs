@@ -17,7 +17,7 @@ use crate::platform::tasks::next_task;
 use crate::pages::{
     about::AboutPage, compare::ComparePage, data::DataPage, deployments::DeploymentsPage,
     models::ModelPage, models::ModelsPage, models::VersionPage, pipelines::PipelinesPage,
-    predict::PredictPage, run_detail::RunDetailPage, runs::RunsPage,
+    predict::PredictPage, run_detail::RunDetailPage, runs::RunsPage, settings::SettingsPage,
 };
 
 /// The pages behind the split point.
@@ -33,6 +33,7 @@ enum Page {
     Predict,
     Pipelines,
     Deployments,
+    Settings,
     About,
 }
 
@@ -55,6 +56,7 @@ fn page_view(page: Page) -> Result<AnyView, SplitLoaderError> {
         Page::Predict => view! { <PredictPage /> }.into_any(),
         Page::Pipelines => view! { <PipelinesPage /> }.into_any(),
         Page::Deployments => view! { <DeploymentsPage /> }.into_any(),
+        Page::Settings => view! { <SettingsPage /> }.into_any(),
         Page::About => view! { <AboutPage /> }.into_any(),
     })
 }
@@ -93,4 +95,5 @@ lazy_page!(VersionRoute, Page::Version);
 lazy_page!(PredictRoute, Page::Predict);
 lazy_page!(PipelinesRoute, Page::Pipelines);
 lazy_page!(DeploymentsRoute, Page::Deployments);
+lazy_page!(SettingsRoute, Page::Settings);
 lazy_page!(AboutRoute, Page::About);

@@ -10,4 +10,5 @@ pub mod pipelines;
 pub mod predict;
 pub mod run_detail;
 pub mod runs;
+pub mod settings;
 pub mod train;

@@ -8,6 +8,7 @@ pub mod fetch;
 pub mod files;
 pub mod idb;
 pub mod locks;
+pub mod mlflow;
 pub mod panic;
 pub mod pwa;
 pub mod tasks;

@@ -177,3 +177,18 @@ pub async fn storage_use(ask_to_persist: bool) -> Option<StorageUse> {
         persisted,
     })
 }
+
+/// Loads the page again once a service worker is active, so the load is served by it (on a
+/// first visit the worker may still be installing): it is what admits the MLflow tracking
+/// server in the page's policy.
+pub fn reload_when_served() {
+    wasm_bindgen_futures::spawn_local(async {
+        let Some(window) = web_sys::window() else {
+            return;
+        };
+        if let Some(ready) = container().and_then(|container| container.ready().ok()) {
+            let _ = wasm_bindgen_futures::JsFuture::from(ready).await;
+        }
+        let _ = window.location().reload();
+    });
+}

@@ -5,6 +5,7 @@ pub mod data;
 pub mod deployments;
 #[cfg(test)]
 mod fakes;
+pub mod mlflow;
 pub mod models;
 pub mod opening;
 pub mod pipelines;
@@ -15,6 +16,8 @@ pub mod workbench;
 
 #[cfg(test)]
 mod deployment_tests;
+#[cfg(test)]
+mod mlflow_tests;
 #[cfg(test)]
 mod pipeline_tests;
 #[cfg(test)]

@@ -25,9 +25,15 @@ export function appVersion() {
   return manifest.match(/\[workspace\.package\][^[]*?version = "([^"]+)"/)[1];
 }
 
-/** Only the page's own server may be asked for anything. */
-function isLocal(url) {
-  return /^(https?|wss?):\/\/127\.0\.0\.1[:/]/.test(url) || /^(data|blob):/.test(url);
+/**
+ * Only the page's own server may be asked for anything, and a server a test names for that page
+ * (`page.allowOrigin`, e.g. the MLflow server a sync talks to): anything else, even another port
+ * on 127.0.0.1, is data leaving the app.
+ */
+function isAllowed(url, appOrigin, allowed) {
+  if (/^(data|blob):/.test(url)) return true;
+  const origin = new URL(url).origin;
+  return origin === appOrigin || allowed.has(origin);
 }
 
 /** Starts the server and the browser once per test file; returns { url, newPage, override, stopServer, close }. */
@@ -46,7 +52,7 @@ export async function startApp() {
     newContext,
     /**
      * A page in a fresh profile, recording main-thread long tasks and page errors. A request
-     * that would leave 127.0.0.1 is refused and recorded as an error, as is anything the page's
+     * to anywhere but the app's own server is refused and recorded as an error, as is anything the page's
      * security policy refuses, so every test that checks `page.errors` also checks both.
      * `options` go to the browser context (e.g. `{ serviceWorkers: 'block' }`).
      */
@@ -54,14 +60,18 @@ export async function startApp() {
       const context = await newContext(options);
       const page = await context.newPage();
       page.errors = [];
+      const allowed = new Set();
+      /** Lets this page's profile reach one more origin. */
+      page.allowOrigin = (origin) => allowed.add(new URL(origin).origin);
       page.on('pageerror', (error) => page.errors.push(error.message));
       page.on('console', (message) => {
         if (message.type() === 'error' && /Content Security Policy/.test(message.text())) {
           page.errors.push(message.text());
         }
       });
-      await context.route((url) => !isLocal(url.href), (route) => {
-        page.errors.push(`a request left 127.0.0.1: ${route.request().url()}`);
+      const appOrigin = new URL(server.url).origin;
+      await context.route((url) => !isAllowed(url.href, appOrigin, allowed), (route) => {
+        page.errors.push(`a request left the app: ${route.request().url()}`);
         return route.abort('blockedbyclient');
       });
       await page.addInitScript(() => {

@@ -12,10 +12,12 @@
 //! named for it while it is, so another tab opening the store leaves it running.
 //!
 //! `runs` implements the run store, `registry` the registry store, `pipelines` the pipeline
-//! store, `workspace` a whole import
+//! store, `deployments` the deployment store, `mlflow` the MLflow settings and sync ledgers,
+//! `workspace` a whole import
 //! across both in one transaction, `requests` the request and transaction plumbing they use.
 
 mod deployments;
+mod mlflow;
 mod pipelines;
 mod registry;
 mod requests;
@@ -42,7 +44,7 @@ use requests::{SLICE_MS, describe, dom_error, finish, object_store, parse, wait_
 /// The workbench's database; tests open others by name.
 pub const DATABASE_NAME: &str = "kindling";
 /// Bump with a new step in [`upgrade`].
-const SCHEMA_VERSION: u32 = 4;
+const SCHEMA_VERSION: u32 = 5;
 
 const RUNS: &str = "runs";
 /// Keyed `[run_id, epoch]`, so one key range reads or deletes a run's history in order.
@@ -63,6 +65,9 @@ const PIPELINES: &str = "pipelines";
 const PIPELINE_RUNS: &str = "pipeline_runs";
 /// Version 4: deployments by id, each with its monitor window and history.
 const DEPLOYMENTS: &str = "deployments";
+/// Version 5: settings by name (`mlflow`), and each MLflow tracking server's sync ledger by URL.
+const SETTINGS: &str = "settings";
+const MLFLOW_LEDGERS: &str = "mlflow_ledgers";
 
 pub struct IdbStore {
     database: IdbDatabase,
@@ -255,5 +260,10 @@ fn upgrade(database: &IdbDatabase, old_version: u32) {
     }
     if old_version < 4 {
         let _ = database.create_object_store(DEPLOYMENTS);
+    }
+    if old_version < 5 {
+        for store in [SETTINGS, MLFLOW_LEDGERS] {
+            let _ = database.create_object_store(store);
+        }
     }
 }

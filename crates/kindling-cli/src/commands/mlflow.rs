@@ -7,12 +7,12 @@ use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use kindling_core::mlflow::sync::{SyncSource, SyncTarget};
 use kindling_core::mlflow::transport::TransportFuture;
 use kindling_core::mlflow::{
     Body, Method, MlflowSettings, MlflowStore, MlflowTransport, Request, Response, SyncLedger,
     SyncProgress, TrackingUrl, TransportError, sync,
 };
+use kindling_core::mlflow::{SyncSource, SyncTarget};
 use kindling_core::storage::{StoreError, StoreFuture};
 use kindling_core::tracking::contract::block_on;
 use kindling_core::workspace::memory::MemoryStore;

@@ -21,17 +21,19 @@
 //! last step the server holds. A sync cut off anywhere resumes where it stopped, even if the
 //! ledger was lost. Nothing is sent while no tracking URL is set.
 
+mod api;
 pub mod ledger;
 mod payload;
 mod registry_sync;
-pub mod sync;
+mod sync;
 pub mod transport;
 mod url;
 
 #[cfg(test)]
 mod tests;
 
+pub use api::{SyncError, SyncProgress, SyncReport, SyncSource, SyncTarget};
 pub use ledger::{MlflowSettings, MlflowStore, SyncLedger, SyncedRun};
-pub use sync::{SyncError, SyncProgress, SyncReport, sync};
+pub use sync::sync;
 pub use transport::{Body, Method, MlflowTransport, Request, Response, TransportError};
 pub use url::{TrackingUrl, UrlError};

@@ -2,8 +2,8 @@
 
 use serde_json::{Value as Json, json};
 
+use super::api::{Api, SyncError, SyncReport, SyncSource, encode};
 use super::ledger::{SyncLedger, version_key};
-use super::sync::{Api, SyncError, SyncReport, SyncSource, encode};
 use super::transport::Method;
 use crate::package::zip;
 use crate::registry::card_text::to_markdown;

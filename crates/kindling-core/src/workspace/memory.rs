@@ -9,12 +9,13 @@ use super::plan::ImportPlan;
 use super::store::WorkspaceStore;
 use crate::evaluation::Evaluation;
 use crate::metrics::EpochMetrics;
+use crate::mlflow::{MlflowSettings, MlflowStore, SyncLedger};
 use crate::monitor::deployment::{Deployment, DeploymentStore};
 use crate::pipeline::record::{PipelineRun, StoredPipeline};
 use crate::pipeline::store::PipelineStore;
 use crate::registry::store::{RegistryStore, VersionBundle};
 use crate::registry::{Changed, ModelChange, ModelVersion, RegisteredModel};
-use crate::storage::StoreError;
+use crate::storage::{StoreError, StoreFuture};
 use crate::tracking::store::RunStore;
 use crate::tracking::{DatasetEntry, RunBundle, RunModel, RunRecord, RunState, StoredDataset};
 
@@ -37,6 +38,8 @@ struct Inner {
     pipelines: BTreeMap<String, StoredPipeline>,
     pipeline_runs: Vec<PipelineRun>,
     deployments: Vec<Deployment>,
+    mlflow_settings: MlflowSettings,
+    mlflow_ledgers: BTreeMap<String, SyncLedger>,
 }
 
 impl Inner {
@@ -392,6 +395,36 @@ impl PipelineStore for MemoryStore {
             None => inner.pipeline_runs.push(run.clone()),
         }
         Ok(())
+    }
+}
+
+impl MlflowStore for MemoryStore {
+    fn mlflow_settings(&self) -> StoreFuture<'_, MlflowSettings> {
+        let settings = self.inner.borrow().mlflow_settings.clone();
+        Box::pin(async move { Ok(settings) })
+    }
+
+    fn save_mlflow_settings<'a>(&'a self, settings: &'a MlflowSettings) -> StoreFuture<'a, ()> {
+        self.inner.borrow_mut().mlflow_settings = settings.clone();
+        Box::pin(async { Ok(()) })
+    }
+
+    fn mlflow_ledger<'a>(&'a self, tracking_url: &'a str) -> StoreFuture<'a, SyncLedger> {
+        let ledger = self
+            .inner
+            .borrow()
+            .mlflow_ledgers
+            .get(tracking_url)
+            .cloned();
+        Box::pin(async move { Ok(ledger.unwrap_or_default()) })
+    }
+
+    fn save_mlflow_ledger<'a>(&'a self, ledger: &'a SyncLedger) -> StoreFuture<'a, ()> {
+        self.inner
+            .borrow_mut()
+            .mlflow_ledgers
+            .insert(ledger.tracking_url.clone(), ledger.clone());
+        Box::pin(async { Ok(()) })
     }
 }
 
