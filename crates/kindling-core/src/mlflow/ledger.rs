@@ -47,10 +47,9 @@ pub struct SyncedRun {
     pub experiment_id: String,
     /// Where the run's artifacts go (`mlflow-artifacts:/1/<run>/artifacts`).
     pub artifact_uri: String,
-    /// What was last sent of the run's summary (name, state, note, tags, epochs): a run whose
-    /// state was final when this was sent, and is unchanged since, needs no request.
+    /// What was last sent of the run's summary (name, state, note, tags, epochs): a run
+    /// unchanged since needs no request. Empty until the first batch of it was sent.
     pub sent: String,
-    pub final_state: bool,
     /// The tags last set, so a tag removed in Kindling is removed in MLflow.
     #[serde(default)]
     pub tags: BTreeSet<String>,

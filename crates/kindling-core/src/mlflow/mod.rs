@@ -30,6 +30,10 @@ pub mod transport;
 mod url;
 
 #[cfg(test)]
+mod fake_server;
+#[cfg(test)]
+mod sync_tests;
+#[cfg(test)]
 mod tests;
 
 pub use api::{SyncError, SyncProgress, SyncReport, SyncSource, SyncTarget};

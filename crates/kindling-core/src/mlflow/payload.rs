@@ -92,24 +92,35 @@ pub fn tag_key(tag: &str) -> String {
         .collect()
 }
 
-/// Every metric of the epochs after `after_step`, at step = epoch.
-pub fn epoch_metrics(run: &RunRecord, history: &[EpochMetrics], after_step: usize) -> Vec<Json> {
-    let mut metrics = Vec::new();
-    for epoch in history.iter().filter(|epoch| epoch.epoch > after_step) {
-        let timestamp = (run.started_ms + epoch.elapsed_ms).round() as i64;
-        let mut point = |key: &str, value: Option<f64>| {
-            if let Some(value) = value.filter(|value| value.is_finite()) {
-                metrics.push(json!({ "key": key, "value": value, "timestamp": timestamp, "step": epoch.epoch }));
-            }
-        };
-        point("train_loss", Some(epoch.train_loss));
-        point("train_accuracy", epoch.train_accuracy);
-        point("val_loss", epoch.val_loss);
-        point("val_accuracy", epoch.val_accuracy);
-        point("val_r2", epoch.val_r2);
-        point("learning_rate", Some(epoch.learning_rate));
-    }
-    metrics
+/// Every metric of the epochs after `after_step`, at step = epoch, one group per epoch with
+/// [`STEP_KEY`] last: a batch holds whole groups and MLflow stores a batch at once, so an epoch
+/// whose step key the server holds is there whole, and a cut-off sync resumes after it.
+pub fn epoch_metrics(
+    run: &RunRecord,
+    history: &[EpochMetrics],
+    after_step: usize,
+) -> Vec<Vec<Json>> {
+    history
+        .iter()
+        .filter(|epoch| epoch.epoch > after_step)
+        .map(|epoch| {
+            let timestamp = (run.started_ms + epoch.elapsed_ms).round() as i64;
+            [
+                ("train_accuracy", epoch.train_accuracy),
+                ("val_loss", epoch.val_loss),
+                ("val_accuracy", epoch.val_accuracy),
+                ("val_r2", epoch.val_r2),
+                ("learning_rate", Some(epoch.learning_rate)),
+                (STEP_KEY, Some(epoch.train_loss)),
+            ]
+            .into_iter()
+            .filter_map(|(key, value)| {
+                let value = value.filter(|value| value.is_finite())?;
+                Some(json!({ "key": key, "value": value, "timestamp": timestamp, "step": epoch.epoch }))
+            })
+            .collect()
+        })
+        .collect()
 }
 
 /// The key every epoch logs: the server's last step of it is where the history resumes.
@@ -153,17 +164,35 @@ pub fn dataset_input(run: &RunRecord) -> Json {
     })
 }
 
-/// Splits a run's params, tags and metrics into `log-batch` bodies within MLflow's limits.
-pub fn batches(run_id: &str, params: Vec<Json>, tags: Vec<Json>, metrics: Vec<Json>) -> Vec<Json> {
+/// Splits a run's params, tags and metric groups into `log-batch` bodies within MLflow's
+/// limits, never splitting a group.
+pub fn batches(
+    run_id: &str,
+    params: Vec<Json>,
+    tags: Vec<Json>,
+    groups: Vec<Vec<Json>>,
+) -> Vec<Json> {
     let mut bodies = Vec::new();
     let mut params = params.into_iter().peekable();
     let mut tags = tags.into_iter().peekable();
-    let mut metrics = metrics.into_iter().peekable();
-    while params.peek().is_some() || tags.peek().is_some() || metrics.peek().is_some() {
+    let mut groups = groups.into_iter().peekable();
+    while params.peek().is_some() || tags.peek().is_some() || groups.peek().is_some() {
         let some_params: Vec<Json> = params.by_ref().take(BATCH_PARAMS_LIMIT).collect();
         let some_tags: Vec<Json> = tags.by_ref().take(BATCH_PARAMS_LIMIT).collect();
         let room = BATCH_LIMIT - some_params.len() - some_tags.len();
-        let some_metrics: Vec<Json> = metrics.by_ref().take(room).collect();
+        let mut some_metrics: Vec<Json> = Vec::new();
+        while let Some(group) = groups.next_if(|group| some_metrics.len() + group.len() <= room) {
+            some_metrics.extend(group);
+        }
+        if some_params.is_empty() && some_tags.is_empty() && some_metrics.is_empty() {
+            // A group larger than a whole batch: sent alone, split as it must be.
+            let group = groups.next().expect("something is left");
+            for chunk in group.chunks(BATCH_LIMIT) {
+                bodies
+                    .push(json!({ "run_id": run_id, "params": [], "tags": [], "metrics": chunk }));
+            }
+            continue;
+        }
         bodies.push(json!({
             "run_id": run_id,
             "params": some_params,

@@ -85,9 +85,11 @@ async fn sync_run(
 ) -> Result<(), SyncError> {
     let summary = payload::summary_of(run);
     let (status, final_state) = payload::status(&run.state);
-    if let Some(synced) = ledger.runs.get(&run.id)
-        && synced.final_state
-        && synced.sent == summary
+    // Unchanged since it was last sent (its summary counts its epochs): nothing to do.
+    if ledger
+        .runs
+        .get(&run.id)
+        .is_some_and(|synced| synced.sent == summary)
     {
         return Ok(());
     }
@@ -131,11 +133,11 @@ async fn sync_run(
             Some(key) if !fresh => api.last_step(&run_id, key).await?.is_some(),
             _ => false,
         };
-        if !already {
-            metrics.extend(finals);
+        if !already && !finals.is_empty() {
+            metrics.push(finals);
         }
     }
-    report.metrics_logged += metrics.len();
+    report.metrics_logged += metrics.iter().map(Vec::len).sum::<usize>();
     let tags = payload::tags(run);
     let keys: std::collections::BTreeSet<String> =
         run.tags.iter().map(|tag| payload::tag_key(tag)).collect();
@@ -186,7 +188,6 @@ async fn sync_run(
     )
     .await?;
     synced.sent = summary;
-    synced.final_state = final_state;
     synced.tags = keys;
     ledger.runs.insert(run.id.clone(), synced);
     source.ledgers.save_mlflow_ledger(ledger).await?;

@@ -46,8 +46,11 @@ fn log_batches_stay_within_mlflows_limits_and_lose_nothing() {
     let tags: Vec<_> = (0..3)
         .map(|i| serde_json::json!({ "key": format!("t{i}") }))
         .collect();
-    let metrics: Vec<_> = (0..2_500).map(point).collect();
-    let bodies = batches("r", params, tags, metrics);
+    // 500 epochs of five metrics: no batch may cut an epoch in two.
+    let groups: Vec<Vec<_>> = (0..500)
+        .map(|epoch| (0..5).map(|_| point(epoch)).collect())
+        .collect();
+    let bodies = batches("r", params, tags, groups);
     let count = |key: &str| -> usize {
         bodies
             .iter()
@@ -65,6 +68,17 @@ fn log_batches_stay_within_mlflows_limits_and_lose_nothing() {
         assert!(params <= BATCH_PARAMS_LIMIT && tags <= BATCH_PARAMS_LIMIT);
         assert!(params + tags + metrics <= BATCH_LIMIT);
         assert_eq!(body["run_id"], "r");
+        let steps: Vec<_> = body["metrics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| m["step"].clone())
+            .collect();
+        assert!(
+            steps
+                .chunks(5)
+                .all(|epoch| epoch.iter().all(|step| *step == epoch[0]))
+        );
     }
     assert!(batches("r", Vec::new(), Vec::new(), Vec::new()).is_empty());
 }
