@@ -97,7 +97,7 @@ fn ids_path(workspace: &Path) -> PathBuf {
 }
 
 /// `<WORKSPACE>.mlflow.json`: one ledger per tracking URL, rewritten whole (through a
-/// temporary file) after every run and version the sync sends.
+/// temporary file) whenever the sync keeps its ledger.
 struct IdsFile {
     path: PathBuf,
     ledgers: RefCell<BTreeMap<String, SyncLedger>>,

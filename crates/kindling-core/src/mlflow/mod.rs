@@ -17,9 +17,9 @@
 //!
 //! Syncing twice creates nothing twice: every object carries its Kindling id as a tag
 //! (`kindling.run_id`, `kindling.version`), the ids MLflow gave back are kept in the store
-//! ([`ledger::SyncLedger`], saved after each run and version), and metrics resume from the
-//! last step the server holds. A sync cut off anywhere resumes where it stopped, even if the
-//! ledger was lost. Nothing is sent while no tracking URL is set.
+//! ([`ledger::SyncLedger`], saved every 50 runs, after each model and whenever a sync stops),
+//! and metrics resume from the last step the server holds. A sync cut off anywhere resumes
+//! where it stopped, even if the ledger was lost. Nothing is sent while no tracking URL is set.
 
 mod api;
 pub mod ledger;

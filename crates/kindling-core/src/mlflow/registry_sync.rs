@@ -44,7 +44,6 @@ pub(super) async fn sync_model(
             .await?;
         report.models_created += usize::from(created.is_some());
         ledger.models.insert(model.name.clone());
-        source.ledgers.save_mlflow_ledger(ledger).await?;
     }
     if !all_sent {
         let on_server = server_versions(api, &model.name).await?;
@@ -64,7 +63,6 @@ pub(super) async fn sync_model(
                 }
             };
             ledger.versions.insert(key, number);
-            source.ledgers.save_mlflow_ledger(ledger).await?;
         }
     }
     let mut changed = false;
@@ -104,7 +102,6 @@ pub(super) async fn sync_model(
         ledger
             .aliases
             .insert(model.name.clone(), model.aliases.clone());
-        source.ledgers.save_mlflow_ledger(ledger).await?;
     }
     Ok(())
 }

@@ -1,5 +1,5 @@
 //! The sync: every run, then every model, version and alias, each checked against the ledger
-//! and the server before anything is created, the ledger saved after each. See the module
+//! and the server before anything is created, the ledger kept as it goes. See the module
 //! docs of `mlflow` for what maps to what.
 
 use serde_json::{Value as Json, json};
@@ -10,6 +10,9 @@ use super::payload;
 use super::registry_sync;
 use super::transport::Method;
 use crate::tracking::RunRecord;
+
+/// Runs synced between two writes of the ledger.
+const LEDGER_EVERY: usize = 50;
 
 /// Sends everything the server does not hold yet; see the module docs.
 pub async fn sync(
@@ -44,34 +47,49 @@ pub async fn sync(
     let versions = source.registry.versions().await?;
     let total = runs.len() + models.len();
     let mut report = SyncReport::default();
-    for (done, run) in runs.iter().enumerate() {
-        progress(SyncProgress {
-            done,
-            total,
-            doing: format!("run {}", run.name),
-        });
-        sync_run(&api, &source, &mut ledger, run, &mut report).await?;
+    // The ledger is kept every so many objects and whenever the sync stops, not after each
+    // (a whole ledger written per run is quadratic in a 10,000-run workspace): what a closed
+    // tab loses of it, the server's tags find again.
+    let mut sent = async {
+        for (done, run) in runs.iter().enumerate() {
+            progress(SyncProgress {
+                done,
+                total,
+                doing: format!("run {}", run.name),
+            });
+            sync_run(&api, &source, &mut ledger, run, &mut report).await?;
+            if done % LEDGER_EVERY == LEDGER_EVERY - 1 {
+                source.ledgers.save_mlflow_ledger(&ledger).await?;
+            }
+        }
+        for (index, model) in models.iter().enumerate() {
+            progress(SyncProgress {
+                done: runs.len() + index,
+                total,
+                doing: format!("model {}", model.name),
+            });
+            let of_model: Vec<_> = versions
+                .iter()
+                .filter(|version| version.model == model.name)
+                .collect();
+            registry_sync::sync_model(&api, &source, &mut ledger, model, &of_model, &mut report)
+                .await?;
+            source.ledgers.save_mlflow_ledger(&ledger).await?;
+        }
+        Ok::<(), SyncError>(())
     }
-    for (index, model) in models.iter().enumerate() {
+    .await;
+    if sent.is_ok() {
         progress(SyncProgress {
-            done: runs.len() + index,
+            done: total,
             total,
-            doing: format!("model {}", model.name),
+            doing: "done".into(),
         });
-        let of_model: Vec<_> = versions
-            .iter()
-            .filter(|version| version.model == model.name)
-            .collect();
-        registry_sync::sync_model(&api, &source, &mut ledger, model, &of_model, &mut report)
-            .await?;
+        ledger.last_sync_ms = Some(now_ms);
     }
-    progress(SyncProgress {
-        done: total,
-        total,
-        doing: "done".into(),
-    });
-    ledger.last_sync_ms = Some(now_ms);
-    source.ledgers.save_mlflow_ledger(&ledger).await?;
+    let kept = source.ledgers.save_mlflow_ledger(&ledger).await;
+    sent = sent.and(kept.map_err(SyncError::from));
+    sent?;
     report.requests = api.requests();
     Ok(report)
 }
@@ -111,9 +129,7 @@ async fn sync_run(
     };
     if fresh {
         report.runs_created += 1;
-        // Kept at once: a sync cut off from here on finds this run again, not a second one.
         ledger.runs.insert(run.id.clone(), synced.clone());
-        source.ledgers.save_mlflow_ledger(ledger).await?;
     } else {
         report.runs_updated += 1;
     }
@@ -190,6 +206,5 @@ async fn sync_run(
     synced.sent = summary;
     synced.tags = keys;
     ledger.runs.insert(run.id.clone(), synced);
-    source.ledgers.save_mlflow_ledger(ledger).await?;
     Ok(())
 }
