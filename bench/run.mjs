@@ -3,13 +3,15 @@
 // same Burn code natively, on the workloads of WORKLOADS.md. Prints medians and the ratios the
 // performance issue asks for, and writes every measurement to bench-results/<time>.json.
 //
-//   node bench/run.mjs [--reps=3] [--skip-tfjs] [--skip-native] [--skip-pipelines] [--skip-monitor] [--first-visit]
+//   node bench/run.mjs [--reps=3] [--skip-tfjs] [--skip-native] [--skip-pipelines] [--skip-monitor]
+//                      [--skip-serve] [--skip-first-epoch] [--first-visit]
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startApp } from '../tests/e2e/kindling.mjs';
+import { firstEpochBench, printFirstEpochBench } from './first-epoch.mjs';
 import { monitorBench, printMonitorBench } from './monitor.mjs';
 import { pipelineBench, printPipelineBench } from './pipelines.mjs';
 import { printServeBench, serveBench } from './serve.mjs';
@@ -152,6 +154,7 @@ const tfjs = args['skip-tfjs'] ? [] : tfjsSide();
 const pipelines = args['skip-pipelines'] ? null : await pipelineBench();
 const monitor = args['skip-monitor'] ? null : await monitorBench();
 const serving = args['skip-serve'] ? null : await serveBench();
+const firstEpoch = args['skip-first-epoch'] ? null : await firstEpochBench();
 
 const rate = (runs) => (runs.length ? median(runs.map((r) => r.samples_per_s)) : Number.NaN);
 const rows = WORKLOADS.map(({ id, tfjs: tfjsId, tfjsWasm }) => {
@@ -187,6 +190,7 @@ console.log(`Relaxed SIMD (a fused f32x4 multiply-add, 2× the ceiling): ${relax
 if (pipelines) printPipelineBench(pipelines);
 if (monitor) printMonitorBench(monitor);
 if (serving) printServeBench(serving);
+if (firstEpoch) printFirstEpochBench(firstEpoch);
 
 const file = join(ROOT, 'bench-results', `bench-${started.toISOString().replace(/[:.]/g, '-')}.json`);
 writeFileSync(file, JSON.stringify({
@@ -203,5 +207,6 @@ writeFileSync(file, JSON.stringify({
   pipelines,
   monitor,
   serving,
+  first_epoch: firstEpoch,
 }, null, 2));
 console.log(`raw results: ${file}`);

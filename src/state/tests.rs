@@ -202,6 +202,38 @@ fn a_crashed_trainer_leaves_an_interrupted_run_and_the_next_run_starts_a_new_one
 }
 
 #[test]
+fn the_trainer_loaded_ahead_is_the_one_the_first_run_uses() {
+    with_runtime(|| {
+        let app = App::new();
+        let store = Rc::new(MemoryStore::default());
+        app.attach(&store);
+        app.training.prepare();
+        app.training.prepare();
+        assert_eq!(
+            app.trainer.spawned.get(),
+            1,
+            "one trainer, however often the form opens"
+        );
+        assert!(
+            app.trainer.sent.borrow().is_empty(),
+            "loading it sends nothing"
+        );
+        assert!(app.training.run.get_untracked().is_none());
+        let run_id = app.start();
+        settle();
+        assert_eq!(
+            app.trainer.spawned.get(),
+            1,
+            "the run did not wait for a second one"
+        );
+        assert!(matches!(
+            app.trainer.sent.borrow().first(),
+            Some(ToWorker::Train { run_id: sent, .. }) if *sent == run_id
+        ));
+    });
+}
+
+#[test]
 fn a_trainer_that_cannot_be_reached_interrupts_the_run_with_the_reason() {
     with_runtime(|| {
         let app = App::new();

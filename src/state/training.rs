@@ -108,6 +108,13 @@ impl Training {
         Ok(())
     }
 
+    /// Loads the trainer ahead of the first run, while the person reads the form, so the
+    /// Train click does not wait for its download and compile. A trainer that cannot load is
+    /// said when a run starts (which tries again), as before: there is nothing to tell yet.
+    pub fn prepare(&self) {
+        let _ = self.ensure_link();
+    }
+
     pub fn pause(&self) {
         self.send(&ToWorker::Pause);
     }

@@ -13,6 +13,7 @@ use leptos::prelude::*;
 use crate::components::deferred::Deferred;
 use crate::components::fields::{SelectField, TextField};
 use crate::components::select::SelectOption;
+use crate::platform;
 use crate::state::data::{DataChoice, Source, imported_key};
 use crate::state::train_form::TrainForm;
 use crate::state::training::Training;
@@ -31,6 +32,11 @@ pub fn TrainPage() -> impl IntoView {
     }
     let form_error = RwSignal::new(None::<String>);
     let chart_metric = RwSignal::new(ChartMetric::Loss);
+    // The trainer loads while the person reads the form (a task after the page is drawn).
+    leptos::task::spawn_local(async move {
+        platform::tasks::next_task().await;
+        training.prepare();
+    });
 
     let run = training.run;
     let run_id = Memo::new(move |_| run.with(|run| run.as_ref().map(|r| r.run_id.clone())));
