@@ -25,11 +25,11 @@ pub fn SettingsPage() -> impl IntoView {
     });
     let origin = mlflow.page_origin();
     let save = move |_| {
-        let typed = url.get_untracked();
+        let text = url.get_untracked();
         let auto = automatically.get_untracked();
         leptos::task::spawn_local(async move {
-            let said = match mlflow.save(&typed, auto).await {
-                Ok(()) if typed.trim().is_empty() => {
+            let said = match mlflow.save(&text, auto).await {
+                Ok(()) if text.trim().is_empty() => {
                     Ok("Saved: no tracking server, so Kindling sends nothing anywhere.".to_owned())
                 }
                 Ok(()) => Ok("Saved.".to_owned()),
@@ -38,21 +38,18 @@ pub fn SettingsPage() -> impl IntoView {
             saved_notice.set(Some(said));
         });
     };
-    let command = {
-        let origin = origin.clone();
-        move || {
-            let port = mlflow
-                .settings
-                .with(|settings| {
-                    settings
-                        .tracking_url
-                        .rsplit(':')
-                        .next()
-                        .and_then(|p| p.parse::<u16>().ok())
-                })
-                .unwrap_or(5000);
-            format!("mlflow server --host 127.0.0.1 --port {port} --cors-allowed-origins {origin}")
-        }
+    let command = move || {
+        let port = mlflow
+            .settings
+            .with(|settings| {
+                settings
+                    .tracking_url
+                    .rsplit(':')
+                    .next()
+                    .and_then(|port| port.parse::<u16>().ok())
+            })
+            .unwrap_or(5000);
+        format!("mlflow server --host 127.0.0.1 --port {port} --cors-allowed-origins {origin}")
     };
     view! {
         <section class="page settings">
