@@ -5,8 +5,9 @@ Usage: mlflow_check.py TRACKING_URI WORKSPACE_JSON
 
 WORKSPACE_JSON is a Kindling workspace file (the browser's "Export workspace", or a store's
 workspace.json) that was synced to the server. For every run it checks the MLflow run tagged
-with its id: name, status, note, tags, params, every epoch's metrics as history (step = epoch,
-values equal), the final test scores, and the dataset input; for every model its registered
+with its id: name, status, note, tags, params (each one the recipe sets), every epoch's
+metrics as history (step = epoch, values equal), the final test scores, and the dataset input;
+for every model its registered
 model, every version (tagged with its Kindling number, linked to its run) and every alias; and
 it loads each alias's version with `mlflow.pyfunc.load_model("models:/NAME@ALIAS")` and
 predicts the package's example, which must give the example's answers.
@@ -58,10 +59,26 @@ def check_run(client, experiments, bundle):
     if data.tags.get("kindling.data_sha256") != run["dataset"]["id"]:
         fail(f"run {run['name']}'s data hash is missing or wrong")
     spec = run["spec"]
-    for key, value in [("learning_rate", spec["learning_rate"]), ("epochs", spec["epochs"]),
-                       ("seed", spec["seed"]), ("dataset", run["dataset"]["name"])]:
-        if data.params.get(key) is None or (data.params[key] != str(value) and float(data.params[key]) != float(value)):
-            fail(f"run {run['name']}'s param {key} is {data.params.get(key)!r}, expected {value!r}")
+    expected = {
+        "dataset": run["dataset"]["name"], "learning_rate": spec["learning_rate"],
+        "weight_decay": spec["weight_decay"], "batch_size": spec["batch_size"],
+        "epochs": spec["epochs"], "seed": spec["seed"],
+        "val_fraction": spec["split"]["validation_fraction"],
+        "test_fraction": spec["split"]["test_fraction"],
+        "early_stopping": "true" if spec["early_stopping"] else "false",
+    }
+    if isinstance(spec["model"], dict) and "Mlp" in spec["model"]:
+        mlp = spec["model"]["Mlp"]
+        expected["hidden_layers"] = "-".join(str(units) for units in mlp["hidden_layers"])
+        expected["dropout"] = mlp["dropout"]
+    for key, value in expected.items():
+        got = data.params.get(key)
+        same = got is not None and (got == str(value) or (not isinstance(value, str) and float(got) == float(value)))
+        if not same:
+            fail(f"run {run['name']}'s param {key} is {got!r}, expected {value!r}")
+    for key in ["model", "optimizer", "schedule", "backend"]:
+        if not data.params.get(key):
+            fail(f"run {run['name']} has no param {key}")
     points = 0
     for key in EPOCH_KEYS:
         want = [(epoch["epoch"], epoch[key]) for epoch in bundle["history"] if epoch.get(key) is not None]
