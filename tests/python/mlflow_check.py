@@ -8,8 +8,9 @@ workspace.json) that was synced to the server. For every run it checks the MLflo
 with its id: name, status, note, tags, params (each one the recipe sets), every epoch's
 metrics as history (step = epoch, values equal), the final test scores, and the dataset input;
 for every model its registered model, every version (tagged with its Kindling number, linked
-to its run) and every alias; and it loads each alias's version with `mlflow.pyfunc.load_model("models:/NAME@ALIAS")` and
-predicts the package's example, which must give the example's answers.
+to its run) and every alias; and it loads each alias's version with
+`mlflow.pyfunc.load_model("models:/NAME@ALIAS")` and predicts the package's example, which
+must give the example's answers.
 
 It prints one JSON line of what the server holds in all (runs, metric points, model versions,
 aliases), so a caller can check a second sync added nothing, and exits 1 on the first
