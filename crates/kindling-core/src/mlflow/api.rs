@@ -8,7 +8,7 @@ use thiserror::Error;
 
 use super::ledger::{MlflowStore, SyncedRun};
 use super::transport::{Body, Method, MlflowTransport, Request, Response, TransportError};
-use super::url::{TrackingUrl, UrlError};
+use super::url::TrackingUrl;
 use crate::registry::store::SharedRegistry;
 use crate::storage::StoreError;
 use crate::tracking::RunRecord;
@@ -19,10 +19,6 @@ const API: &str = "/api/2.0/mlflow";
 /// Why a sync stopped. What was sent before it stays sent and is not sent again.
 #[derive(Debug, Clone, PartialEq, Error)]
 pub enum SyncError {
-    #[error("no MLflow tracking URL is set: set one in Settings first")]
-    NoUrl,
-    #[error(transparent)]
-    BadUrl(#[from] UrlError),
     #[error(
         "nothing answered at {url} ({detail}). Is the MLflow server running? Start one with \
          `mlflow server --host 127.0.0.1 --port 5000{cors}`, then sync again; what was sent \
