@@ -6,7 +6,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ROOT, startApp } from '../tests/e2e/kindling.mjs';
+import { ROOT, TARGET, startApp } from '../tests/e2e/kindling.mjs';
 
 /** The sweep: 4 learning rates × 4 widths on digits, long enough that a trial outlasts a worker's start. */
 function grid(name, parallel) {
@@ -72,7 +72,7 @@ export async function pipelineBench() {
   const file = join(dir, 'grid.toml');
   writeFileSync(file, grid('grid-cli', results.grid_parallel.parallel));
   const started = performance.now();
-  const cli = spawnSync(join(ROOT, 'target', 'release', 'kindling'), ['pipeline', 'run', file, '--store', join(dir, 'store'), '--json'], { encoding: 'utf8' });
+  const cli = spawnSync(join(TARGET, 'release', 'kindling'), ['pipeline', 'run', file, '--store', join(dir, 'store'), '--json'], { encoding: 'utf8' });
   results.cli = { wallMs: performance.now() - started, status: cli.status, report: parseJson(cli.stdout) };
   rmSync(dir, { recursive: true, force: true });
   return results;

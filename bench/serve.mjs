@@ -11,7 +11,7 @@ import { createServer } from 'node:net';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
-import { ROOT } from '../tests/e2e/kindling.mjs';
+import { ROOT, TARGET } from '../tests/e2e/kindling.mjs';
 import { unzip } from '../tests/e2e/packages.mjs';
 
 const PIPELINE = [
@@ -104,7 +104,7 @@ async function load(url) {
 
 export async function serveBench() {
   execFileSync('cargo', ['build', '--release', '-q', '-p', 'kindling-cli'], { cwd: ROOT, stdio: 'inherit' });
-  const binary = join(ROOT, 'target', 'release', 'kindling');
+  const binary = join(TARGET, 'release', 'kindling');
   const dir = mkdtempSync(join(tmpdir(), 'kindling-serve-bench-'));
   const results = {};
   let served;

@@ -1,13 +1,15 @@
 // Shared set-up for the end-to-end tests: the release build served on 127.0.0.1, Debian's
 // Chromium driven by playwright-core (no browser is ever downloaded), and page objects.
 import { readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 import { serveDist } from './server.mjs';
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const DIST = process.env.KINDLING_DIST ?? join(ROOT, 'dist');
+/** Where cargo puts what it builds: CARGO_TARGET_DIR when set (a CI cache, say), else target/. */
+export const TARGET = process.env.CARGO_TARGET_DIR ? resolve(process.env.CARGO_TARGET_DIR) : join(ROOT, 'target');
 
 const CHROMIUM_ARGS = [
   '--headless=new',

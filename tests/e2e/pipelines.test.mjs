@@ -8,7 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ROOT, startApp } from './kindling.mjs';
+import { ROOT, TARGET, startApp } from './kindling.mjs';
 
 let app;
 before(async () => {
@@ -18,7 +18,7 @@ after(async () => {
   await app?.close();
 });
 
-const CLI = join(ROOT, 'target', 'debug', 'kindling');
+const CLI = join(TARGET, 'debug', 'kindling');
 const CSV = readFileSync(join(ROOT, 'tests', 'fixtures', 'field_trial.csv'), 'utf8');
 
 async function openPipelines(page) {
