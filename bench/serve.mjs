@@ -7,11 +7,11 @@
 // and loaded the same way, and every answer of both is checked to be a 200.
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
 import { ROOT, TARGET } from '../tests/e2e/kindling.mjs';
+import { freePort } from '../tests/e2e/mlflow_server.mjs';
 import { unzip } from '../tests/e2e/packages.mjs';
 
 const PIPELINE = [
@@ -43,15 +43,6 @@ async function start(binary, dir) {
     server.on('exit', (code) => reject(new Error(`kindling serve exited (${code}): ${said}`)));
   });
   return { server, url };
-}
-
-function freePort() {
-  return new Promise((resolve) => {
-    const probe = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = probe.address();
-      probe.close(() => resolve(port));
-    });
-  });
 }
 
 /** `mlflow models serve` on the unzipped package; resolves once /ping answers. */

@@ -8,11 +8,10 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer as createHttpServer } from 'node:http';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ROOT, RunsPage, startApp, trainRun } from './kindling.mjs';
-import { PYTHON, startMlflow } from './mlflow_server.mjs';
+import { PYTHON, freePort, startMlflow } from './mlflow_server.mjs';
 
 let app;
 let mlflow;
@@ -128,12 +127,7 @@ test('nothing is sent without a tracking URL; a sync puts runs and models into M
 
 test('a server that is not there, or refuses this page, is said in words with the command that fixes it', async () => {
   const page = await app.newPage();
-  const closed = await new Promise((resolve) => {
-    const probe = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = probe.address();
-      probe.close(() => resolve(port));
-    });
-  });
+  const closed = await freePort();
   const nowhere = `http://127.0.0.1:${closed}`;
   page.allowOrigin(nowhere);
   await setTrackingUrl(page, nowhere);

@@ -11,7 +11,8 @@ import { ROOT } from './kindling.mjs';
 
 export const PYTHON = join(ROOT, 'target', 'python-venv', 'bin', 'python');
 
-function freePort() {
+/** A port on 127.0.0.1 that nothing listens on (at the moment it was asked). */
+export function freePort() {
   return new Promise((resolve, reject) => {
     const probe = createServer();
     probe.once('error', reject);

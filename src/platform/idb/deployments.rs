@@ -3,10 +3,8 @@
 
 use kindling_core::monitor::deployment::{Deployment, DeploymentStore};
 use kindling_core::storage::StoreError;
-use wasm_bindgen::JsValue;
-use web_sys::IdbTransactionMode;
 
-use super::requests::{commit, json, object_store, put};
+use super::requests::json;
 use super::{DEPLOYMENTS, IdbStore};
 
 impl DeploymentStore for IdbStore {
@@ -17,15 +15,7 @@ impl DeploymentStore for IdbStore {
     }
 
     async fn save_deployment(&self, deployment: &Deployment) -> Result<(), StoreError> {
-        let value = json(deployment);
-        let transaction = self.transaction(&[DEPLOYMENTS], IdbTransactionMode::Readwrite)?;
-        commit(&transaction, || {
-            put(
-                &object_store(&transaction, DEPLOYMENTS)?,
-                &JsValue::from_str(&deployment.id),
-                &value,
-            )
-        })
-        .await
+        self.put_one(DEPLOYMENTS, &deployment.id, json(deployment))
+            .await
     }
 }

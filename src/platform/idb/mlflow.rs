@@ -5,9 +5,8 @@
 use kindling_core::mlflow::{MlflowSettings, MlflowStore, SyncLedger};
 use kindling_core::storage::StoreFuture;
 use wasm_bindgen::JsValue;
-use web_sys::IdbTransactionMode;
 
-use super::requests::{commit, json, object_store, put};
+use super::requests::json;
 use super::{IdbStore, MLFLOW_LEDGERS, SETTINGS};
 
 /// The settings record's key; `sw.js` reads the same one.
@@ -38,24 +37,5 @@ impl MlflowStore for IdbStore {
 
     fn save_mlflow_ledger<'a>(&'a self, ledger: &'a SyncLedger) -> StoreFuture<'a, ()> {
         Box::pin(self.put_one(MLFLOW_LEDGERS, &ledger.tracking_url, json(ledger)))
-    }
-}
-
-impl IdbStore {
-    async fn put_one(
-        &self,
-        store: &'static str,
-        key: &str,
-        value: JsValue,
-    ) -> Result<(), kindling_core::storage::StoreError> {
-        let transaction = self.transaction(&[store], IdbTransactionMode::Readwrite)?;
-        commit(&transaction, || {
-            put(
-                &object_store(&transaction, store)?,
-                &JsValue::from_str(key),
-                &value,
-            )
-        })
-        .await
     }
 }

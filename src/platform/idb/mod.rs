@@ -39,7 +39,9 @@ use web_sys::{
 
 use crate::platform::locks::{self, HeldLock};
 use crate::platform::tasks::TimeSlice;
-use requests::{SLICE_MS, describe, dom_error, finish, object_store, parse, wait_for_request};
+use requests::{
+    SLICE_MS, commit, describe, dom_error, finish, object_store, parse, put, wait_for_request,
+};
 
 /// The workbench's database; tests open others by name.
 pub const DATABASE_NAME: &str = "kindling";
@@ -224,6 +226,19 @@ impl IdbStore {
             return Ok(None);
         }
         parse(&value).map(Some)
+    }
+
+    /// Writes one value under `key`, in a transaction of its own.
+    async fn put_one(&self, store: &str, key: &str, value: JsValue) -> Result<(), StoreError> {
+        let transaction = self.transaction(&[store], IdbTransactionMode::Readwrite)?;
+        commit(&transaction, || {
+            put(
+                &object_store(&transaction, store)?,
+                &JsValue::from_str(key),
+                &value,
+            )
+        })
+        .await
     }
 
     async fn read_keys(&self, store: &str) -> Result<HashSet<String>, StoreError> {
