@@ -4,7 +4,7 @@
 // performance issue asks for, and writes every measurement to bench-results/<time>.json.
 //
 //   node bench/run.mjs [--reps=3] [--skip-tfjs] [--skip-native] [--skip-pipelines] [--skip-monitor]
-//                      [--skip-serve] [--skip-first-epoch] [--first-visit]
+//                      [--skip-serve] [--skip-first-epoch] [--skip-trips] [--first-visit]
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
@@ -15,6 +15,7 @@ import { firstEpochBench, printFirstEpochBench } from './first-epoch.mjs';
 import { monitorBench, printMonitorBench } from './monitor.mjs';
 import { pipelineBench, printPipelineBench } from './pipelines.mjs';
 import { printServeBench, serveBench } from './serve.mjs';
+import { printTripBench, tripBench } from './trips.mjs';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const args = Object.fromEntries(process.argv.slice(2).map((arg) => {
@@ -155,6 +156,7 @@ const pipelines = args['skip-pipelines'] ? null : await pipelineBench();
 const monitor = args['skip-monitor'] ? null : await monitorBench();
 const serving = args['skip-serve'] ? null : await serveBench();
 const firstEpoch = args['skip-first-epoch'] ? null : await firstEpochBench();
+const trips = args['skip-trips'] ? null : await tripBench();
 
 const rate = (runs) => (runs.length ? median(runs.map((r) => r.samples_per_s)) : Number.NaN);
 const rows = WORKLOADS.map(({ id, tfjs: tfjsId, tfjsWasm }) => {
@@ -191,6 +193,7 @@ if (pipelines) printPipelineBench(pipelines);
 if (monitor) printMonitorBench(monitor);
 if (serving) printServeBench(serving);
 if (firstEpoch) printFirstEpochBench(firstEpoch);
+if (trips) printTripBench(trips);
 
 const file = join(ROOT, 'bench-results', `bench-${started.toISOString().replace(/[:.]/g, '-')}.json`);
 writeFileSync(file, JSON.stringify({
@@ -208,5 +211,6 @@ writeFileSync(file, JSON.stringify({
   monitor,
   serving,
   first_epoch: firstEpoch,
+  trips,
 }, null, 2));
 console.log(`raw results: ${file}`);

@@ -19,7 +19,7 @@ use crate::pages::train::TrainPage;
 use crate::platform;
 use crate::platform::idb::{DATABASE_NAME, IdbStore};
 use crate::platform::pwa::Update;
-use crate::platform::worker::{Codec, WORKER_URL, WorkerLink};
+use crate::platform::worker::{Codec, WorkerLink};
 use crate::routes::{
     AboutRoute, CompareRoute, DataRoute, DeploymentsRoute, ModelRoute, ModelsRoute, PipelinesRoute,
     PredictRoute, RunDetailRoute, RunsRoute, SettingsRoute, VersionRoute,
@@ -42,7 +42,7 @@ pub fn App() -> impl IntoView {
                 .await
                 .map_err(|_| not_loaded("the code that talks to the trainer"))
         });
-        WorkerLink::spawn(WORKER_URL, codec, on_event)
+        WorkerLink::spawn_trainer(codec, on_event)
             .map(|link| Box::new(link) as Box<dyn TrainerLink>)
     });
     let workbench = Workbench::new(platform::clock::now_unix_ms);
@@ -168,11 +168,11 @@ pub fn App() -> impl IntoView {
     }
 }
 
-/// The worker protocol's JSON code, which the lazily loaded chunk carries ([`crate::lazy`]): no
+/// The worker protocol's serde code, which the lazily loaded chunk carries ([`crate::lazy`]): no
 /// message crosses before the trainer, a far larger download, has loaded.
 #[wasm_split(kindling_pages, wasm_split_path = ::leptos::wasm_split, fallible)]
 fn protocol_codec() -> Result<Codec, SplitLoaderError> {
-    Ok(Codec::JSON)
+    Ok(Codec::WIRE)
 }
 
 /// Opens IndexedDB and hands it to the workbench and the registry, with the code the chunk

@@ -9,7 +9,8 @@ use kindling::platform::panic::{PANIC_BANNER_ID, show_fatal_error};
 use kindling::platform::worker::{Codec, CodecLoading, WorkerLink};
 use kindling::state::training::{TrainerEvent, TrainerLink};
 use kindling_core::data::synthetic::SyntheticSpec;
-use kindling_core::protocol::{FromWorker, ToWorker};
+use kindling_core::protocol::wire::Wire;
+use kindling_core::protocol::{FromWorker, ModelReply, ToWorker};
 use wasm_bindgen::JsValue;
 use wasm_bindgen_test::*;
 
@@ -49,7 +50,7 @@ fn script_with_ready(source: &str) -> String {
 
 /// The real codec, ready at once (the app loads it with the lazily loaded chunk).
 fn json() -> CodecLoading {
-    Box::pin(async { Ok(Codec::JSON) })
+    Box::pin(async { Ok(Codec::WIRE) })
 }
 
 /// Records every event; `wait_for` polls until `count` have arrived or five seconds pass.
@@ -78,14 +79,38 @@ impl Recorder {
     }
 }
 
+/// What the echo worker of the first test wrote back: a message it received, its JSON and
+/// the bytes of each buffer it was given, read again with the real codec.
+fn echoed_message(reason: &str) -> ToWorker {
+    let value: serde_json::Value = serde_json::from_str(reason).unwrap();
+    let attachments = value["bytes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|bytes| {
+            let bytes = bytes.as_array().unwrap().iter();
+            bytes.map(|byte| byte.as_u64().unwrap() as u8).collect()
+        })
+        .collect();
+    let json = value["json"].as_str().unwrap().to_owned();
+    ToWorker::from_wire(Wire { json, attachments }).unwrap()
+}
+
 #[wasm_bindgen_test]
 async fn messages_sent_before_the_trainer_is_ready_are_delivered_after() {
     // Like the real trainer, this worker listens only after a slow start; it answers each
-    // message by echoing it back inside a `Failed` reason.
+    // message by echoing it back inside a `Failed` reason: the JSON and the bytes of every
+    // buffer that came with it (a dataset's values cross as transferred buffers).
     let url = script_with_ready(
         r#"setTimeout(() => {
-             self.onmessage = (event) => self.postMessage(JSON.stringify(
-               { Failed: { run_id: "echo", reason: event.data } }));
+             self.onmessage = (event) => {
+               const wire = typeof event.data === "string"
+                 ? { json: event.data, buffers: [] } : event.data;
+               const echo = { json: wire.json,
+                 bytes: wire.buffers.map((buffer) => Array.from(new Uint8Array(buffer))) };
+               self.postMessage(JSON.stringify(
+                 { Failed: { run_id: "echo", reason: JSON.stringify(echo) } }));
+             };
              self.postMessage(READY);
            }, 300);"#,
     );
@@ -105,11 +130,34 @@ async fn messages_sent_before_the_trainer_is_ready_are_delivered_after() {
     let echoed: Vec<ToWorker> = events[1..]
         .iter()
         .map(|event| match FromWorker::from_json(event).unwrap() {
-            FromWorker::Failed { reason, .. } => ToWorker::from_json(&reason).unwrap(),
+            FromWorker::Failed { reason, .. } => echoed_message(&reason),
             other => panic!("unexpected {other:?}"),
         })
         .collect();
     assert_eq!(echoed, vec![train, ToWorker::Stop]);
+}
+
+/// The trainer's bytes (a package, weights) arrive as a transferred buffer beside the JSON.
+#[wasm_bindgen_test]
+async fn bytes_the_trainer_transfers_arrive_whole() {
+    let url = script_with_ready(
+        r#"self.postMessage(READY);
+           const bytes = new Uint8Array([7, 0, 255, 42]);
+           const json = JSON.stringify({ Reply: { request_id: 5,
+             result: { Ok: { Package: { bytes: 0, weights_sha256: "ab" } } } } });
+           self.postMessage({ json, buffers: [bytes.buffer] }, [bytes.buffer]);"#,
+    );
+    let recorder = Recorder::default();
+    let _link = WorkerLink::spawn(&url, json(), recorder.callback()).unwrap();
+    let events = recorder.wait_for(2).await;
+    let package = FromWorker::Reply {
+        request_id: 5,
+        result: Ok(ModelReply::Package {
+            bytes: vec![7, 0, 255, 42],
+            weights_sha256: "ab".into(),
+        }),
+    };
+    assert_eq!(events, vec![ready().to_json(), package.to_json()]);
 }
 
 #[wasm_bindgen_test]
@@ -124,7 +172,7 @@ async fn a_codec_that_loads_after_the_trainer_is_ready_loses_nothing() {
     let recorder = Recorder::default();
     let slow_codec: CodecLoading = Box::pin(async {
         sleep_ms(300).await;
-        Ok(Codec::JSON)
+        Ok(Codec::WIRE)
     });
     let link = WorkerLink::spawn(&url, slow_codec, recorder.callback()).unwrap();
     link.send(&ToWorker::Stop).unwrap();
@@ -141,6 +189,49 @@ async fn a_codec_that_loads_after_the_trainer_is_ready_loses_nothing() {
     assert_eq!(
         events,
         vec![ready().to_json(), early.to_json(), echoed.to_json()]
+    );
+}
+
+/// The trainer `trainer_early.js` started with the page is adopted by the first link, with
+/// what it said before anyone listened; the next link starts a worker of its own.
+#[wasm_bindgen_test]
+async fn the_early_trainer_is_adopted_once_with_what_it_said() {
+    let url = script_with_ready(
+        r#"self.postMessage(READY);
+           self.onmessage = () => self.postMessage(JSON.stringify(
+             { Failed: { run_id: "later", reason: "heard" } }));"#,
+    );
+    let worker = web_sys::Worker::new(&url).unwrap();
+    let early = js_sys::Object::new();
+    let said = js_sys::Array::of1(&JsValue::from_str(
+        &FromWorker::Failed {
+            run_id: "early".into(),
+            reason: "before the UI".into(),
+        }
+        .to_json(),
+    ));
+    let window = web_sys::window().unwrap();
+    js_sys::Reflect::set(&early, &"worker".into(), &worker).unwrap();
+    js_sys::Reflect::set(&early, &"messages".into(), &said).unwrap();
+    js_sys::Reflect::set(&early, &"error".into(), &JsValue::NULL).unwrap();
+    js_sys::Reflect::set(&window, &"__kindlingTrainer".into(), &early).unwrap();
+
+    let recorder = Recorder::default();
+    let link = WorkerLink::spawn_trainer(json(), recorder.callback()).unwrap();
+    assert!(!js_sys::Reflect::has(&window, &"__kindlingTrainer".into()).unwrap());
+    link.send(&ToWorker::Stop).unwrap();
+    let events = recorder.wait_for(3).await;
+    let early = FromWorker::Failed {
+        run_id: "early".into(),
+        reason: "before the UI".into(),
+    };
+    let later = FromWorker::Failed {
+        run_id: "later".into(),
+        reason: "heard".into(),
+    };
+    assert_eq!(
+        events,
+        vec![early.to_json(), ready().to_json(), later.to_json()]
     );
 }
 

@@ -5,7 +5,12 @@
 //! `Ready` carries the worker's build id: a worker of another build than the page (the app
 //! was updated in another tab) is refused in words before any other message is exchanged. It
 //! reads and writes messages with a [`Codec`] it is given, so the protocol's serde code arrives
-//! with the lazily loaded chunk; messages that arrive before the codec wait.
+//! with the lazily loaded chunk; messages that arrive before the codec wait. A message's blocks
+//! of bytes cross as transferred `ArrayBuffer`s beside its JSON
+//! (`kindling_core::protocol::wire`).
+//!
+//! On the Train page `public/trainer_early.js` has started a trainer before the UI's wasm
+//! loaded; [`WorkerLink::spawn_trainer`] adopts it once, so its compile overlapped the UI's.
 //!
 //! Trunk emits the worker unhashed (`worker.js`, `worker_bg.wasm`); `public/worker_loader.js`
 //! starts it and turns a failed wasm load, which a worker would only report as an unhandled
@@ -16,6 +21,7 @@ use std::future::Future;
 use std::pin::Pin;
 use std::rc::Rc;
 
+use kindling_core::protocol::wire::Wire;
 use kindling_core::protocol::{FromWorker, ToWorker};
 use wasm_bindgen::prelude::*;
 use web_sys::{ErrorEvent, Event, MessageEvent, Worker};
@@ -33,19 +39,19 @@ pub const OTHER_BUILD: &str = "Kindling was updated in another tab, so this tab'
      trainer come from different versions: reload this tab to use the new version";
 
 /// How messages are written and read at the boundary. The link is given it rather than naming
-/// the JSON code itself, so the app can load that code with the lazily loaded chunk: the
+/// the serde code itself, so the app can load that code with the lazily loaded chunk: the
 /// protocol's serde code is a large part of the UI's wasm, and nothing needs it before a worker
 /// answers.
 #[derive(Clone, Copy)]
 pub struct Codec {
-    pub encode: fn(&ToWorker) -> String,
-    pub decode: fn(&str) -> Result<FromWorker, String>,
+    pub encode: fn(&ToWorker) -> Wire,
+    pub decode: fn(Wire) -> Result<FromWorker, String>,
 }
 
 impl Codec {
-    pub const JSON: Codec = Codec {
-        encode: ToWorker::to_json,
-        decode: |text| FromWorker::from_json(text).map_err(|error| error.to_string()),
+    pub const WIRE: Codec = Codec {
+        encode: ToWorker::to_wire,
+        decode: |wire| FromWorker::from_wire(wire).map_err(|error| error.to_string()),
     };
 }
 
@@ -64,13 +70,26 @@ pub struct WorkerLink {
 struct LinkState {
     codec: Option<Codec>,
     /// Messages that arrived before the codec: read, in order, once it has.
-    inbox: Vec<String>,
+    inbox: Vec<Wire>,
     /// Messages sent before the trainer said `Ready`. A worker drops messages that arrive
     /// while its wasm is still loading (nothing listens yet), so they wait here.
     outbox: Option<Vec<ToWorker>>,
 }
 
 impl WorkerLink {
+    /// A worker of the trainer's script ([`WORKER_URL`]): the first one asked for is the one
+    /// `public/trainer_early.js` started with the page, when it did (on the Train page, so the
+    /// trainer compiles while the UI loads), with what it has said so far; any other is new.
+    pub fn spawn_trainer(
+        codec: CodecLoading,
+        on_event: Rc<dyn Fn(TrainerEvent)>,
+    ) -> Result<Self, String> {
+        match EarlyTrainer::take() {
+            Some(early) => Ok(Self::attach(early, codec, on_event)),
+            None => Self::spawn(WORKER_URL, codec, on_event),
+        }
+    }
+
     /// Starts the worker script at `url` at once (the trainer's own download is the long
     /// wait), reading and writing its messages with `codec` once that has loaded; every
     /// message and failure is passed to `on_event`.
@@ -81,20 +100,50 @@ impl WorkerLink {
     ) -> Result<Self, String> {
         let worker = Worker::new(url)
             .map_err(|error| format!("the trainer could not be started: {}", describe(&error)))?;
+        let fresh = EarlyTrainer {
+            worker,
+            messages: Vec::new(),
+            error: None,
+        };
+        Ok(Self::attach(fresh, codec, on_event))
+    }
+
+    fn attach(
+        early: EarlyTrainer,
+        codec: CodecLoading,
+        on_event: Rc<dyn Fn(TrainerEvent)>,
+    ) -> Self {
+        let EarlyTrainer {
+            worker,
+            messages,
+            error,
+        } = early;
+        // The codec is still loading (it is awaited below), so what the worker said so far
+        // waits in the inbox with whatever comes next.
         let state = Rc::new(RefCell::new(LinkState {
             outbox: Some(Vec::new()),
+            inbox: messages.iter().map(from_js).collect(),
             ..LinkState::default()
         }));
+        if let Some(detail) = error {
+            // Said after the caller holds the link, so it is not taken for a later one's loss.
+            let on_event = Rc::clone(&on_event);
+            wasm_bindgen_futures::spawn_local(async move {
+                on_event(TrainerEvent::Lost(format!(
+                    "the trainer stopped working: {detail}"
+                )));
+            });
+        }
         let on_message = {
             let on_event = Rc::clone(&on_event);
             let state = Rc::clone(&state);
             let worker = worker.clone();
             Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
-                let text = event.data().as_string().unwrap_or_default();
+                let wire = from_js(&event.data());
                 let codec = state.borrow().codec;
                 match codec {
-                    Some(codec) => receive(&worker, &state, codec, &text, &on_event),
-                    None => state.borrow_mut().inbox.push(text),
+                    Some(codec) => receive(&worker, &state, codec, wire, &on_event),
+                    None => state.borrow_mut().inbox.push(wire),
                 }
             })
         };
@@ -109,8 +158,8 @@ impl WorkerLink {
                 };
                 state.borrow_mut().codec = Some(codec);
                 let arrived = std::mem::take(&mut state.borrow_mut().inbox);
-                for text in arrived {
-                    receive(&worker, &state, codec, &text, &on_event);
+                for wire in arrived {
+                    receive(&worker, &state, codec, wire, &on_event);
                 }
             }
         });
@@ -128,11 +177,36 @@ impl WorkerLink {
         });
         worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
         worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));
-        Ok(Self {
+        Self {
             worker,
             state,
             _on_message: on_message,
             _on_error: on_error,
+        }
+    }
+}
+
+/// The worker `public/trainer_early.js` started, and what it said before the UI listened.
+struct EarlyTrainer {
+    worker: Worker,
+    messages: Vec<JsValue>,
+    error: Option<String>,
+}
+
+impl EarlyTrainer {
+    /// Takes the early trainer off the page, so only one link ever holds it.
+    fn take() -> Option<Self> {
+        let window = web_sys::window()?;
+        let key = JsValue::from_str("__kindlingTrainer");
+        let early = js_sys::Reflect::get(&window, &key)
+            .ok()
+            .filter(JsValue::is_object)?;
+        js_sys::Reflect::delete_property(window.unchecked_ref::<js_sys::Object>(), &key).ok()?;
+        let field = |name: &str| js_sys::Reflect::get(&early, &name.into()).unwrap_or_default();
+        Some(Self {
+            worker: field("worker").dyn_into().ok()?,
+            messages: js_sys::Array::from(&field("messages")).to_vec(),
+            error: field("error").as_string(),
         })
     }
 }
@@ -142,10 +216,10 @@ fn receive(
     worker: &Worker,
     state: &RefCell<LinkState>,
     codec: Codec,
-    text: &str,
+    wire: Wire,
     on_event: &Rc<dyn Fn(TrainerEvent)>,
 ) {
-    let message = match (codec.decode)(text) {
+    let message = match (codec.decode)(wire) {
         Ok(message) => message,
         Err(reason) => {
             return on_event(TrainerEvent::Lost(format!(
@@ -160,7 +234,7 @@ fn receive(
         }
         let queued = state.borrow_mut().outbox.take().unwrap_or_default();
         for message in &queued {
-            if let Err(error) = worker.post_message(&JsValue::from_str(&(codec.encode)(message))) {
+            if let Err(error) = post(worker, (codec.encode)(message)) {
                 return on_event(TrainerEvent::Lost(unreachable_reason(&error)));
             }
         }
@@ -178,15 +252,51 @@ impl TrainerLink for WorkerLink {
         // The outbox is emptied only by `Ready`, which only the codec could read.
         let codec = state.codec.ok_or("the trainer's messages cannot be read")?;
         drop(state);
-        self.worker
-            .post_message(&JsValue::from_str(&(codec.encode)(message)))
-            .map_err(|error| unreachable_reason(&error))
+        post(&self.worker, (codec.encode)(message)).map_err(|error| unreachable_reason(&error))
     }
 }
 
 impl Drop for WorkerLink {
     fn drop(&mut self) {
         self.worker.terminate();
+    }
+}
+
+/// Posts a message: a plain string when it carries no bytes, else `{json, buffers}` with each
+/// block copied once out of wasm memory into an `ArrayBuffer` that is transferred, not copied
+/// again (the worker's `scope::post` is the other direction).
+fn post(worker: &Worker, wire: Wire) -> Result<(), JsValue> {
+    if wire.attachments.is_empty() {
+        return worker.post_message(&JsValue::from_str(&wire.json));
+    }
+    let buffers: js_sys::Array = wire
+        .attachments
+        .iter()
+        .map(|bytes| js_sys::Uint8Array::from(bytes.as_slice()).buffer())
+        .collect();
+    let envelope = js_sys::Object::new();
+    js_sys::Reflect::set(&envelope, &"json".into(), &wire.json.into())?;
+    js_sys::Reflect::set(&envelope, &"buffers".into(), &buffers)?;
+    worker.post_message_with_transfer(&envelope, &buffers)
+}
+
+/// Reads what [`post`]'s counterpart in the worker sent; anything else reads as empty JSON,
+/// which the codec reports as unreadable.
+fn from_js(data: &JsValue) -> Wire {
+    if let Some(json) = data.as_string() {
+        return Wire {
+            json,
+            attachments: Vec::new(),
+        };
+    }
+    let field = |name: &str| js_sys::Reflect::get(data, &name.into()).unwrap_or_default();
+    let buffers = field("buffers");
+    Wire {
+        json: field("json").as_string().unwrap_or_default(),
+        attachments: js_sys::Array::from(&buffers)
+            .iter()
+            .map(|buffer| js_sys::Uint8Array::new(&buffer).to_vec())
+            .collect(),
     }
 }
 

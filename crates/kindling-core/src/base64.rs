@@ -1,5 +1,7 @@
-//! Standard base64 (RFC 4648, padded), for bytes inside JSON: weights in worker messages and
-//! in stored records. A few dozen lines here instead of a dependency in both wasm binaries.
+//! Standard base64 (RFC 4648, padded), for bytes inside JSON: weights and packages in stored
+//! records and workspace files. In a worker message the same fields travel as attachments
+//! ([`crate::protocol::wire`]). A few dozen lines here instead of a dependency in both wasm
+//! binaries.
 
 const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
@@ -63,13 +65,22 @@ pub fn decode(text: &str) -> Option<Vec<u8>> {
 
 /// `#[serde(with = "crate::base64::serde_bytes")]` for a `Vec<u8>` field.
 pub mod serde_bytes {
-    use serde::{Deserialize, Deserializer, Serializer};
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    use crate::protocol::wire;
 
     pub fn serialize<S: Serializer>(bytes: &[u8], serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(&super::encode(bytes))
+        match wire::attach(|| bytes.to_vec()) {
+            Some(index) => index.serialize(serializer),
+            None => serializer.serialize_str(&super::encode(bytes)),
+        }
     }
 
     pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Vec<u8>, D::Error> {
+        if wire::providing() {
+            let index = u64::deserialize(deserializer)?;
+            return wire::detach(index).map_err(serde::de::Error::custom);
+        }
         let text = String::deserialize(deserializer)?;
         super::decode(&text).ok_or_else(|| serde::de::Error::custom("invalid base64"))
     }

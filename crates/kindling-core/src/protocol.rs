@@ -1,7 +1,10 @@
 //! The messages between the UI and the trainer worker. Both sides use these types, so a change
-//! here is checked by the compiler on both ends; on the wire each message is one JSON string.
+//! here is checked by the compiler on both ends. On the wire a message is JSON with its blocks
+//! of bytes beside it ([`wire`]); [`ToWorker::to_json`] writes the same message as one JSON
+//! string, for the fuzz corpora and the bench scripts.
 
 pub mod endpoint;
+pub mod wire;
 
 use std::collections::BTreeMap;
 
@@ -54,6 +57,29 @@ pub enum BenchRequest {
     /// The monitor's drift statistics over a window of this many rows
     /// (`kindling_ml::bench::drift_ms`).
     Drift { rows: usize },
+    /// One message's trip through `postMessage` (encode, post, receive, decode) within the
+    /// worker, in the codec the app uses or as one JSON string, as it used to go.
+    Trip {
+        payload: TripPayload,
+        codec: TripCodec,
+    },
+}
+
+/// What a [`BenchRequest::Trip`] carries: a dataset of this many megabytes of f32 values (as
+/// the page sends one to train on), or a package of this many megabytes (as the worker answers
+/// one).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum TripPayload {
+    Dataset { megabytes: usize },
+    Package { megabytes: usize },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum TripCodec {
+    /// [`wire`]: JSON beside transferred buffers.
+    Wire,
+    /// One JSON string, bytes as base64 and values as numbers.
+    Json,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -70,6 +96,15 @@ pub enum BenchReply {
         rows: usize,
         features: usize,
         ms: f64,
+    },
+    /// The fastest of a few trips: the time spent on the sending side (encode and post) and on
+    /// the receiving side (read and decode), and from the start to the message in hand.
+    Trip {
+        payload: TripPayload,
+        codec: TripCodec,
+        send_ms: f64,
+        receive_ms: f64,
+        total_ms: f64,
     },
     Failed(String),
 }
@@ -321,6 +356,24 @@ macro_rules! json_codec {
 
 json_codec!(ToWorker);
 json_codec!(FromWorker);
+
+macro_rules! wire_codec {
+    ($message:ty) => {
+        impl $message {
+            /// The message as it crosses the worker boundary, its bytes as attachments.
+            pub fn to_wire(&self) -> wire::Wire {
+                wire::encode(self)
+            }
+
+            pub fn from_wire(message: wire::Wire) -> Result<Self, ProtocolError> {
+                Ok(wire::decode(message)?)
+            }
+        }
+    };
+}
+
+wire_codec!(ToWorker);
+wire_codec!(FromWorker);
 
 impl ToWorker {
     /// The answer to a message the worker could not read, when it can tell who is waiting: a

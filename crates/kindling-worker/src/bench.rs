@@ -26,6 +26,9 @@ pub fn answer(request: BenchRequest, now_ms: &dyn Fn() -> f64) -> BenchReply {
             features: DRIFT_NUMBER_COLUMNS + 1,
             ms: drift_ms(rows, now_ms),
         },
+        BenchRequest::Trip { .. } => {
+            BenchReply::Failed("a trip is measured asynchronously (`trip`)".into())
+        }
     }
 }
 

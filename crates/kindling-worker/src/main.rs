@@ -14,6 +14,10 @@ mod bench;
 mod endpoint;
 #[cfg(target_arch = "wasm32")]
 mod scope;
+#[cfg(target_arch = "wasm32")]
+mod trip;
+#[cfg(target_arch = "wasm32")]
+mod wire;
 
 #[cfg(target_arch = "wasm32")]
 fn main() {
@@ -36,7 +40,7 @@ mod pump {
     use std::rc::Rc;
 
     use kindling_core::data::Dataset;
-    use kindling_core::protocol::{FromWorker, ModelReply, ModelRequest, ToWorker};
+    use kindling_core::protocol::{BenchRequest, FromWorker, ModelReply, ModelRequest, ToWorker};
     use kindling_core::spec::TrainSpec;
     use kindling_core::workspace::WorkspaceOutline;
     use kindling_ml::model_service::{Answer, ModelService};
@@ -71,14 +75,13 @@ mod pump {
         }));
         let control = Rc::new(Control::default());
         let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
-            let Some(text) = event.data().as_string() else {
-                return;
-            };
-            match ToWorker::from_json(&text) {
+            let wire = crate::wire::from_js(&event.data());
+            let json = wire.json.clone();
+            match ToWorker::from_wire(wire) {
                 Ok(message) => handle(message, &control),
                 Err(error) => {
                     web_sys::console::error_1(&JsValue::from_str(&error.to_string()));
-                    if let Some(answer) = ToWorker::unreadable(&text, &error) {
+                    if let Some(answer) = ToWorker::unreadable(&json, &error) {
                         post(&answer);
                     }
                 }
@@ -117,6 +120,13 @@ mod pump {
                 let result = answer(*request).await;
                 post(&FromWorker::Reply { request_id, result });
             }),
+            ToWorker::Bench(BenchRequest::Trip { payload, codec }) => {
+                wasm_bindgen_futures::spawn_local(async move {
+                    post(&FromWorker::Bench(
+                        crate::trip::measure(payload, codec).await,
+                    ));
+                });
+            }
             ToWorker::Bench(request) => {
                 post(&FromWorker::Bench(crate::bench::answer(request, &now_ms)));
             }

@@ -3,7 +3,6 @@
 
 use kindling_core::protocol::FromWorker;
 use wasm_bindgen::JsCast;
-use wasm_bindgen::JsValue;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::DedicatedWorkerGlobalScope;
 
@@ -20,8 +19,9 @@ pub fn now_ms() -> f64 {
 }
 
 pub fn post(message: &FromWorker) {
+    let (value, transfer) = crate::wire::to_js(&message.to_wire());
     // Posting only fails when the page is gone, and then nobody is left to tell.
-    let _ = scope().post_message(&JsValue::from_str(&message.to_json()));
+    let _ = scope().post_message_with_transfer(&value, &transfer);
 }
 
 pub async fn sleep_ms(duration_ms: i32) {

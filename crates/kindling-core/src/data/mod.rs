@@ -61,11 +61,16 @@ pub enum Target {
     /// A class index per row, into `class_names`.
     Classes {
         name: String,
+        #[serde(with = "gaps::labels")]
         labels: Vec<u32>,
         class_names: Vec<String>,
     },
     /// A number per row.
-    Values { name: String, values: Vec<f32> },
+    Values {
+        name: String,
+        #[serde(with = "gaps")]
+        values: Vec<f32>,
+    },
 }
 
 /// What kind of answer a model gives: the one choice that changes the loss, the output layer
