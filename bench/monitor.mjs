@@ -4,29 +4,15 @@
 // its live charts: the main thread's long tasks (PerformanceObserver) and the endpoint's own
 // p99 latency.
 import { startApp } from '../tests/e2e/kindling.mjs';
+import { askWorker } from './ask-worker.mjs';
 
 const WINDOW_ROWS = 10_000;
 const SERVE_MS = 20_000;
 const RATE_PER_S = 200;
 
-/** The worker's answer to one `Bench` request, in a page of its own. */
+/** The worker's drift statistics over a window, in a page of its own. */
 async function driftInWorker(app) {
-  const page = await app.newPage();
-  await page.goto(new URL('/about', app.url).href);
-  const reply = await page.evaluate((message) => new Promise((resolve, reject) => {
-    const worker = new Worker('/worker_loader.js');
-    worker.onerror = (event) => reject(new Error(event.message || 'the worker did not load'));
-    worker.onmessage = (event) => {
-      const data = JSON.parse(event.data);
-      if (data?.Ready) worker.postMessage(message);
-      else if (data.Bench) {
-        worker.terminate();
-        resolve(data.Bench);
-      }
-    };
-  }), JSON.stringify({ Bench: { Drift: { rows: WINDOW_ROWS } } }));
-  await page.close();
-  if (reply.Failed) throw new Error(reply.Failed);
+  const reply = await askWorker(app, app.url, { Drift: { rows: WINDOW_ROWS } });
   return reply.Drift;
 }
 

@@ -11,6 +11,7 @@ import { cpus, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startApp } from '../tests/e2e/kindling.mjs';
+import { askWorker } from './ask-worker.mjs';
 import { firstEpochBench, printFirstEpochBench } from './first-epoch.mjs';
 import { monitorBench, printMonitorBench } from './monitor.mjs';
 import { pipelineBench, printPipelineBench } from './pipelines.mjs';
@@ -31,7 +32,7 @@ const WORKLOADS = [
   { id: 'W3 digits-cnn', tfjs: 'digits-cnn', tfjsWasm: 'digits-cnn-im2col' },
 ];
 const BACKENDS = ['NdArray', 'Flex'];
-/** Each Kindling run in a browser profile of its own, as on a first visit (see `askWorker`). */
+/** Each Kindling run in a browser profile of its own, as on a first visit (see `askTrainer`). */
 const FIRST_VISIT = Boolean(args['first-visit']);
 /**
  * How long a worker stays open after its reply, on both sides: 1 s was enough for Chromium to
@@ -79,28 +80,9 @@ const median = (values) => {
  * app. `--first-visit` gives each of Kindling's runs a profile of its own (the TF.js harness
  * keeps its one profile).
  */
-async function askWorker(app, context, request) {
-  const page = await (FIRST_VISIT ? await app.newContext() : context).newPage();
-  await page.goto(new URL('/about', app.url).href);
-  const reply = await page.evaluate(([message, lingerMs]) => new Promise((resolve, reject) => {
-    const worker = new Worker('/worker_loader.js');
-    worker.onerror = (event) => reject(new Error(event.message || 'the trainer did not load'));
-    worker.onmessage = (event) => {
-      const data = JSON.parse(event.data);
-      if (data?.Ready) worker.postMessage(message);
-      else if (data.Bench) {
-        // The app keeps its trainer for the whole visit; a worker ended at once never lets
-        // Chromium store what V8 optimised in it.
-        setTimeout(() => {
-          worker.terminate();
-          resolve(data.Bench);
-        }, lingerMs);
-      }
-    };
-  }), [JSON.stringify({ Bench: request }), WORKER_LINGER_MS]);
-  await page.close();
-  if (reply.Failed) throw new Error(reply.Failed);
-  return reply;
+async function askTrainer(app, context, request) {
+  const opener = FIRST_VISIT ? await app.newContext() : context;
+  return askWorker(opener, app.url, request, { lingerMs: WORKER_LINGER_MS });
 }
 
 async function browserSide() {
@@ -116,13 +98,13 @@ async function browserSide() {
     for (let rep = 1; rep <= REPS; rep += 1) {
       for (const { id } of WORKLOADS) {
         for (const backend of BACKENDS) {
-          const { Workload: result } = await askWorker(app, context, { Workload: { id, backend } });
+          const { Workload: result } = await askTrainer(app, context, { Workload: { id, backend } });
           const run = { side: 'kindling-browser', workload: id, backend, rep, samples_per_s: result.samples_per_s };
           console.error(JSON.stringify(run));
           runs.push(run);
         }
       }
-      const { SimdPeak: peak } = await askWorker(app, context, 'SimdPeak');
+      const { SimdPeak: peak } = await askTrainer(app, context, 'SimdPeak');
       runs.push({ side: 'simd-peak', rep, gflops: peak.gflops });
       console.error(JSON.stringify(runs.at(-1)));
     }

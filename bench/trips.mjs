@@ -5,28 +5,14 @@
 // messages crossed before). The fastest of three trips per request, three requests.
 import { fileURLToPath } from 'node:url';
 import { startApp } from '../tests/e2e/kindling.mjs';
+import { askWorker } from './ask-worker.mjs';
 
 const PAYLOADS = [{ Dataset: { megabytes: 50 } }, { Package: { megabytes: 1 } }];
 const CODECS = ['Json', 'Wire'];
 const REQUESTS = 3;
 
 async function tripInWorker(app, request) {
-  const page = await app.newPage();
-  await page.goto(new URL('/about', app.url).href);
-  const reply = await page.evaluate((message) => new Promise((resolve, reject) => {
-    const worker = new Worker('/worker_loader.js');
-    worker.onerror = (event) => reject(new Error(event.message || 'the worker did not load'));
-    worker.onmessage = (event) => {
-      const data = JSON.parse(event.data);
-      if (data?.Ready) worker.postMessage(message);
-      else if (data.Bench) {
-        worker.terminate();
-        resolve(data.Bench);
-      }
-    };
-  }), JSON.stringify({ Bench: { Trip: request } }));
-  await page.close();
-  if (reply.Failed) throw new Error(reply.Failed);
+  const reply = await askWorker(app, app.url, { Trip: request });
   return reply.Trip;
 }
 

@@ -38,9 +38,12 @@ function isAllowed(url, appOrigin, allowed) {
   return origin === appOrigin || allowed.has(origin);
 }
 
-/** Starts the server and the browser once per test file; returns { url, newPage, override, stopServer, close }. */
-export async function startApp() {
-  const server = await serveDist(DIST);
+/**
+ * Starts the server and the browser once per test file; returns { url, newPage, override, stopServer, close }.
+ * `dist` serves another build than DIST, `isolated` with cross-origin isolation (`serveDist`).
+ */
+export async function startApp({ dist = DIST, isolated = false } = {}) {
+  const server = await serveDist(dist, { isolated });
   const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
   const contexts = [];
   /** A browser profile of its own, closed with the app: pages opened in it share its caches. */

@@ -16,18 +16,26 @@ const TYPES = {
   '.webmanifest': 'application/manifest+json',
 };
 
+/** What makes a page cross-origin isolated, so it may share memory with its workers. */
+const ISOLATION_HEADERS = {
+  'cross-origin-opener-policy': 'same-origin',
+  'cross-origin-embedder-policy': 'require-corp',
+};
+
 /**
  * Serves `root` on 127.0.0.1 at a free port; resolves to { url, override, close }.
  * `override(path, text)` answers `path` with `text` instead of the file (null restores it), as
- * a newly deployed build would.
+ * a newly deployed build would. `isolated` adds the headers of a cross-origin isolated page
+ * (`bench/threads.mjs`).
  */
-export async function serveDist(root) {
+export async function serveDist(root, { isolated = false } = {}) {
   const base = resolve(root);
+  const extra = isolated ? ISOLATION_HEADERS : {};
   const overrides = new Map();
   const server = createServer(async (req, res) => {
     const path = decodeURIComponent(new URL(req.url, 'http://x').pathname);
     if (overrides.has(path)) {
-      res.writeHead(200, { 'content-type': TYPES[extname(path)] ?? 'application/octet-stream' });
+      res.writeHead(200, { 'content-type': TYPES[extname(path)] ?? 'application/octet-stream', ...extra });
       res.end(overrides.get(path));
       return;
     }
@@ -43,7 +51,7 @@ export async function serveDist(root) {
     }
     try {
       const body = await readFile(file);
-      res.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream' });
+      res.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream', ...extra });
       res.end(body);
     } catch {
       res.writeHead(404, { 'content-type': 'text/plain' }).end('not found');

@@ -14,6 +14,8 @@ mod bench;
 mod endpoint;
 #[cfg(target_arch = "wasm32")]
 mod scope;
+#[cfg(all(target_arch = "wasm32", feature = "threads"))]
+mod threads;
 #[cfg(target_arch = "wasm32")]
 mod trip;
 #[cfg(target_arch = "wasm32")]
@@ -21,6 +23,10 @@ mod wire;
 
 #[cfg(target_arch = "wasm32")]
 fn main() {
+    #[cfg(feature = "threads")]
+    if threads::is_pool_thread() {
+        return;
+    }
     pump::start();
 }
 
@@ -89,8 +95,27 @@ mod pump {
         });
         scope().set_onmessage(Some(on_message.as_ref().unchecked_ref()));
         on_message.forget();
+        say_ready();
+    }
+
+    #[cfg(not(feature = "threads"))]
+    fn say_ready() {
         post(&FromWorker::Ready {
             build: kindling_core::BUILD_ID.to_owned(),
+        });
+    }
+
+    /// The threaded trainer is ready once its pool threads are.
+    #[cfg(feature = "threads")]
+    fn say_ready() {
+        let threads = scope().navigator().hardware_concurrency() as usize;
+        wasm_bindgen_futures::spawn_local(async move {
+            match crate::threads::start_pool(threads.max(1)).await {
+                Ok(()) => post(&FromWorker::Ready {
+                    build: kindling_core::BUILD_ID.to_owned(),
+                }),
+                Err(message) => post(&FromWorker::Crashed { message }),
+            }
         });
     }
 
