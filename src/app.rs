@@ -12,6 +12,7 @@ use kindling_core::workspace::SharedWorkspace;
 use leptos::prelude::*;
 use leptos::wasm_split::{SplitLoaderError, wasm_split};
 use leptos_router::components::{A, Route, Router, Routes};
+use leptos_router::hooks::use_location;
 use leptos_router::{Lazy, path};
 
 use crate::lazy::not_loaded;
@@ -33,6 +34,7 @@ use crate::state::registry::Registry;
 use crate::state::train_form::TrainForm;
 use crate::state::training::{SpawnTrainer, TrainerLink, Training};
 use crate::state::workbench::{StoreStatus, Workbench};
+use crate::titles::page_title;
 
 #[component]
 pub fn App() -> impl IntoView {
@@ -123,6 +125,17 @@ pub fn App() -> impl IntoView {
 
     view! {
         <Router>
+            <DocumentTitle />
+            <a
+                class="skip-link"
+                href="#content"
+                on:click=|event| {
+                    event.prevent_default();
+                    platform::document::focus("content");
+                }
+            >
+                "Skip to content"
+            </a>
             <header class="app-header">
                 <a class="brand" href="/">
                     <span class="brand-mark" aria-hidden="true">"▲"</span>
@@ -142,7 +155,7 @@ pub fn App() -> impl IntoView {
             </header>
             <UpdateBanner update />
             <StorageBanner workbench storage_use />
-            <main>
+            <main id="content" tabindex="-1">
                 <Routes fallback=|| view! { <p class="not-found">"There is no page at this address."</p> }>
                     <Route path=path!("/") view=TrainPage />
                     <Route path=path!("/data") view={Lazy::<DataRoute>::new()} />
@@ -166,6 +179,17 @@ pub fn App() -> impl IntoView {
             </footer>
         </Router>
     }
+}
+
+/// Names the tab after the page at the address (`titles::page_title`), on every change of it.
+#[component]
+fn DocumentTitle() -> impl IntoView {
+    let location = use_location();
+    Effect::new(move |_| {
+        location
+            .pathname
+            .with(|path| platform::document::set_title(&page_title(path)));
+    });
 }
 
 /// The worker protocol's serde code, which the lazily loaded chunk carries ([`crate::lazy`]): no

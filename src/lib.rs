@@ -9,5 +9,6 @@ pub mod pages;
 pub mod platform;
 pub mod routes;
 pub mod state;
+pub mod titles;
 
 pub use app::App;

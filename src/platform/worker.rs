@@ -84,7 +84,7 @@ impl WorkerLink {
         codec: CodecLoading,
         on_event: Rc<dyn Fn(TrainerEvent)>,
     ) -> Result<Self, String> {
-        match EarlyTrainer::take() {
+        match StartedWorker::take_early() {
             Some(early) => Ok(Self::attach(early, codec, on_event)),
             None => Self::spawn(WORKER_URL, codec, on_event),
         }
@@ -100,7 +100,7 @@ impl WorkerLink {
     ) -> Result<Self, String> {
         let worker = Worker::new(url)
             .map_err(|error| format!("the trainer could not be started: {}", describe(&error)))?;
-        let fresh = EarlyTrainer {
+        let fresh = StartedWorker {
             worker,
             messages: Vec::new(),
             error: None,
@@ -109,15 +109,15 @@ impl WorkerLink {
     }
 
     fn attach(
-        early: EarlyTrainer,
+        started: StartedWorker,
         codec: CodecLoading,
         on_event: Rc<dyn Fn(TrainerEvent)>,
     ) -> Self {
-        let EarlyTrainer {
+        let StartedWorker {
             worker,
             messages,
             error,
-        } = early;
+        } = started;
         // The codec is still loading (it is awaited below), so what the worker said so far
         // waits in the inbox with whatever comes next.
         let state = Rc::new(RefCell::new(LinkState {
@@ -186,16 +186,17 @@ impl WorkerLink {
     }
 }
 
-/// The worker `public/trainer_early.js` started, and what it said before the UI listened.
-struct EarlyTrainer {
+/// A started worker and what it said before a link listened: nothing for a worker the link
+/// started itself, what it has said so far for the one `public/trainer_early.js` started.
+struct StartedWorker {
     worker: Worker,
     messages: Vec<JsValue>,
     error: Option<String>,
 }
 
-impl EarlyTrainer {
+impl StartedWorker {
     /// Takes the early trainer off the page, so only one link ever holds it.
-    fn take() -> Option<Self> {
+    fn take_early() -> Option<Self> {
         let window = web_sys::window()?;
         let key = JsValue::from_str("__kindlingTrainer");
         let early = js_sys::Reflect::get(&window, &key)
