@@ -285,10 +285,7 @@ fn post(worker: &Worker, wire: Wire) -> Result<(), JsValue> {
 /// which the codec reports as unreadable.
 fn from_js(data: &JsValue) -> Wire {
     if let Some(json) = data.as_string() {
-        return Wire {
-            json,
-            attachments: Vec::new(),
-        };
+        return Wire::plain(json);
     }
     let field = |name: &str| js_sys::Reflect::get(data, &name.into()).unwrap_or_default();
     let buffers = field("buffers");

@@ -95,8 +95,8 @@ impl Message {
         match (self, codec) {
             (Self::ToWorker(message), TripCodec::Wire) => message.to_wire(),
             (Self::FromWorker(message), TripCodec::Wire) => message.to_wire(),
-            (Self::ToWorker(message), TripCodec::Json) => plain(message.to_json()),
-            (Self::FromWorker(message), TripCodec::Json) => plain(message.to_json()),
+            (Self::ToWorker(message), TripCodec::Json) => Wire::plain(message.to_json()),
+            (Self::FromWorker(message), TripCodec::Json) => Wire::plain(message.to_json()),
         }
     }
 
@@ -120,13 +120,6 @@ impl Message {
         };
         same.then_some(())
             .ok_or_else(|| "the message changed on its trip".to_owned())
-    }
-}
-
-fn plain(json: String) -> Wire {
-    Wire {
-        json,
-        attachments: Vec::new(),
     }
 }
 

@@ -27,10 +27,7 @@ pub fn to_js(wire: &Wire) -> (JsValue, js_sys::Array) {
 /// reports as unreadable.
 pub fn from_js(data: &JsValue) -> Wire {
     if let Some(json) = data.as_string() {
-        return Wire {
-            json,
-            attachments: Vec::new(),
-        };
+        return Wire::plain(json);
     }
     let field = |name: &str| js_sys::Reflect::get(data, &name.into()).unwrap_or_default();
     Wire {

@@ -15,10 +15,21 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 /// One message on the wire: JSON, and the byte blocks its fields name by index.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Wire {
     pub json: String,
     pub attachments: Vec<Vec<u8>>,
+}
+
+impl Wire {
+    /// A message that is one JSON string and carries no blocks: what a post of a plain string
+    /// is, and how messages went before attachments.
+    pub fn plain(json: String) -> Self {
+        Self {
+            json,
+            attachments: Vec::new(),
+        }
+    }
 }
 
 enum Table {
