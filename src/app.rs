@@ -15,6 +15,8 @@ use leptos_router::components::{A, Route, Router, Routes};
 use leptos_router::hooks::use_location;
 use leptos_router::{Lazy, path};
 
+use crate::components::lesson_guide::LessonGuide;
+use crate::components::theme_switch::ThemeSwitch;
 use crate::lazy::not_loaded;
 use crate::pages::train::TrainPage;
 use crate::platform;
@@ -22,11 +24,13 @@ use crate::platform::idb::{DATABASE_NAME, IdbStore};
 use crate::platform::pwa::Update;
 use crate::platform::worker::{Codec, WorkerLink};
 use crate::routes::{
-    AboutRoute, CompareRoute, DataRoute, DeploymentsRoute, ModelRoute, ModelsRoute, PipelinesRoute,
-    PredictRoute, RunDetailRoute, RunsRoute, SettingsRoute, VersionRoute,
+    AboutRoute, CompareRoute, DataRoute, DeploymentsRoute, GlossaryRoute, LessonsRoute, ModelRoute,
+    ModelsRoute, PipelinesRoute, PredictRoute, RunDetailRoute, RunsRoute, SettingsRoute,
+    VersionRoute,
 };
 use crate::state::data::{DataChoice, ServedFiles};
 use crate::state::deployments::{DeploymentDeps, Deployments};
+use crate::state::lessons::Lessons;
 use crate::state::mlflow::Mlflow;
 use crate::state::models::Models;
 use crate::state::pipelines::{PipelineDeps, Pipelines};
@@ -85,6 +89,8 @@ pub fn App() -> impl IntoView {
     );
     mlflow.sync_when_changed(workbench, registry);
     provide_context(mlflow);
+    let lessons = Lessons::new(platform::clock::now_unix_ms);
+    provide_context(lessons);
     provide_context(DataChoice::new(served));
     provide_context(TrainForm::default());
     provide_context(Training::new(
@@ -103,6 +109,7 @@ pub fn App() -> impl IntoView {
                 pipelines,
                 deployments,
                 mlflow,
+                lessons,
             },
             on_blocked,
         );
@@ -116,6 +123,7 @@ pub fn App() -> impl IntoView {
                 pipelines.without_store();
                 deployments.without_store();
                 mlflow.without_store();
+                lessons.without_store();
             }
         }
     });
@@ -149,14 +157,19 @@ pub fn App() -> impl IntoView {
                     <A href="/pipelines">"Pipelines"</A>
                     <A href="/deployments">"Deploy"<DeploymentAlertMark deployments /></A>
                     <A href="/predict">"Predict"</A>
+                    <A href="/lessons">"Lessons"</A>
                     <A href="/settings">"Settings"</A>
                     <A href="/about">"About"</A>
                 </nav>
+                <ThemeSwitch />
             </header>
             <UpdateBanner update />
             <StorageBanner workbench storage_use />
             <main id="content" tabindex="-1">
-                <Routes fallback=|| view! { <p class="not-found">"There is no page at this address."</p> }>
+                <Routes fallback=|| view! {
+                    <h1>"No such page"</h1>
+                    <p class="not-found">"There is no page at this address."</p>
+                }>
                     <Route path=path!("/") view=TrainPage />
                     <Route path=path!("/data") view={Lazy::<DataRoute>::new()} />
                     <Route path=path!("/runs") view={Lazy::<RunsRoute>::new()} />
@@ -170,8 +183,11 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/deployments") view={Lazy::<DeploymentsRoute>::new()} />
                     <Route path=path!("/settings") view={Lazy::<SettingsRoute>::new()} />
                     <Route path=path!("/about") view={Lazy::<AboutRoute>::new()} />
+                    <Route path=path!("/lessons") view={Lazy::<LessonsRoute>::new()} />
+                    <Route path=path!("/glossary") view={Lazy::<GlossaryRoute>::new()} />
                 </Routes>
             </main>
+            <LessonGuide />
             <footer class="app-footer">
                 <span class="version">{format!("Kindling v{APP_VERSION}")}</span>
                 <PrivacyNote mlflow />
@@ -214,6 +230,7 @@ fn open_stores(
         pipelines,
         deployments,
         mlflow,
+        lessons,
     } = states;
     Ok(Box::pin(async move {
         match IdbStore::open(DATABASE_NAME, on_blocked).await {
@@ -234,6 +251,7 @@ fn open_stores(
                         Rc::clone(&store) as _,
                     )
                     .await;
+                lessons.attach(Rc::clone(&store) as _).await;
                 deployments.attach(store).await;
             }
             Err(error) => {
@@ -242,6 +260,7 @@ fn open_stores(
                 pipelines.without_store();
                 deployments.without_store();
                 mlflow.without_store();
+                lessons.without_store();
             }
         }
     }))
@@ -254,6 +273,7 @@ struct OpenedBy {
     pipelines: Pipelines,
     deployments: Deployments,
     mlflow: Mlflow,
+    lessons: Lessons,
 }
 
 /// Where the data goes: nowhere, or (with a tracking URL set) to that MLflow server only.

@@ -16,8 +16,9 @@ use crate::platform::tasks::next_task;
 
 use crate::pages::{
     about::AboutPage, compare::ComparePage, data::DataPage, deployments::DeploymentsPage,
-    models::ModelPage, models::ModelsPage, models::VersionPage, pipelines::PipelinesPage,
-    predict::PredictPage, run_detail::RunDetailPage, runs::RunsPage, settings::SettingsPage,
+    glossary::GlossaryPage, lessons::LessonsPage, models::ModelPage, models::ModelsPage,
+    models::VersionPage, pipelines::PipelinesPage, predict::PredictPage, run_detail::RunDetailPage,
+    runs::RunsPage, settings::SettingsPage,
 };
 
 /// The pages behind the split point.
@@ -35,6 +36,8 @@ enum Page {
     Deployments,
     Settings,
     About,
+    Lessons,
+    Glossary,
 }
 
 /// `fallible`: a chunk that cannot be fetched (offline before the app was ever cached) is an
@@ -58,6 +61,8 @@ fn page_view(page: Page) -> Result<AnyView, SplitLoaderError> {
         Page::Deployments => view! { <DeploymentsPage /> }.into_any(),
         Page::Settings => view! { <SettingsPage /> }.into_any(),
         Page::About => view! { <AboutPage /> }.into_any(),
+        Page::Lessons => view! { <LessonsPage /> }.into_any(),
+        Page::Glossary => view! { <GlossaryPage /> }.into_any(),
     })
 }
 
@@ -97,3 +102,5 @@ lazy_page!(PipelinesRoute, Page::Pipelines);
 lazy_page!(DeploymentsRoute, Page::Deployments);
 lazy_page!(SettingsRoute, Page::Settings);
 lazy_page!(AboutRoute, Page::About);
+lazy_page!(LessonsRoute, Page::Lessons);
+lazy_page!(GlossaryRoute, Page::Glossary);

@@ -25,6 +25,8 @@ pub fn page_title(path: &str) -> String {
         ["deployments"] => vec!["Deploy".into()],
         ["settings"] => vec!["Settings".into()],
         ["about"] => vec!["About".into()],
+        ["lessons"] => vec!["Lessons".into()],
+        ["glossary"] => vec!["Glossary".into()],
         _ => vec!["No such page".into()],
     };
     parts
@@ -73,6 +75,8 @@ mod tests {
             "my model v2 · Models · Kindling"
         );
         assert_eq!(page_title("/settings"), "Settings · Kindling");
+        assert_eq!(page_title("/lessons"), "Lessons · Kindling");
+        assert_eq!(page_title("/glossary"), "Glossary · Kindling");
         assert_eq!(page_title("/nowhere/at/all/x"), "No such page · Kindling");
     }
 

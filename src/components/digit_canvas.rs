@@ -1,10 +1,13 @@
 //! A canvas to draw an image on for an image model (the 8x8 digits): the person draws with a
 //! mouse, pen or finger in thick round strokes, and at the end of each stroke the drawing is
 //! fitted to the model's grid and averaged down to one value per cell, which a small preview
-//! shows as the model will see it.
+//! shows as the model will see it. That preview is also a grid a keyboard fills: the arrow
+//! keys move between its cells and Space (or Enter) inks or empties one, so a person who cannot
+//! draw can still ask the model. A stroke drawn afterwards replaces the grid with the drawing.
 
 use leptos::prelude::*;
 
+use crate::platform;
 use crate::platform::canvas::{Coverage, Pen};
 
 /// The drawing surface, in canvas pixels (CSS may show it smaller; pointer positions are
@@ -114,15 +117,52 @@ pub fn DigitCanvas(
         on_change.run(None);
     };
 
-    let cells = move || {
-        grid.get()
-            .into_iter()
-            .map(|value| {
-                let style = format!("background-color: rgba(31, 35, 40, {value:.3})");
-                view! { <span class="digit-cell" style=style data-value=format!("{value:.2}")></span> }
-            })
-            .collect_view()
+    // Each cell is drawn once and follows its own value, so the keyboard's focus stays on a
+    // cell while the grid changes under it.
+    let toggle_cell = move |index: usize| {
+        grid.update(|grid| grid[index] = if grid[index] >= 0.5 { 0.0 } else { 1.0 });
+        let values = grid.get_untracked();
+        let inked = values.iter().any(|value| *value > 0.0);
+        on_change.run(inked.then_some(values));
     };
+    let focused = RwSignal::new(0usize);
+    let cell_id = |index: usize| format!("digit-cell-{index}");
+    let on_grid_keydown = move |event: leptos::ev::KeyboardEvent| {
+        let current = focused.get_untracked();
+        let (row, column) = (current / columns, current % columns);
+        let next = match event.key().as_str() {
+            "ArrowRight" if column + 1 < columns => current + 1,
+            "ArrowLeft" if column > 0 => current - 1,
+            "ArrowDown" if row + 1 < rows => current + columns,
+            "ArrowUp" if row > 0 => current - columns,
+            "Home" => row * columns,
+            "End" => row * columns + columns - 1,
+            _ => return,
+        };
+        event.prevent_default();
+        focused.set(next);
+        platform::document::focus(&cell_id(next));
+    };
+    let cells = (0..rows * columns)
+        .map(|index| {
+            let value = move || grid.with(|grid| grid.get(index).copied().unwrap_or(0.0));
+            let label = format!(
+                "Row {}, column {}",
+                index / columns + 1,
+                index % columns + 1
+            );
+            view! {
+                <button type="button" class="digit-cell" id=cell_id(index) aria-label=label
+                    tabindex=move || if focused.get() == index { "0" } else { "-1" }
+                    aria-pressed=move || (value() >= 0.5).to_string()
+                    style=move || format!("background-color: rgba(31, 35, 40, {:.3})", value())
+                    data-value=move || format!("{:.2}", value())
+                    on:focus=move |_| focused.set(index)
+                    on:click=move |_| toggle_cell(index)>
+                </button>
+            }
+        })
+        .collect_view();
     view! {
         <div class="digit-canvas">
             <canvas
@@ -131,7 +171,7 @@ pub fn DigitCanvas(
                 width=CANVAS_SIZE
                 height=CANVAS_SIZE
                 role="img"
-                aria-label="Drawing area: draw with the mouse, a pen or a finger"
+                aria-label="Drawing area: draw with the mouse, a pen or a finger, or fill the grid beside it with the keyboard"
                 on:pointerdown=move |event| if let Some(canvas) = canvas_ref.get_untracked() {
                     pen.with_value(|pen| pen.press(&canvas, &event));
                 }
@@ -148,11 +188,16 @@ pub fn DigitCanvas(
                     <div
                         class="digit-grid"
                         style=format!("grid-template-columns: repeat({columns}, 1fr)")
-                        aria-hidden="true"
+                        role="group"
+                        aria-label="What the model sees: arrow keys move, Space inks or empties a cell"
+                        on:keydown=on_grid_keydown
                     >
                         {cells}
                     </div>
-                    <figcaption>{format!("What the model sees ({rows}x{columns})")}</figcaption>
+                    <figcaption>
+                        {format!("What the model sees ({rows}x{columns}). ")}
+                        "Keyboard: arrow keys move, Space inks a cell."
+                    </figcaption>
                 </figure>
             </div>
         </div>

@@ -90,7 +90,7 @@ pub fn LineChart(
         series
             .get()
             .into_iter()
-            .map(|line| view! { <li class=line.class>{line.label}</li> })
+            .map(|line| view! { <li class=line.class><span class="legend-text">{line.label}</span></li> })
             .collect_view()
     };
 

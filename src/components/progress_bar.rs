@@ -14,6 +14,7 @@ pub fn ProgressBar(
             <div
                 class="progress-track"
                 role="progressbar"
+                aria-label=label
                 aria-valuemin="0"
                 aria-valuemax="100"
                 aria-valuenow=move || percent().to_string()

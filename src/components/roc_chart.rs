@@ -47,7 +47,7 @@ pub fn RocChart(curves: Vec<RocCurve>, class_names: Vec<String>) -> impl IntoVie
                 class_name(&class_names, curve.class),
                 auc_text(curve.auc)
             );
-            view! { <li class=format!("roc-line-{}", curve.class % 8)>{text}</li> }
+            view! { <li class=format!("roc-line-{}", curve.class % 8)><span class="legend-text">{text}</span></li> }
         })
         .collect_view();
     let ticks = TICKS

@@ -8,7 +8,9 @@ use kindling_core::tracking::query::Value;
 use kindling_core::tracking::{METRIC_NAMES, RunRecord};
 use leptos::prelude::*;
 
+use crate::components::lesson_text::Term;
 use crate::components::select::SelectOption;
+use crate::components::why_note::WhyNote;
 use leptos_router::hooks::use_query_map;
 
 use crate::components::line_chart::{LineChart, Series};
@@ -90,6 +92,7 @@ pub fn ComparePage() -> impl IntoView {
         <section class="page compare">
             <p class="breadcrumb"><a href="/runs">"Runs"</a> " / Compare"</p>
             <h1>"Compare runs"</h1>
+            <WhyNote>"Curves side by side show what a setting changed: where "<Term key="overfitting">"overfitting"</Term>" starts, which learning rate converges. Settings that differ are marked, so the cause is in view."</WhyNote>
             {move || {
                 shown.track();
                 let runs = runs.get_untracked();

@@ -13,8 +13,10 @@ use leptos::prelude::*;
 
 use crate::components::drop_zone::{DropZone, FilePicker};
 use crate::components::fields::SelectField;
+use crate::components::lesson_text::Term;
 use crate::components::scatter_plot::{ScatterPlot, ScatterPoint};
 use crate::components::select::SelectOption;
+use crate::components::why_note::WhyNote;
 use crate::platform::files::PickedFile;
 use crate::state::data::{DataChoice, Source, imported_key};
 use crate::state::models::Models;
@@ -74,6 +76,7 @@ pub fn DataPage() -> impl IntoView {
     view! {
         <section class="page data">
             <h1>"Data"</h1>
+            <WhyNote>"A model is only as good as its data. Each dataset is kept with its "<Term key="data-hash">"data hash"</Term>", so a run says exactly which rows it saw, and a new upload of the same name is a new version you can compare."</WhyNote>
             <div class="data-layout">
                 <div class="data-sources">
                     <fieldset>

@@ -5,6 +5,8 @@ pub mod about;
 pub mod compare;
 pub mod data;
 pub mod deployments;
+pub mod glossary;
+pub mod lessons;
 pub mod models;
 pub mod pipelines;
 pub mod predict;

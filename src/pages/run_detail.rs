@@ -17,6 +17,7 @@ use crate::format::{
 };
 use crate::platform::files::download_text;
 use crate::state::data::DataChoice;
+use crate::state::lessons::Lessons;
 use crate::state::train_form::TrainForm;
 use crate::state::training::Training;
 use crate::state::workbench::{RunLabels, StoreStatus, Workbench};
@@ -350,11 +351,12 @@ fn Recipe(run: RunRecord) -> impl IntoView {
     let spec = serde_json::to_string_pretty(&run.spec).unwrap_or_default();
     let recipe = kindling_core::tracking::recipe::Recipe::of(&run);
     let failed = RwSignal::new(None::<String>);
+    let lessons = expect_context::<Lessons>();
     let download = move |_| {
         let file_name = format!("{}.recipe.json", recipe.run_name);
-        if let Err(error) = download_text(&file_name, &recipe.to_json_pretty(), "application/json")
-        {
-            failed.set(Some(error));
+        match download_text(&file_name, &recipe.to_json_pretty(), "application/json") {
+            Ok(()) => lessons.recipes_shared.update(|count| *count += 1),
+            Err(error) => failed.set(Some(error)),
         }
     };
     view! {

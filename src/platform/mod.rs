@@ -1,5 +1,5 @@
 //! The only module of the UI that touches `web-sys`: the worker client, the panic reporter,
-//! the clock, the document's title, yielding the main thread between pieces of a long job, fetching served files, and
+//! the clock, the document's title, the colour theme, yielding the main thread between pieces of a long job, fetching served files, and
 //! the service worker and storage estimate. Everything above it sees plain Rust types and the traits in `state`.
 
 pub mod canvas;
@@ -13,4 +13,5 @@ pub mod mlflow;
 pub mod panic;
 pub mod pwa;
 pub mod tasks;
+pub mod theme;
 pub mod worker;

@@ -5,6 +5,7 @@ pub mod data;
 pub mod deployments;
 #[cfg(test)]
 mod fakes;
+pub mod lessons;
 pub mod mlflow;
 pub mod models;
 pub mod opening;
@@ -16,6 +17,8 @@ pub mod workbench;
 
 #[cfg(test)]
 mod deployment_tests;
+#[cfg(test)]
+mod lesson_tests;
 #[cfg(test)]
 mod mlflow_tests;
 #[cfg(test)]

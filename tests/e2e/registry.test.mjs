@@ -319,6 +319,22 @@ test('a digit drawn on the canvas is answered by an image model', async () => {
   const inked = await page.locator('.digit-cell').evaluateAll((cells) =>
     cells.filter((cell) => Number(cell.dataset.value) > 0).length);
   assert.ok(inked > 0 && inked < 64, `${inked} of 64 cells inked`);
+
+  // Without a pointer: the grid beside the canvas takes the arrow keys and Space, and a column of
+  // inked cells is asked of the model like a stroke.
+  await page.locator('.digit-clear').click();
+  await page.getByText('Draw something to see what the model makes of it.').waitFor();
+  await page.locator('.digit-cell[tabindex="0"]').focus();
+  for (let step = 0; step < 3; step += 1) await page.keyboard.press('ArrowRight');
+  for (let row = 0; row < 8; row += 1) {
+    await page.keyboard.press('Space');
+    await page.keyboard.press('ArrowDown');
+  }
+  const keyed = await page.locator('.digit-cell').evaluateAll((cells) =>
+    cells.flatMap((cell, index) => (Number(cell.dataset.value) > 0 ? [index] : [])));
+  assert.deepEqual(keyed, [3, 11, 19, 27, 35, 43, 51, 59]);
+  assert.equal(await page.evaluate(() => document.activeElement.id), 'digit-cell-59', 'the focus stays on the grid');
+  await page.locator('.prediction-label').filter({ hasText: /^\s*\d\s*$/ }).waitFor();
   await assertFontsWarmed(page);
   assert.deepEqual(page.errors, []);
 });

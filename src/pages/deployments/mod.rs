@@ -9,6 +9,8 @@ use kindling_core::monitor::deployment::RetrainPolicy;
 use kindling_core::pipeline::file::parse;
 use leptos::prelude::*;
 
+use crate::components::lesson_text::Term;
+use crate::components::why_note::WhyNote;
 use crate::state::deployments::Deployments;
 use crate::state::pipelines::Pipelines;
 use crate::state::registry::Registry;
@@ -27,6 +29,7 @@ pub fn DeploymentsPage() -> impl IntoView {
     view! {
         <section class="deployments-page">
             <h1>"Deployments"</h1>
+            <WhyNote>"A deployed model meets data that moves. The monitor measures "<Term key="drift">"drift"</Term>" per column ("<Term key="psi">"PSI"</Term>", "<Term key="ks">"KS"</Term>"), an "<Term key="alert">"alert"</Term>" fires when it lasts, and "<Term key="retraining">"retraining"</Term>" through the pipeline brings a champion that passed the same gates."</WhyNote>
             <p class="lede">
                 "Serve a registered model from a simulated endpoint in this tab, send it traffic, "
                 "turn up drift and watch the monitor notice. An alert can retrain the model "

@@ -6,6 +6,8 @@ use leptos::prelude::*;
 
 use crate::components::badges::aliases_view;
 use crate::components::drop_zone::{DropZone, FilePicker};
+use crate::components::lesson_text::Term;
+use crate::components::why_note::WhyNote;
 use crate::platform::files::PickedFile;
 use crate::state::registry::{ModelBundle, Registry};
 
@@ -95,6 +97,7 @@ pub fn ModelsPage() -> impl IntoView {
     view! {
         <section class="page models">
             <h1>"Models"</h1>
+            <WhyNote>"Only runs that pass their "<Term key="gate">"gates"</Term>" become versions in the "<Term key="registry">"registry"</Term>", and an "<Term key="alias">"alias"</Term>" such as "<Term key="champion">"champion"</Term>" says which one serves. Promotion becomes a rule anyone can check, and rollback is moving the alias back."</WhyNote>
             <p class="lead">
                 "Registered models and their versions. Register a finished run from its page; \
                  bring in a package someone shared below. Packages open in ONNX Runtime and \

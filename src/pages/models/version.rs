@@ -11,6 +11,7 @@ use crate::components::badges::{aliases_view, gate_badge};
 use crate::components::gate_report::GateReportView;
 use crate::format::{format_metric, short_hash};
 use crate::platform::files;
+use crate::state::lessons::Lessons;
 use crate::state::registry::Registry;
 
 #[component]
@@ -122,6 +123,7 @@ enum Action {
 #[component]
 fn VersionActions(version: Memo<Option<ModelVersion>>) -> impl IntoView {
     let registry = expect_context::<Registry>();
+    let lessons = expect_context::<Lessons>();
     let alias = RwSignal::new(CHAMPION.to_owned());
     let reason = RwSignal::new(String::new());
     let override_reason = RwSignal::new(String::new());
@@ -161,7 +163,10 @@ fn VersionActions(version: Memo<Option<ModelVersion>>) -> impl IntoView {
                 Action::Download => match registry.package(&v.model, v.version).await {
                     Ok(bytes) => {
                         files::download_bytes(&v.package_file_name(), &bytes, "application/zip")
-                            .map(|()| format!("Downloading {}.", v.package_file_name()))
+                            .map(|()| {
+                                lessons.packages_downloaded.update(|count| *count += 1);
+                                format!("Downloading {}.", v.package_file_name())
+                            })
                     }
                     Err(error) => Err(error),
                 },

@@ -8,6 +8,8 @@ use kindling_core::pipeline::record::{PipelineRun, Trigger};
 use leptos::prelude::*;
 
 use crate::components::drop_zone::FilePicker;
+use crate::components::lesson_text::Term;
+use crate::components::why_note::WhyNote;
 use crate::format::format_duration;
 use crate::platform::clock::local_time_text;
 use crate::platform::files::{PickedFile, download_text};
@@ -128,6 +130,7 @@ pub fn PipelinesPage() -> impl IntoView {
     view! {
         <section class="pipelines-page">
             <h1>"Pipelines"</h1>
+            <WhyNote>"A "<Term key="pipeline">"pipeline"</Term>" runs every step from data to a promoted model the same way each time: data validated against its schema, a "<Term key="sweep">"sweep"</Term>", gates, the registry. Unchanged steps are reused, and a bad dataset or a failed gate stops it before anything is promoted."</WhyNote>
             <p class="lede">
                 "A pipeline takes data through validation, training (one recipe or a sweep), "
                 "evaluation, gates, the registry and an alias in one click, and keeps every run. "

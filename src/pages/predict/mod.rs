@@ -18,7 +18,9 @@ use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
 use crate::components::fields::SelectField;
+use crate::components::lesson_text::Term;
 use crate::components::select::SelectOption;
+use crate::components::why_note::WhyNote;
 use crate::state::registry::Registry;
 use batch::BatchScoring;
 use loaded::{Loaded, next_ticket};
@@ -143,6 +145,7 @@ pub fn PredictPage() -> impl IntoView {
     view! {
         <section class="page predict">
             <h1>"Predict"</h1>
+            <WhyNote>"Asking a model questions by hand is how you find what the metrics hide. The same "<Term key="package">"package"</Term>" answers the same in Python, ONNX Runtime and MLflow."</WhyNote>
             <p class="lead">
                 "Try a registered model: change the values (or draw) and watch its answer, or \
                  score a whole CSV file. Everything runs in this tab; nothing is uploaded."

@@ -119,7 +119,7 @@ pub fn SinglePrediction(model: RwSignal<ModelState, LocalStorage>) -> impl IntoV
                     drawing.set(pixels.map(|cells| cells.into_iter().map(|c| c * scale).collect()));
                 });
                 view! {
-                    <p class="hint">"Draw with the mouse, a pen or a finger; the answer follows each stroke."</p>
+                    <p class="hint">"Draw with the mouse, a pen or a finger, or fill the grid with the keyboard; the answer follows each stroke."</p>
                     <DigitCanvas rows columns on_change />
                     <p class="hint">
                         {format!(

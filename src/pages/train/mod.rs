@@ -12,7 +12,9 @@ use leptos::prelude::*;
 
 use crate::components::deferred::Deferred;
 use crate::components::fields::{SelectField, TextField};
+use crate::components::lesson_text::Term;
 use crate::components::select::SelectOption;
+use crate::components::why_note::WhyNote;
 use crate::platform;
 use crate::state::data::{DataChoice, Source, imported_key};
 use crate::state::train_form::TrainForm;
@@ -87,6 +89,7 @@ pub fn TrainPage() -> impl IntoView {
     view! {
         <section class="page train">
             <h1>"Train a model"</h1>
+            <WhyNote>"Every "<Term key="run">"run"</Term>" is tracked: its data, settings and "<Term key="seed">"seed"</Term>", its metrics after every "<Term key="epoch">"epoch"</Term>" and the model it made. A result you can find, compare and train again is worth more than a better one nobody can reproduce."</WhyNote>
             <div class="train-layout">
                 <form class="settings" on:submit=move |ev| ev.prevent_default()>
                     <fieldset>

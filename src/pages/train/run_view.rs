@@ -11,6 +11,7 @@ use leptos::wasm_split::{SplitLoaderError, wasm_split};
 use crate::components::line_chart::{LineChart, Series};
 use crate::components::progress_bar::ProgressBar;
 use crate::components::scatter_plot::{ScatterPlot, ScatterPoint};
+use crate::components::tabs::Tabs;
 use crate::format::{headline, report_summary};
 use crate::lazy::not_loaded;
 use crate::platform::tasks::next_task;
@@ -133,15 +134,6 @@ fn RunView(
         ChartMetric::Loss => "loss".to_string(),
         ChartMetric::Accuracy => "accuracy".to_string(),
     };
-    let tab = move |metric: ChartMetric, text: &'static str| {
-        view! {
-            <button type="button" role="tab" class="tab"
-                aria-selected=move || (chart_metric.get() == metric).to_string()
-                on:click=move |_| chart_metric.set(metric)>
-                {text}
-            </button>
-        }
-    };
     let points = Memo::new(move |_| plotted.with(|data| data.as_ref().map(plotted_points)));
     let boundary = Signal::derive(move || run.with(|run| run.as_ref()?.boundary.clone()));
     let boundary_view = move || {
@@ -160,11 +152,10 @@ fn RunView(
     view! {
         <div class="run-status">{move || status.get().map(|status| status_view(&status))}</div>
         <ProgressBar fraction label />
-        <div class="chart-tabs" role="tablist">
-            {tab(ChartMetric::Loss, "Loss")}
-            {tab(ChartMetric::Accuracy, "Accuracy")}
-        </div>
-        <LineChart series x_label="epoch" y_label=Signal::derive(y_label) />
+        <Tabs label="Chart" id="run-chart" selected=chart_metric
+            tabs=vec![(ChartMetric::Loss, "Loss"), (ChartMetric::Accuracy, "Accuracy")]>
+            <LineChart series x_label="epoch" y_label=Signal::derive(y_label) />
+        </Tabs>
         {boundary_view}
     }
 }

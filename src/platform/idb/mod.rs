@@ -13,10 +13,11 @@
 //!
 //! `runs` implements the run store, `registry` the registry store, `pipelines` the pipeline
 //! store, `deployments` the deployment store, `mlflow` the MLflow settings and sync ledgers,
-//! `workspace` a whole import
+//! `lessons` the lesson progress, `workspace` a whole import
 //! across both in one transaction, `requests` the request and transaction plumbing they use.
 
 mod deployments;
+mod lessons;
 mod mlflow;
 mod pipelines;
 mod registry;

@@ -1,4 +1,5 @@
-//! The in-memory stores (runs, registry, workspace import) in one value, for native tests of
+//! The in-memory stores (runs, registry, workspace import, pipelines, deployments, MLflow
+//! settings, lesson progress) in one value, for native tests of
 //! everything built on the stores; the browser's IndexedDB store is the other implementation,
 //! held to the same contracts.
 
@@ -8,6 +9,7 @@ use std::collections::BTreeMap;
 use super::plan::ImportPlan;
 use super::store::WorkspaceStore;
 use crate::evaluation::Evaluation;
+use crate::lesson::progress::{LessonProgress, LessonStore};
 use crate::metrics::EpochMetrics;
 use crate::mlflow::{MlflowSettings, MlflowStore, SyncLedger};
 use crate::monitor::deployment::{Deployment, DeploymentStore};
@@ -40,6 +42,7 @@ struct Inner {
     deployments: Vec<Deployment>,
     mlflow_settings: MlflowSettings,
     mlflow_ledgers: BTreeMap<String, SyncLedger>,
+    lesson_progress: LessonProgress,
 }
 
 impl Inner {
@@ -424,6 +427,18 @@ impl MlflowStore for MemoryStore {
             .borrow_mut()
             .mlflow_ledgers
             .insert(ledger.tracking_url.clone(), ledger.clone());
+        Box::pin(async { Ok(()) })
+    }
+}
+
+impl LessonStore for MemoryStore {
+    fn lesson_progress(&self) -> StoreFuture<'_, LessonProgress> {
+        let progress = self.inner.borrow().lesson_progress.clone();
+        Box::pin(async move { Ok(progress) })
+    }
+
+    fn save_lesson_progress<'a>(&'a self, progress: &'a LessonProgress) -> StoreFuture<'a, ()> {
+        self.inner.borrow_mut().lesson_progress = progress.clone();
         Box::pin(async { Ok(()) })
     }
 }

@@ -1,113 +1,34 @@
 //! The Runs page: every tracked run in one sortable, filterable table, like MLflow's experiment
 //! view. Filtering and sorting work on indices into the run list and only one page of rows is
-//! rendered, so it stays quick with 10,000 runs.
+//! rendered, so it stays quick with 10,000 runs. The filter, the sort and the page live in the
+//! address (`view`), so a link shows the same view.
 
-use std::cmp::Ordering;
+mod columns;
+mod view;
+
 use std::collections::BTreeSet;
 
+use kindling_core::choice::Choice;
 use kindling_core::scoring::batch::csv_field;
 use kindling_core::tracking::query::Query;
 use kindling_core::tracking::{RunBundle, RunRecord};
 use kindling_core::workspace::{Workspace, WorkspaceError, WorkspaceReader};
 use leptos::prelude::*;
-use leptos_router::hooks::use_navigate;
+use leptos_router::NavigateOptions;
+use leptos_router::hooks::{use_navigate, use_query_map};
 
-use crate::format::{format_duration, format_metric, format_time};
+use crate::components::lesson_text::Term;
+use crate::components::why_note::WhyNote;
 use crate::platform::files;
 use crate::platform::tasks::TimeSlice;
 use crate::state::models::Models;
 use crate::state::registry::Registry;
 use crate::state::workbench::{StoreStatus, Workbench};
 
+use columns::Column;
+use view::RunsView;
+
 const PAGE_SIZE: usize = 50;
-
-#[derive(Debug, Clone, Copy, PartialEq)]
-enum Column {
-    Name,
-    Status,
-    Dataset,
-    Model,
-    LearningRate,
-    Epochs,
-    Score,
-    ValLoss,
-    Duration,
-    Started,
-}
-
-impl Column {
-    const ALL: [Column; 10] = [
-        Column::Name,
-        Column::Status,
-        Column::Dataset,
-        Column::Model,
-        Column::LearningRate,
-        Column::Epochs,
-        Column::Score,
-        Column::ValLoss,
-        Column::Duration,
-        Column::Started,
-    ];
-
-    fn title(self) -> &'static str {
-        match self {
-            Column::Name => "Name",
-            Column::Status => "Status",
-            Column::Dataset => "Dataset",
-            Column::Model => "Model",
-            Column::LearningRate => "learning_rate",
-            Column::Epochs => "Epochs",
-            Column::Score => "Test score",
-            Column::ValLoss => "Val loss",
-            Column::Duration => "Duration",
-            Column::Started => "Started",
-        }
-    }
-
-    /// The cell's text as the table shows it (and the table's CSV export writes it).
-    fn text(self, run: &RunRecord) -> String {
-        let metric = |value: Option<f64>| value.map(format_metric).unwrap_or_else(|| "—".into());
-        match self {
-            Column::Name => run.name.clone(),
-            Column::Status => run.state.label().to_owned(),
-            Column::Dataset => run.dataset.name.clone(),
-            Column::Model => run.spec.model.label(),
-            Column::LearningRate => run.spec.learning_rate.to_string(),
-            Column::Epochs => run.epochs_done.to_string(),
-            Column::Score => metric(run.headline()),
-            Column::ValLoss => metric(run.metrics.get("val_loss").copied()),
-            Column::Duration => format_duration(run.duration_ms),
-            Column::Started => format_time(run.started_ms),
-        }
-    }
-
-    /// The order of two runs in this column. Runs without the number (a score before the run
-    /// finished, say) sort after those with it, whichever the direction.
-    fn compare(self, a: &RunRecord, b: &RunRecord, descending: bool) -> Ordering {
-        let directed = |order: Ordering| if descending { order.reverse() } else { order };
-        let number = |value: Option<f64>, other: Option<f64>| match (value, other) {
-            (Some(x), Some(y)) => directed(x.total_cmp(&y)),
-            (Some(_), None) => Ordering::Less,
-            (None, Some(_)) => Ordering::Greater,
-            (None, None) => Ordering::Equal,
-        };
-        match self {
-            Column::Name => directed(a.name.to_lowercase().cmp(&b.name.to_lowercase())),
-            Column::Status => directed(a.state.label().cmp(b.state.label())),
-            Column::Dataset => directed(a.dataset.name.cmp(&b.dataset.name)),
-            Column::Model => directed(a.spec.model.label().cmp(&b.spec.model.label())),
-            Column::LearningRate => directed(a.spec.learning_rate.total_cmp(&b.spec.learning_rate)),
-            Column::Epochs => directed(a.epochs_done.cmp(&b.epochs_done)),
-            Column::Score => number(a.headline(), b.headline()),
-            Column::ValLoss => number(
-                a.metrics.get("val_loss").copied(),
-                b.metrics.get("val_loss").copied(),
-            ),
-            Column::Duration => directed(a.duration_ms.total_cmp(&b.duration_ms)),
-            Column::Started => directed(a.started_ms.total_cmp(&b.started_ms)),
-        }
-    }
-}
 
 /// The one line under the toolbar: what the last action did. A new action replaces it, so an
 /// old error or an Undo for an earlier delete never sits beside a later result.
@@ -131,9 +52,44 @@ pub fn RunsPage() -> impl IntoView {
     let workbench = expect_context::<Workbench>();
     let registry = expect_context::<Registry>();
     let models = expect_context::<Models>();
-    let filter = RwSignal::new(String::new());
-    let sort = RwSignal::new((Column::Started, true));
-    let page = RwSignal::new(0usize);
+    // The page's own signals drive the table; the address follows them (replaced, not pushed:
+    // each keystroke of the filter is not a step back), and they follow the address when it
+    // changes under a mounted page (the navigation's Runs link, a pasted link).
+    let address = use_query_map();
+    let from_address = move || RunsView::from_query(|key| address.with(|query| query.get(key)));
+    let opened = untrack(from_address);
+    let filter = RwSignal::new(opened.filter);
+    let sort = RwSignal::new((opened.sort, opened.descending));
+    let page = RwSignal::new(opened.page);
+    let shown_view = move || {
+        let (sort, descending) = sort.get();
+        RunsView {
+            filter: filter.get(),
+            sort,
+            descending,
+            page: page.get(),
+        }
+    };
+    Effect::new(move |_| {
+        let wanted = from_address();
+        if untrack(shown_view) != wanted {
+            filter.set(wanted.filter);
+            sort.set((wanted.sort, wanted.descending));
+            page.set(wanted.page);
+        }
+    });
+    let navigate_view = use_navigate();
+    Effect::new(move |_| {
+        let query = shown_view().to_query();
+        if untrack(from_address).to_query() != query {
+            let options = NavigateOptions {
+                replace: true,
+                scroll: false,
+                ..NavigateOptions::default()
+            };
+            navigate_view(&format!("/runs{query}"), options);
+        }
+    });
     let selected = RwSignal::new(BTreeSet::<String>::new());
     let notice = RwSignal::new(None::<Notice>);
 
@@ -277,15 +233,13 @@ pub fn RunsPage() -> impl IntoView {
     let on_export_table = move |_| {
         let text = rows.with_untracked(|indices| {
             workbench.runs.with_untracked(|runs| {
-                let mut text = Column::ALL
-                    .iter()
+                let mut text = Column::all()
                     .map(|column| csv_field(column.title()))
                     .collect::<Vec<_>>()
                     .join(",");
                 text.push('\n');
                 for &index in indices {
-                    let cells: Vec<String> = Column::ALL
-                        .iter()
+                    let cells: Vec<String> = Column::all()
                         .map(|column| csv_field(&column.text(&runs[index])))
                         .collect();
                     text.push_str(&cells.join(","));
@@ -336,7 +290,7 @@ pub fn RunsPage() -> impl IntoView {
         };
         view! {
             <th aria-sort=aria_sort>
-                <button type="button" class="sort" data-column=column.title()
+                <button type="button" class="sort" data-column=column.key()
                     on:click=move |_| {
                         page.set(0);
                         sort.update(|(sorted, descending)| {
@@ -344,7 +298,7 @@ pub fn RunsPage() -> impl IntoView {
                                 *descending = !*descending;
                             } else {
                                 *sorted = column;
-                                *descending = matches!(column, Column::Score | Column::Started);
+                                *descending = column.descending_first();
                             }
                         })
                     }>
@@ -384,6 +338,7 @@ pub fn RunsPage() -> impl IntoView {
     view! {
         <section class="page runs">
             <h1>"Runs"</h1>
+            <WhyNote>"Choosing a model is comparing runs on the same data by the same metric. Filter and sort them like MLflow's run search, tick two or more and Compare; the "<Term key="validation-split">"validation split"</Term>" is what keeps the comparison honest."</WhyNote>
             <div class="runs-toolbar">
                 <input type="search" class="run-filter" name="filter" aria-label="Filter runs"
                     placeholder="Filter: metrics.test_accuracy > 0.9 and params.learning_rate = 0.01 and tags.baseline"
@@ -440,7 +395,7 @@ pub fn RunsPage() -> impl IntoView {
                         <tr>
                             <th><input type="checkbox" aria-label="Select all runs on this page"
                                 prop:checked=all_visible_selected on:change=toggle_all /></th>
-                            {Column::ALL.map(header)}
+                            {Column::all().map(header).collect_view()}
                         </tr>
                     </thead>
                     <tbody>

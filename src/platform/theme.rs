@@ -1,0 +1,82 @@
+//! The page's colour theme: a person's choice, else the system's. `public/theme.js` applies it
+//! before the first paint and follows the system's changes; this writes the same choice when the
+//! header's switch changes it. The choice is kept in localStorage, not IndexedDB: it is a display
+//! preference the blocking script must read synchronously, and no run or model depends on it.
+
+use kindling_core::choice::Choice;
+
+/// The key `public/theme.js` reads.
+const STORAGE_KEY: &str = "kindling-theme";
+
+/// What a person chose in the header: follow the system, or one theme whatever it says.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ThemeChoice {
+    System,
+    Light,
+    Dark,
+}
+
+impl Choice for ThemeChoice {
+    const WHAT: &'static str = "theme";
+    const KEYS: &'static [(Self, &'static str)] = &[
+        (ThemeChoice::System, "system"),
+        (ThemeChoice::Light, "light"),
+        (ThemeChoice::Dark, "dark"),
+    ];
+}
+
+impl ThemeChoice {
+    pub fn label(self) -> &'static str {
+        match self {
+            ThemeChoice::System => "System",
+            ThemeChoice::Light => "Light",
+            ThemeChoice::Dark => "Dark",
+        }
+    }
+}
+
+/// The stored choice; `System` when there is none or storage is unavailable (a private window
+/// that refuses it still follows the system).
+pub fn chosen() -> ThemeChoice {
+    storage()
+        .and_then(|storage| storage.get_item(STORAGE_KEY).ok().flatten())
+        .and_then(|key| ThemeChoice::from_key(&key).ok())
+        .unwrap_or(ThemeChoice::System)
+}
+
+/// Keeps the choice for the next visit and shows it now. Storage that refuses the write still
+/// changes this page's colours.
+pub fn choose(choice: ThemeChoice) {
+    if let Some(storage) = storage() {
+        let _ = match choice {
+            ThemeChoice::System => storage.remove_item(STORAGE_KEY),
+            chosen => storage.set_item(STORAGE_KEY, chosen.key()),
+        };
+    }
+    let dark = match choice {
+        ThemeChoice::Dark => true,
+        ThemeChoice::Light => false,
+        ThemeChoice::System => system_prefers_dark(),
+    };
+    let root = web_sys::window()
+        .and_then(|window| window.document())
+        .and_then(|document| document.document_element());
+    if let Some(root) = root {
+        let _ = root.set_attribute("data-theme", if dark { "dark" } else { "light" });
+    }
+}
+
+fn system_prefers_dark() -> bool {
+    web_sys::window()
+        .and_then(|window| {
+            window
+                .match_media("(prefers-color-scheme: dark)")
+                .ok()
+                .flatten()
+        })
+        .is_some_and(|query| query.matches())
+}
+
+fn storage() -> Option<web_sys::Storage> {
+    web_sys::window()?.local_storage().ok().flatten()
+}
