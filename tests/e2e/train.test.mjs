@@ -25,7 +25,7 @@ test('the shell shows the name, the navigation and the version', async (t) => {
   t.diagnostic(`time to interactive: ${Math.round(firstVisitMs)} ms first visit, ${Math.round(await interactiveMs())} ms from the service worker's cache`);
   await assert.doesNotReject(page.getByRole('link', { name: 'Kindling' }).waitFor());
   const nav = page.getByRole('navigation', { name: 'Main' });
-  assert.deepEqual(await nav.getByRole('link').allTextContents(), ['Data', 'Train', 'Runs', 'Models', 'Pipelines', 'Deploy', 'Predict', 'Settings', 'About']);
+  assert.deepEqual(await nav.getByRole('link').allTextContents(), ['Data', 'Train', 'Runs', 'Models', 'Pipelines', 'Deploy', 'Predict', 'Lessons', 'Settings', 'About']);
   await nav.getByRole('link', { name: 'About' }).click();
   await page.getByRole('heading', { name: 'About Kindling' }).waitFor();
   assert.equal(new URL(page.url()).pathname, '/about');
