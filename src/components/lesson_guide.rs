@@ -223,6 +223,7 @@ pub fn LessonGuide() -> impl IntoView {
                 <div class="lesson-guide-body" hidden=move || collapsed.get() aria-live="polite">
                     {body}
                 </div>
+                {move || lessons.error.get().map(|error| view! { <p class="error" role="alert">{error}</p> })}
             </aside>
         })
     }

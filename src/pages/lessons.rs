@@ -153,6 +153,7 @@ pub fn LessonsPage() -> impl IntoView {
                 <input type="file" class="visually-hidden" name="lesson-file" accept=".md,text/markdown,text/plain"
                     on:change=on_file />
             </label>
+            {move || lessons.error.get().map(|error| view! { <p class="error" role="alert">{error}</p> })}
             <div class="lesson-notice" role="status">
                 {move || notice.get().map(|notice| match notice {
                     Ok(text) => view! { <p class="notice">{text}</p> }.into_any(),
