@@ -86,8 +86,10 @@ pub fn LessonsPage() -> impl IntoView {
                 <p class="lesson-summary">{lesson.summary.clone()}</p>
                 <p class="lesson-state">{state}</p>
                 <div class="actions">
-                    <button type="button" class="primary lesson-start" on:click=start>{start_label}</button>
-                    <button type="button" class="lesson-restart" disabled=move || done() == 0 on:click=restart>
+                    <button type="button" class="primary lesson-start" on:click=start
+                        disabled=move || !lessons.loaded.get()>{start_label}</button>
+                    <button type="button" class="lesson-restart" disabled=move || !lessons.loaded.get() || done() == 0
+                        on:click=restart>
                         "Start over"
                     </button>
                     <button type="button" class="link" on:click=download>"Download the lesson file"</button>

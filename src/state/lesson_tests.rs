@@ -1,6 +1,7 @@
 //! Lesson progress natively: starting a lesson keeps it, a passed step is written behind, a
 //! step out of order changes nothing, a bad file changes nothing, and a new page load (a new
-//! `Lessons` on the same store) carries on where the learner was.
+//! `Lessons` on the same store) carries on where the learner was, even when a lesson was opened
+//! before the store answered.
 
 use std::rc::Rc;
 
@@ -70,5 +71,37 @@ fn a_bad_file_is_refused_and_changes_nothing() {
         settle();
         assert_eq!(lessons.progress.get_untracked(), before);
         assert_eq!(attached(&store).progress.get_untracked(), before);
+    });
+}
+
+#[test]
+fn a_lesson_opened_before_the_store_answered_is_kept_with_what_was_stored() {
+    with_runtime(|| {
+        let store = Rc::new(MemoryStore::default());
+        let first = attached(&store);
+        first.set_notes_hidden(true);
+        settle();
+
+        // A new page load where a file is opened before the kept progress is read.
+        let early = Lessons::new(now_ms);
+        early.start(LESSON).unwrap();
+        run({
+            let store = Rc::clone(&store) as Rc<dyn LessonStore>;
+            async move { early.attach(store).await }
+        });
+        settle();
+        assert_eq!(
+            early.active().map(|a| a.lesson.id),
+            Some("first-run".to_owned())
+        );
+        assert!(
+            early.progress.with_untracked(|p| p.notes_hidden),
+            "the stored part stays"
+        );
+        assert_eq!(
+            attached(&store).active().map(|a| a.lesson.id),
+            Some("first-run".to_owned()),
+            "and the lesson opened early is kept"
+        );
     });
 }

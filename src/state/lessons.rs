@@ -27,6 +27,8 @@ pub struct Lessons {
     pub recipes_shared: RwSignal<u32>,
     /// Why the last change could not be kept, if it could not.
     pub error: RwSignal<Option<String>>,
+    /// Changes still being written: a reload before they finish would lose them.
+    pub saving: RwSignal<usize>,
     now_ms: fn() -> f64,
 }
 
@@ -39,18 +41,34 @@ impl Lessons {
             packages_downloaded: RwSignal::new(0),
             recipes_shared: RwSignal::new(0),
             error: RwSignal::new(None),
+            saving: RwSignal::new(0),
             now_ms,
         }
     }
 
+    /// Reads the kept progress. A lesson opened while the store was answering (a file chosen
+    /// at once) is opened again on top of it, so neither is lost.
     pub async fn attach(&self, store: Rc<dyn LessonStore>) {
-        match store.lesson_progress().await {
-            Ok(progress) => self.progress.set(progress),
+        let read = store.lesson_progress().await;
+        self.store.set_value(Some(store));
+        match read {
+            Ok(mut progress) => {
+                let opened_early = self.progress.with_untracked(|early| {
+                    let id = early.active.clone()?;
+                    Some((early.lessons.get(&id)?.source.clone(), id))
+                });
+                if let Some((source, id)) = &opened_early {
+                    progress.open(id, source);
+                }
+                self.progress.set(progress);
+                if opened_early.is_some() {
+                    self.save();
+                }
+            }
             Err(error) => self
                 .error
                 .set(Some(format!("Lesson progress could not be read: {error}"))),
         }
-        self.store.set_value(Some(store));
         self.loaded.set(true);
     }
 
@@ -120,7 +138,8 @@ impl Lessons {
             return;
         };
         let progress = self.progress.get_untracked();
-        let error = self.error;
+        let (error, saving) = (self.error, self.saving);
+        saving.update(|count| *count += 1);
         leptos::task::spawn_local(async move {
             match store.save_lesson_progress(&progress).await {
                 Ok(()) => error.set(None),
@@ -128,6 +147,7 @@ impl Lessons {
                     "Lesson progress could not be kept: {problem}"
                 ))),
             }
+            saving.update(|count| *count -= 1);
         });
     }
 }
