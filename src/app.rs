@@ -16,7 +16,7 @@ use leptos_router::hooks::use_location;
 use leptos_router::{Lazy, path};
 
 use crate::components::lesson_guide::LessonGuide;
-use crate::components::theme_switch::ThemeSwitch;
+use crate::components::theme_switch::{PresentSwitch, ThemeSwitch};
 use crate::lazy::not_loaded;
 use crate::pages::train::TrainPage;
 use crate::platform;
@@ -34,6 +34,7 @@ use crate::state::lessons::Lessons;
 use crate::state::mlflow::Mlflow;
 use crate::state::models::Models;
 use crate::state::pipelines::{PipelineDeps, Pipelines};
+use crate::state::recipe_link::RecipeLinks;
 use crate::state::registry::Registry;
 use crate::state::train_form::TrainForm;
 use crate::state::training::{SpawnTrainer, TrainerLink, Training};
@@ -93,6 +94,7 @@ pub fn App() -> impl IntoView {
     provide_context(lessons);
     provide_context(DataChoice::new(served));
     provide_context(TrainForm::default());
+    provide_context(RecipeLinks::default());
     provide_context(Training::new(
         Rc::clone(&spawn),
         platform::clock::now_unix_ms,
@@ -162,6 +164,7 @@ pub fn App() -> impl IntoView {
                     <A href="/about">"About"</A>
                 </nav>
                 <ThemeSwitch />
+                <PresentSwitch />
             </header>
             <UpdateBanner update />
             <StorageBanner workbench storage_use />

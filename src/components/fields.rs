@@ -14,6 +14,9 @@ pub fn TextField(
     /// Free text rather than a number (no decimal keypad on phones).
     #[prop(optional)]
     text: bool,
+    /// The id of a `<datalist>` of suggestions.
+    #[prop(optional)]
+    list: Option<&'static str>,
 ) -> impl IntoView {
     let input_id = format!("field-{name}");
     let hint_id = format!("hint-{name}");
@@ -21,7 +24,7 @@ pub fn TextField(
         <div class="field">
             <label for=input_id.clone()>{label}</label>
             <input type="text" id=input_id name=name inputmode=if text { "text" } else { "decimal" }
-                autocomplete="off"
+                autocomplete="off" list=list
                 aria-describedby=hint.map(|_| hint_id.clone())
                 prop:value=move || value.get()
                 on:input=move |ev| value.set(event_target_value(&ev)) />

@@ -1,5 +1,5 @@
-//! The header's theme switch: follow the system's light or dark, or keep one
-//! (`platform::theme`).
+//! The header's display switches (`platform::theme`): the theme (follow the system's light or
+//! dark, or keep one) and presenter mode for demos in a room.
 
 use kindling_core::choice::Choice;
 use leptos::prelude::*;
@@ -28,5 +28,23 @@ pub fn ThemeSwitch() -> impl IntoView {
                     .collect_view()}
             </select>
         </label>
+    }
+}
+
+/// Presenter mode: larger type and the live charts before the settings, for a projector.
+#[component]
+pub fn PresentSwitch() -> impl IntoView {
+    let on = RwSignal::new(theme::presenting());
+    let toggle = move |_| {
+        let next = !on.get_untracked();
+        theme::set_presenting(next);
+        on.set(next);
+    };
+    view! {
+        <button type="button" class="present-switch" aria-pressed=move || on.get().to_string()
+            title="Larger type and the live charts first, for showing Kindling to a room"
+            on:click=toggle>
+            "Present"
+        </button>
     }
 }

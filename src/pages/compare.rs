@@ -198,6 +198,9 @@ fn compare_table(runs: &[RunRecord], only_differences: bool) -> AnyView {
         params.iter().flat_map(|p| p.keys().copied()).collect();
     let differs = |cells: &[String]| cells.iter().any(|cell| cell != &cells[0]);
     let mut rows: Vec<(String, Vec<String>, bool)> = Vec::new();
+    let experiments: Vec<String> = runs.iter().map(|run| run.experiment.clone()).collect();
+    let different = differs(&experiments);
+    rows.push(("experiment".to_owned(), experiments, different));
     for name in param_names {
         let cells: Vec<String> = params
             .iter()

@@ -15,6 +15,7 @@ use crate::components::scatter_plot::{ScatterPlot, ScatterPoint};
 use crate::format::{
     format_duration, format_metric, format_param, format_time, headline, report_summary,
 };
+use crate::platform;
 use crate::platform::files::download_text;
 use crate::state::data::DataChoice;
 use crate::state::lessons::Lessons;
@@ -132,6 +133,7 @@ fn RunHeader(initial: RunRecord, run: Memo<Option<RunRecord>>) -> impl IntoView 
     let name = RwSignal::new(initial.name.clone());
     let tags = RwSignal::new(initial.tags.iter().cloned().collect::<Vec<_>>().join(", "));
     let note = RwSignal::new(initial.note.clone());
+    let experiment = RwSignal::new(initial.experiment.clone());
     let saved = RwSignal::new(false);
     let id = StoredValue::new(initial.id.clone());
     let on_save = move |_| {
@@ -139,9 +141,14 @@ fn RunHeader(initial: RunRecord, run: Memo<Option<RunRecord>>) -> impl IntoView 
             &name.get_untracked(),
             &tags.get_untracked(),
             &note.get_untracked(),
-        );
+        )
+        .in_experiment(&experiment.get_untracked());
         leptos::task::spawn_local(async move {
-            match workbench.update_labels(&id.get_value(), labels).await {
+            let saved_labels = match labels {
+                Ok(labels) => workbench.update_labels(&id.get_value(), labels).await,
+                Err(error) => Err(error),
+            };
+            match saved_labels {
                 Ok(()) => saved.set(true),
                 Err(error) => workbench.error.set(Some(error)),
             }
@@ -161,9 +168,10 @@ fn RunHeader(initial: RunRecord, run: Memo<Option<RunRecord>>) -> impl IntoView 
         run.with(|run| {
             run.as_ref().map(|run| {
                 format!(
-                    "{} on {} · {} epochs · {} · started {}",
+                    "{} on {} · experiment {} · {} epochs · {} · started {}",
                     run.spec.model.label(),
                     run.dataset.name,
+                    run.experiment,
                     run.epochs_done,
                     format_duration(run.duration_ms),
                     format_time(run.started_ms)
@@ -204,6 +212,11 @@ fn RunHeader(initial: RunRecord, run: Memo<Option<RunRecord>>) -> impl IntoView 
                     <label for="field-run-tags">"Tags"</label>
                     <input type="text" id="field-run-tags" name="run-tags" prop:value=move || tags.get()
                         on:input=move |ev| { saved.set(false); tags.set(event_target_value(&ev)) } />
+                </div>
+                <div class="field">
+                    <label for="field-run-experiment">"Experiment"</label>
+                    <input type="text" id="field-run-experiment" name="run-experiment" prop:value=move || experiment.get()
+                        on:input=move |ev| { saved.set(false); experiment.set(event_target_value(&ev)) } />
                 </div>
                 <div class="field wide">
                     <label for="field-run-note">"Note"</label>
@@ -350,7 +363,10 @@ fn EvaluationView(evaluation: Evaluation, class_names: Vec<String>) -> impl Into
 fn Recipe(run: RunRecord) -> impl IntoView {
     let spec = serde_json::to_string_pretty(&run.spec).unwrap_or_default();
     let recipe = kindling_core::tracking::recipe::Recipe::of(&run);
+    let fragment = recipe.to_fragment();
     let failed = RwSignal::new(None::<String>);
+    let link = RwSignal::new(None::<String>);
+    let copied = RwSignal::new(None::<Result<(), String>>);
     let lessons = expect_context::<Lessons>();
     let download = move |_| {
         let file_name = format!("{}.recipe.json", recipe.run_name);
@@ -358,6 +374,16 @@ fn Recipe(run: RunRecord) -> impl IntoView {
             Ok(()) => lessons.recipes_shared.update(|count| *count += 1),
             Err(error) => failed.set(Some(error)),
         }
+    };
+    let copy_link = move |_| {
+        let Some(address) = platform::links::train_page_address(&fragment) else {
+            return failed.set(Some("This page has no address to link to.".to_owned()));
+        };
+        link.set(Some(address.clone()));
+        lessons.recipes_shared.update(|count| *count += 1);
+        leptos::task::spawn_local(async move {
+            copied.set(Some(platform::links::copy_text(&address).await));
+        });
     };
     view! {
         <h2>"Recipe"</h2>
@@ -368,8 +394,25 @@ fn Recipe(run: RunRecord) -> impl IntoView {
         <p>
             <button type="button" id="download-recipe" on:click=download>"Download recipe"</button>
             " "
+            <button type="button" id="copy-recipe-link" on:click=copy_link>"Copy link"</button>
+            " "
             <span class="hint">"Reproduce it on the command line: " <code>"kindling train RECIPE"</code></span>
         </p>
+        {move || link.get().map(|address| view! {
+            <div class="field recipe-link">
+                <label for="recipe-link">"Recipe link"</label>
+                <input type="text" id="recipe-link" readonly prop:value=address />
+                <p class="hint">
+                    {move || match copied.get() {
+                        Some(Ok(())) => "Copied. ",
+                        Some(Err(_)) => "The browser would not copy it: select it and copy. ",
+                        None => "",
+                    }}
+                    "Opening it fills the Train form with this run's settings and data; training then gives the same metrics. "
+                    "The recipe is after the #, which browsers never send anywhere: the link leaves this machine only where you paste it."
+                </p>
+            </div>
+        })}
         {move || failed.get().map(|error| view! { <p class="error" role="alert">{error}</p> })}
         <details>
             <summary>"Full training spec"</summary>

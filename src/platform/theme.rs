@@ -1,4 +1,5 @@
-//! The page's colour theme: a person's choice, else the system's. `public/theme.js` applies it
+//! The page's colour theme: a person's choice, else the system's; and presenter mode (larger
+//! type, the live charts first), a display preference of the same kind. `public/theme.js` applies it
 //! before the first paint and follows the system's changes; this writes the same choice when the
 //! header's switch changes it. The choice is kept in localStorage, not IndexedDB: it is a display
 //! preference the blocking script must read synchronously, and no run or model depends on it.
@@ -58,12 +59,39 @@ pub fn choose(choice: ThemeChoice) {
         ThemeChoice::Light => false,
         ThemeChoice::System => system_prefers_dark(),
     };
-    let root = web_sys::window()
-        .and_then(|window| window.document())
-        .and_then(|document| document.document_element());
-    if let Some(root) = root {
+    if let Some(root) = root() {
         let _ = root.set_attribute("data-theme", if dark { "dark" } else { "light" });
     }
+}
+
+/// The key `public/theme.js` reads for presenter mode; present while it is on.
+const PRESENT_KEY: &str = "kindling-present";
+
+/// Whether presenter mode is on (the blocking script applied it before the first paint).
+pub fn presenting() -> bool {
+    root().is_some_and(|root| root.has_attribute("data-present"))
+}
+
+/// Turns presenter mode on or off, now and for the next visit.
+pub fn set_presenting(on: bool) {
+    if let Some(storage) = storage() {
+        let _ = if on {
+            storage.set_item(PRESENT_KEY, "on")
+        } else {
+            storage.remove_item(PRESENT_KEY)
+        };
+    }
+    if let Some(root) = root() {
+        let _ = if on {
+            root.set_attribute("data-present", "")
+        } else {
+            root.remove_attribute("data-present")
+        };
+    }
+}
+
+fn root() -> Option<web_sys::Element> {
+    web_sys::window()?.document()?.document_element()
 }
 
 fn system_prefers_dark() -> bool {

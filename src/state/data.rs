@@ -159,7 +159,13 @@ impl DataChoice {
 
     /// Chooses the data a stored run trained on, for "re-run".
     pub fn select_from_run(&self, run: &RunRecord) {
-        match &run.spec.dataset {
+        self.select(&run.spec.dataset, &run.dataset.id, true);
+    }
+
+    /// Chooses the data `spec` names (its rows' content hash is `id`), and says whether it
+    /// could: an imported dataset only if this browser has it stored (`stored`).
+    pub fn select(&self, spec: &DatasetSpec, id: &str, stored: bool) -> bool {
+        match spec {
             DatasetSpec::Synthetic(spec) => {
                 self.key.set(spec.kind.generator().key().to_owned());
                 if let SyntheticKind::Blobs { classes } = spec.kind {
@@ -170,8 +176,10 @@ impl DataChoice {
                 self.seed.set(spec.seed.to_string());
             }
             DatasetSpec::Bundled(bundled) => self.key.set(bundled.key().to_owned()),
-            DatasetSpec::Imported { .. } => self.key.set(imported_key(&run.dataset.id)),
+            DatasetSpec::Imported { .. } if stored => self.key.set(imported_key(id)),
+            DatasetSpec::Imported { .. } => return false,
         }
+        true
     }
 }
 

@@ -10,6 +10,7 @@ pub mod mlflow;
 pub mod models;
 pub mod opening;
 pub mod pipelines;
+pub mod recipe_link;
 pub mod registry;
 pub mod train_form;
 pub mod training;

@@ -11,7 +11,7 @@ use kindling_core::spec::{
     Activation, Backend, DatasetSpec, EarlyStopping, ModelKind, ModelSpec, Optimizer,
     OptimizerKind, Schedule, ScheduleKind, StopMetric, TrainSpec, parse_hidden_layers,
 };
-use kindling_core::tracking::RunRecord;
+use kindling_core::tracking::{DEFAULT_EXPERIMENT, Recipe, RunRecord};
 use leptos::prelude::*;
 
 use crate::state::data::parse_field;
@@ -50,6 +50,8 @@ pub struct TrainForm {
     pub run_name: RwSignal<String>,
     pub tags: RwSignal<String>,
     pub note: RwSignal<String>,
+    /// The experiment new runs go to, as typed (blank for the default one).
+    pub experiment: RwSignal<String>,
     /// The spec the form was last filled from: what the form does not show (the split's seed,
     /// the backend) is taken from it, so a re-run is the same run.
     filled: StoredValue<TrainSpec>,
@@ -85,6 +87,7 @@ impl Default for TrainForm {
             run_name: text(""),
             tags: text(""),
             note: text(""),
+            experiment: text(DEFAULT_EXPERIMENT),
             filled: StoredValue::new(TrainSpec::default()),
         };
         form.fill(&TrainSpec::default());
@@ -163,6 +166,18 @@ impl TrainForm {
         self.tags.set(tags.join(", "));
         self.note
             .set(format!("Re-run of {} ({})", run.name, run.id));
+        self.experiment.set(run.experiment.clone());
+    }
+
+    /// Prepares the form to reproduce a recipe from a link: its settings and a note saying so.
+    pub fn fill_from_recipe(&self, recipe: &Recipe) {
+        self.fill(&recipe.spec);
+        self.run_name.set(format!("{} repeat", recipe.run_name));
+        self.tags.set("repeat".to_owned());
+        self.note.set(format!(
+            "Repeat of {} ({}) from a recipe link",
+            recipe.run_name, recipe.run_id
+        ));
     }
 
     /// The spec the fields describe, trained on `dataset`, or the first field to fix.
@@ -250,8 +265,10 @@ impl TrainForm {
         Ok(spec)
     }
 
-    pub fn labels(self) -> RunLabels {
+    /// The run's name, tags, note and experiment, or why the experiment's name cannot be used.
+    pub fn labels(self) -> Result<RunLabels, String> {
         RunLabels::from_fields(&self.run_name.get(), &self.tags.get(), &self.note.get())
+            .in_experiment(&self.experiment.get())
     }
 }
 

@@ -24,7 +24,10 @@ use kindling_core::protocol::FromWorker;
 use kindling_core::spec::TrainSpec;
 use kindling_core::storage::StoreError;
 use kindling_core::tracking::shared::SharedStore;
-use kindling_core::tracking::{DatasetEntry, RunBundle, RunModel, RunRecord, StoredDataset};
+use kindling_core::tracking::{
+    DEFAULT_EXPERIMENT, DatasetEntry, RunBundle, RunModel, RunRecord, StoredDataset,
+    experiment_name,
+};
 use kindling_core::workspace::usage::dataset_needed_by;
 use kindling_core::workspace::{ImportPlan, SharedWorkspace, Workspace};
 use leptos::prelude::*;
@@ -46,6 +49,7 @@ pub struct RunLabels {
     pub name: String,
     pub tags: Vec<String>,
     pub note: String,
+    pub experiment: String,
 }
 
 impl RunLabels {
@@ -59,7 +63,15 @@ impl RunLabels {
                 .filter(|tag| !tag.is_empty())
                 .collect(),
             note: note.to_owned(),
+            experiment: DEFAULT_EXPERIMENT.to_owned(),
         }
+    }
+
+    /// The same labels in the experiment typed (blank for the default one), or why that name
+    /// cannot be used.
+    pub fn in_experiment(self, typed: &str) -> Result<Self, String> {
+        let experiment = experiment_name(typed).map_err(|error| format!("Experiment: {error}"))?;
+        Ok(Self { experiment, ..self })
     }
 }
 
@@ -242,6 +254,7 @@ impl Workbench {
         let mut run = RunRecord::new(id, labels.name, spec, data, self.now_ms());
         run.tags = labels.tags.into_iter().collect();
         run.note = labels.note;
+        run.experiment = labels.experiment;
         self.show_in_list(&run);
         self.live.set_value(Some(run.clone()));
         self.live_unsaved.set_value(Vec::new());
@@ -387,6 +400,7 @@ impl Workbench {
             run.name = labels.name.clone();
             run.tags = labels.tags.iter().cloned().collect();
             run.note = labels.note.clone();
+            run.experiment = labels.experiment.clone();
         };
         if labels.name.is_empty() {
             return Err("a run needs a name".into());

@@ -8,15 +8,13 @@ use std::path::Path;
 use kindling_core::choice::Choice;
 use kindling_core::data::Dataset;
 use kindling_core::data::bundled::BundledDataset;
-use kindling_core::data::csv::{ImportOptions, MAX_FILE_BYTES, MissingPolicy, read_table};
-use kindling_core::data::prepare::dataset_id;
+use kindling_core::data::csv::{ImportOptions, MAX_FILE_BYTES, read_table};
 use kindling_core::pipeline::file::DataSource;
 use kindling_core::spec::DatasetSpec;
-use kindling_core::tracking::DatasetRef;
+use kindling_core::tracking::Recipe;
 
 use crate::error::CliError;
 use crate::files::read_limited;
-use crate::output::short;
 
 /// The bundled CSV files, as the app ships them.
 fn bundled_bytes(bundled: BundledDataset) -> &'static [u8] {
@@ -65,27 +63,17 @@ pub fn of_source(source: &DataSource, base: &Path) -> Result<Dataset, String> {
 }
 
 /// The rows a recipe was trained on: its bundled or synthetic source, or `file` for a dataset
-/// a person imported (which only they have). The spec does not keep the import's choices, so
-/// the file is read with the recipe's target and task, dropping rows with gaps and then, if
-/// that does not give the recipe's rows, filling them. Whatever the source, the rows must be
-/// the ones the recipe names: their content hash is checked.
-pub fn for_recipe(
-    spec: &DatasetSpec,
-    expected: &DatasetRef,
-    file: Option<&Path>,
-) -> Result<Dataset, CliError> {
-    let data = match (spec, file) {
+/// a person imported (which only they have), read with each of the recipe's
+/// [`Recipe::csv_import_attempts`] in turn. Whatever the source, the rows must be the ones the
+/// recipe names: their content hash is checked.
+pub fn for_recipe(recipe: &Recipe, file: Option<&Path>) -> Result<Dataset, CliError> {
+    let expected = &recipe.dataset;
+    let data = match (&recipe.spec.dataset, file) {
         (_, Some(file)) => {
             let mut found = None;
-            for missing in [MissingPolicy::DropRows, MissingPolicy::Impute] {
-                let options = ImportOptions {
-                    target: Some(expected.target.clone()),
-                    task: Some(expected.task),
-                    missing,
-                    image_shape: None,
-                };
+            for options in recipe.csv_import_attempts() {
                 let data = csv(file, &expected.name, &options)?;
-                let matches = dataset_id(&data) == expected.id;
+                let matches = recipe.check_data(&data).is_ok();
                 found = Some(data);
                 if matches {
                     break;
@@ -104,18 +92,8 @@ pub fn for_recipe(
             )));
         }
     };
-    let found = dataset_id(&data);
-    if found != expected.id {
-        return Err(CliError::Input(format!(
-            "the data is version {} ({} rows, {} columns); the recipe was trained on version {} \
-             ({} rows, {} columns): these are not the same rows, so the run would not be a repeat",
-            short(&found),
-            data.row_count(),
-            data.feature_count(),
-            short(&expected.id),
-            expected.rows,
-            expected.features
-        )));
-    }
+    recipe
+        .check_data(&data)
+        .map_err(|error| CliError::Input(error.to_string()))?;
     Ok(data)
 }

@@ -98,6 +98,7 @@ impl<'a> NativeHost<'a> {
                 now_ms(),
             );
             run.tags = request.tags.iter().cloned().collect();
+            run.experiment = request.experiment.clone();
             memory.save_run(&run).await.map_err(words)?;
             runs.push(run);
         }

@@ -11,7 +11,7 @@ use std::collections::BTreeSet;
 use kindling_core::choice::Choice;
 use kindling_core::scoring::batch::csv_field;
 use kindling_core::tracking::query::Query;
-use kindling_core::tracking::{RunBundle, RunRecord};
+use kindling_core::tracking::{RunBundle, RunRecord, experiments};
 use kindling_core::workspace::{Workspace, WorkspaceError, WorkspaceReader};
 use leptos::prelude::*;
 use leptos_router::NavigateOptions;
@@ -58,12 +58,14 @@ pub fn RunsPage() -> impl IntoView {
     let address = use_query_map();
     let from_address = move || RunsView::from_query(|key| address.with(|query| query.get(key)));
     let opened = untrack(from_address);
+    let experiment = RwSignal::new(opened.experiment);
     let filter = RwSignal::new(opened.filter);
     let sort = RwSignal::new((opened.sort, opened.descending));
     let page = RwSignal::new(opened.page);
     let shown_view = move || {
         let (sort, descending) = sort.get();
         RunsView {
+            experiment: experiment.get(),
             filter: filter.get(),
             sort,
             descending,
@@ -73,6 +75,7 @@ pub fn RunsPage() -> impl IntoView {
     Effect::new(move |_| {
         let wanted = from_address();
         if untrack(shown_view) != wanted {
+            experiment.set(wanted.experiment);
             filter.set(wanted.filter);
             sort.set((wanted.sort, wanted.descending));
             page.set(wanted.page);
@@ -109,10 +112,16 @@ pub fn RunsPage() -> impl IntoView {
     });
     let rows = Memo::new(move |_| {
         let (column, descending) = sort.get();
+        let experiment = experiment.get();
         query.with(|(query, _)| {
             workbench.runs.with(|runs| {
                 let mut indices: Vec<usize> = (0..runs.len())
-                    .filter(|&i| query.matches(&runs[i]))
+                    .filter(|&i| {
+                        experiment
+                            .as_ref()
+                            .is_none_or(|name| runs[i].experiment == *name)
+                            && query.matches(&runs[i])
+                    })
                     .collect();
                 indices.sort_by(|&a, &b| column.compare(&runs[a], &runs[b], descending));
                 indices
@@ -340,6 +349,7 @@ pub fn RunsPage() -> impl IntoView {
             <h1>"Runs"</h1>
             <WhyNote>"Choosing a model is comparing runs on the same data by the same metric. Filter and sort them like MLflow's run search, tick two or more and Compare; the "<Term key="validation-split">"validation split"</Term>" is what keeps the comparison honest."</WhyNote>
             <div class="runs-toolbar">
+                <ExperimentChoice experiment on_change=move || page.set(0) />
                 <input type="search" class="run-filter" name="filter" aria-label="Filter runs"
                     placeholder="Filter: metrics.test_accuracy > 0.9 and params.learning_rate = 0.01 and tags.baseline"
                     prop:value=move || filter.get()
@@ -382,6 +392,8 @@ pub fn RunsPage() -> impl IntoView {
                     let shown = rows.with(Vec::len);
                     if workbench.status.get() == StoreStatus::Opening {
                         "Loading saved runs…".to_owned()
+                    } else if let Some(name) = experiment.get() {
+                        format!("{shown} run{} in experiment {name}", plural(shown))
                     } else if shown == total {
                         format!("{total} run{}", plural(total))
                     } else {
@@ -413,6 +425,51 @@ pub fn RunsPage() -> impl IntoView {
                     on:click=move |_| page.set(current_page() + 1)>"Next"</button>
             </nav>
         </section>
+    }
+}
+
+/// Which experiment's runs the table shows: every one, or one with its count, like MLflow's
+/// list of experiments. An experiment named in the address but holding no run stays listed,
+/// so a link to it shows an empty table rather than every run.
+#[component]
+fn ExperimentChoice(
+    experiment: RwSignal<Option<String>>,
+    #[prop(into)] on_change: Callback<()>,
+) -> impl IntoView {
+    let workbench = expect_context::<Workbench>();
+    const ALL: &str = "";
+    let options = move || {
+        let mut listed = workbench.runs.with(|runs| experiments(runs));
+        if let Some(name) = experiment.get()
+            && !listed.iter().any(|(known, _)| *known == name)
+        {
+            listed.push((name, 0));
+        }
+        let total = workbench.runs.with(Vec::len);
+        let chosen = experiment.get().unwrap_or_default();
+        std::iter::once((ALL.to_owned(), format!("All experiments ({total})")))
+            .chain(
+                listed
+                    .into_iter()
+                    .map(|(name, count)| (name.clone(), format!("{name} ({count})"))),
+            )
+            .map(|(value, label)| {
+                let selected = value == chosen;
+                view! { <option value=value selected=selected>{label}</option> }
+            })
+            .collect_view()
+    };
+    view! {
+        <div class="experiment-choice">
+            <label for="runs-experiment">"Experiment"</label>
+            <select id="runs-experiment" name="experiment" on:change=move |event| {
+                let name = event_target_value(&event);
+                experiment.set((name != ALL).then_some(name));
+                on_change.run(());
+            }>
+                {options}
+            </select>
+        </div>
     }
 }
 

@@ -1,7 +1,8 @@
-//! What the Runs table shows, as the address holds it: the filter, the sorted column and its
-//! direction, and the page (`/runs?filter=…&sort=score&order=asc&page=2`), so a link or a
+//! What the Runs table shows, as the address holds it: the experiment, the filter, the sorted
+//! column and its direction, and the page
+//! (`/runs?experiment=Week%203&filter=…&sort=score&order=asc&page=2`), so a link or a
 //! bookmark opens the same view and Back leaves the page as it was. Defaults are left out of the
-//! address: the plain `/runs` is every run, newest first, page 1.
+//! address: the plain `/runs` is every run of every experiment, newest first, page 1.
 
 use kindling_core::choice::Choice;
 
@@ -10,6 +11,8 @@ use super::columns::Column;
 /// The Runs table's view, as the page's signals and the address both hold it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RunsView {
+    /// The one experiment shown; `None` for all of them.
+    pub experiment: Option<String>,
     pub filter: String,
     pub sort: Column,
     pub descending: bool,
@@ -20,6 +23,7 @@ pub struct RunsView {
 impl Default for RunsView {
     fn default() -> Self {
         RunsView {
+            experiment: None,
             filter: String::new(),
             sort: Column::Started,
             descending: true,
@@ -46,6 +50,7 @@ impl RunsView {
             .and_then(|page| page.parse::<usize>().ok())
             .map_or(0, |page| page.saturating_sub(1));
         RunsView {
+            experiment: value("experiment").filter(|name| !name.is_empty()),
             filter: value("filter").unwrap_or_default(),
             sort,
             descending,
@@ -56,6 +61,9 @@ impl RunsView {
     /// The address's query for this view, `?…` or empty for the default view.
     pub fn to_query(&self) -> String {
         let mut parts = Vec::new();
+        if let Some(experiment) = &self.experiment {
+            parts.push(format!("experiment={}", encode_query_value(experiment)));
+        }
         if !self.filter.is_empty() {
             parts.push(format!("filter={}", encode_query_value(&self.filter)));
         }
@@ -142,6 +150,7 @@ mod tests {
     #[test]
     fn every_part_of_a_view_survives_the_address() {
         let view = RunsView {
+            experiment: Some("Week 3 · Ada & Grace".into()),
             filter: "metrics.test_accuracy > 0.9 and tags.\"a&b=#c\" and name = 'é'".into(),
             sort: Column::LearningRate,
             descending: true,
@@ -170,6 +179,11 @@ mod tests {
         assert!(view.descending);
         assert_eq!(view.page, 0);
         assert_eq!(parsed("?page=0").page, 0);
+        assert_eq!(
+            parsed("?experiment=").experiment,
+            None,
+            "an empty one is every experiment"
+        );
         assert!(!parsed("?sort=name").descending);
     }
 }

@@ -1,6 +1,7 @@
 //! The Train page: settings on the left, the run's live progress on the right.
 
 mod fields;
+mod recipe_banner;
 mod run_view;
 
 use kindling_core::choice::Choice;
@@ -8,7 +9,10 @@ use kindling_core::data::bundled::BundledDataset;
 use kindling_core::data::synthetic::Generator;
 use kindling_core::session::RunStatus;
 use kindling_core::spec::TrainSpec;
+use kindling_core::tracking::{Recipe, experiments};
 use leptos::prelude::*;
+use leptos_router::NavigateOptions;
+use leptos_router::hooks::{use_location, use_navigate};
 
 use crate::components::deferred::Deferred;
 use crate::components::fields::{SelectField, TextField};
@@ -17,10 +21,12 @@ use crate::components::select::SelectOption;
 use crate::components::why_note::WhyNote;
 use crate::platform;
 use crate::state::data::{DataChoice, Source, imported_key};
+use crate::state::recipe_link::RecipeLinks;
 use crate::state::train_form::TrainForm;
 use crate::state::training::Training;
 use crate::state::workbench::Workbench;
 use fields::{ModelFields, TrainingFields};
+use recipe_banner::RecipeBanner;
 use run_view::{ChartMetric, LazyRunView};
 
 #[component]
@@ -32,6 +38,33 @@ pub fn TrainPage() -> impl IntoView {
     if form.run_name.get_untracked().is_empty() {
         form.run_name.set(training.suggest_name());
     }
+    // A recipe link (`/#recipe=…`) fills the form; the address then drops it, so a reload
+    // keeps what the person has changed since.
+    let links = expect_context::<RecipeLinks>();
+    let location = use_location();
+    let navigate = use_navigate();
+    Effect::new(move |_| {
+        let hash = location.hash.get();
+        if Recipe::is_link_fragment(&hash) {
+            links.open(&hash, choice, form, workbench);
+            navigate(
+                "/",
+                NavigateOptions {
+                    replace: true,
+                    ..Default::default()
+                },
+            );
+        }
+    });
+    // A memo: the run list changes every second while a run trains, the names rarely.
+    let experiment_names = Memo::new(move |_| {
+        workbench.runs.with(|runs| {
+            experiments(runs)
+                .into_iter()
+                .map(|(name, _)| name)
+                .collect::<Vec<_>>()
+        })
+    });
     let form_error = RwSignal::new(None::<String>);
     let chart_metric = RwSignal::new(ChartMetric::Loss);
     // The trainer loads while the person reads the form (a task after the page is drawn).
@@ -56,9 +89,10 @@ pub fn TrainPage() -> impl IntoView {
         loading.set(true);
         leptos::task::spawn_local(async move {
             let started = match choice.load(workbench).await {
-                Ok((dataset_spec, data)) => form
-                    .to_spec(dataset_spec)
-                    .and_then(|spec| training.start(spec, data, form.labels())),
+                Ok((dataset_spec, data)) => form.to_spec(dataset_spec).and_then(|spec| {
+                    form.labels()
+                        .and_then(|labels| training.start(spec, data, labels))
+                }),
                 Err(error) => Err(error),
             };
             loading.set(false);
@@ -89,6 +123,7 @@ pub fn TrainPage() -> impl IntoView {
     view! {
         <section class="page train">
             <h1>"Train a model"</h1>
+            <RecipeBanner />
             <WhyNote>"Every "<Term key="run">"run"</Term>" is tracked: its data, settings and "<Term key="seed">"seed"</Term>", its metrics after every "<Term key="epoch">"epoch"</Term>" and the model it made. A result you can find, compare and train again is worth more than a better one nobody can reproduce."</WhyNote>
             <div class="train-layout">
                 <form class="settings" on:submit=move |ev| ev.prevent_default()>
@@ -132,6 +167,13 @@ pub fn TrainPage() -> impl IntoView {
                     <fieldset>
                         <legend>"Run"</legend>
                         <TextField label="Run name" name="run-name" value=form.run_name text=true />
+                        <TextField label="Experiment" name="experiment" value=form.experiment text=true
+                            list="experiment-names" hint="the Runs page groups runs by it; blank for Default" />
+                        <datalist id="experiment-names">
+                            {move || experiment_names.get().into_iter()
+                                .map(|name| view! { <option value=name></option> })
+                                .collect_view()}
+                        </datalist>
                         <TextField label="Tags" name="tags" value=form.tags text=true
                             hint="comma-separated, e.g. baseline, small" />
                         <div class="field">

@@ -104,6 +104,7 @@ impl Lane {
                 (self.now_ms)(),
             );
             run.tags = request.tags.into_iter().collect();
+            run.experiment = request.experiment;
             if self.stop.get() {
                 run.state = kindling_core::tracking::RunState::Stopped;
                 done.push(run);

@@ -3,8 +3,6 @@
 //! silently trained on); the same recipe on the same rows and backend trains bit for bit the
 //! same, so every metric should match, and the table says where one does not.
 
-use std::collections::BTreeSet;
-
 use kindling_core::tracking::recipe::MAX_RECIPE_BYTES;
 use kindling_core::tracking::{Recipe, RunRecord, RunState};
 use serde_json::json;
@@ -22,7 +20,7 @@ pub fn run(args: &TrainArgs) -> Result<(), CliError> {
     let text = read_text(&args.recipe, MAX_RECIPE_BYTES, "a recipe file")?;
     let recipe = Recipe::parse(&text)
         .map_err(|error| CliError::Input(format!("{}: {error}", args.recipe.display())))?;
-    let data = data::for_recipe(&recipe.spec.dataset, &recipe.dataset, args.data.as_deref())?;
+    let data = data::for_recipe(&recipe, args.data.as_deref())?;
     out.note(format!(
         "training {} again on {} (data version {}, {} rows)…",
         recipe.run_name,
@@ -45,18 +43,11 @@ pub fn run(args: &TrainArgs) -> Result<(), CliError> {
             args.recipe.display()
         )));
     }
-    let names: BTreeSet<&String> = recipe.metrics.keys().chain(run.metrics.keys()).collect();
-    let rows: Vec<(String, Option<f64>, Option<f64>)> = names
-        .into_iter()
-        .map(|name| {
-            (
-                name.clone(),
-                recipe.metrics.get(name).copied(),
-                run.metrics.get(name).copied(),
-            )
-        })
-        .collect();
-    let differing = rows.iter().filter(|(_, was, now)| was != now).count();
+    let compared = recipe.compare(&run.metrics);
+    let differing = compared
+        .iter()
+        .filter(|metric| !metric.is_identical())
+        .count();
     out.json(&json!({
         "recipe": args.recipe.display().to_string(),
         "run_id": recipe.run_id,
@@ -65,11 +56,11 @@ pub fn run(args: &TrainArgs) -> Result<(), CliError> {
         "state": run.state.label(),
         "duration_ms": trained.duration_ms,
         "identical": differing == 0,
-        "metrics": rows.iter().map(|(name, was, now)| json!({
-            "name": name,
-            "recipe": was,
-            "this_run": now,
-            "difference": was.zip(*now).map(|(was, now)| now - was),
+        "metrics": compared.iter().map(|metric| json!({
+            "name": metric.name,
+            "recipe": metric.recipe,
+            "this_run": metric.repeat,
+            "difference": metric.recipe.zip(metric.repeat).map(|(was, now)| now - was),
         })).collect::<Vec<_>>(),
     }));
     out.line(format!(
@@ -84,16 +75,17 @@ pub fn run(args: &TrainArgs) -> Result<(), CliError> {
     ));
     let shown =
         |value: Option<f64>| value.map_or_else(|| "–".to_owned(), |value| format!("{value:.6}"));
-    for (name, was, now) in &rows {
-        let difference = match was.zip(*now) {
+    for metric in &compared {
+        let difference = match metric.recipe.zip(metric.repeat) {
             None => "–".to_owned(),
-            Some((was, now)) if was == now => "0".to_owned(),
+            Some(_) if metric.is_identical() => "0".to_owned(),
             Some((was, now)) => format!("{:+.2e}", now - was),
         };
         out.line(format!(
-            "{name:<16} {:>14} {:>14} {difference:>12}",
-            shown(*was),
-            shown(*now)
+            "{:<16} {:>14} {:>14} {difference:>12}",
+            metric.name,
+            shown(metric.recipe),
+            shown(metric.repeat)
         ));
     }
     out.line(match differing {

@@ -281,7 +281,7 @@ impl Api<'_> {
                     .call(
                         Method::Post,
                         "/experiments/create",
-                        json!({ "name": name, "tags": [{ "key": "mlflow.note.content", "value": "Runs synced from Kindling, one experiment per dataset." }] }),
+                        json!({ "name": name, "tags": [{ "key": "mlflow.note.content", "value": "Runs synced from Kindling's experiment of the same name." }] }),
                         "create an experiment",
                     )
                     .await?;

@@ -3,8 +3,9 @@
 //! each implements only [`transport::MlflowTransport`]; [`sync::sync`] decides every request.
 //!
 //! What goes where:
-//! - a run's dataset name is its **experiment** (`kindling/iris`: MLflow's experiments are
-//!   Kindling's runs grouped by what they learned from);
+//! - a run's Kindling experiment is its **experiment** (`kindling/Week 3`; runs in no other
+//!   are in `kindling/Default`); a run moved to another experiment after it was synced stays
+//!   where it is in MLflow, which cannot move runs;
 //! - a **run** gets its name, start and end time, status (finished → `FINISHED`, failed →
 //!   `FAILED`, stopped or interrupted → `KILLED`, training → `RUNNING`), its params as the Runs
 //!   table shows them, every epoch's metrics as history (step = epoch, timestamp = start +

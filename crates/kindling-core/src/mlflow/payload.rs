@@ -13,9 +13,9 @@ pub const BATCH_LIMIT: usize = 1000;
 /// …and at most this many params or tags.
 pub const BATCH_PARAMS_LIMIT: usize = 100;
 
-/// The experiment a run belongs to: one per dataset name.
+/// The MLflow experiment of a run: its Kindling experiment's, under `kindling/`.
 pub fn experiment_name(run: &RunRecord) -> String {
-    format!("kindling/{}", run.dataset.name)
+    format!("kindling/{}", run.experiment)
 }
 
 /// MLflow's run status for a Kindling run state, and whether the state is final.

@@ -24,6 +24,7 @@ fn workbench() -> MemoryStore {
         finished.tags.insert("baseline".into());
         finished.tags.insert("week 1: first".into());
         finished.note = "the one that goes to the team".into();
+        finished.experiment = "Week 1".into();
         store.save_run(&finished).await.unwrap();
         let history: Vec<_> = (1..=400).map(epoch).collect();
         store.append_epochs(&finished, &history).await.unwrap();
@@ -112,10 +113,8 @@ fn everything_is_sent_once_and_a_second_sync_sends_nothing() {
     let finished = &held["runs"]["run-a"];
     assert_eq!(finished["status"], "FINISHED");
     assert_eq!(finished["end"], 9_000);
-    assert_eq!(
-        finished["experiment"],
-        "kindling/spiral (40 points, noise 0.20)"
-    );
+    assert_eq!(finished["experiment"], "kindling/Week 1");
+    assert_eq!(held["runs"]["run-b"]["experiment"], "kindling/Default");
     assert_eq!(
         finished["tags"]["mlflow.note.content"],
         "the one that goes to the team"

@@ -12,16 +12,21 @@
 //! the same trait boxed, so app state holds "a store" without naming it. `query` parses the
 //! Runs filter. Export and import of whole workspaces are `crate::workspace`'s.
 //! `recipe` is one run's recipe as a file of its own (`kindling-recipe/1`): what the run page
-//! offers for download and `kindling train` repeats.
+//! offers for download and `kindling train` repeats; `recipe_link` puts it in a link's fragment
+//! and compares a repeat's metrics with it.
 
 pub mod contract;
 pub mod query;
 pub mod recipe;
+pub mod recipe_link;
 pub mod run;
 pub mod shared;
 pub mod store;
 pub mod stored;
 
 pub use recipe::{RECIPE_FORMAT, Recipe, RecipeError};
-pub use run::{DatasetRef, METRIC_NAMES, RunOutcome, RunRecord, RunState, generated_run_name};
+pub use run::{
+    DEFAULT_EXPERIMENT, DatasetRef, METRIC_NAMES, RunOutcome, RunRecord, RunState, experiment_name,
+    experiments, generated_run_name,
+};
 pub use stored::{DatasetEntry, RunBundle, RunModel, StoredDataset, WeightsFingerprint};

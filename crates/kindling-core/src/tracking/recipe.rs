@@ -63,6 +63,37 @@ pub enum RecipeError {
     Damaged(String),
     #[error("the recipe's settings cannot be trained: {0}")]
     Settings(String),
+    #[error("this address holds no recipe (a recipe link ends in #recipe=…)")]
+    NotALink,
+    #[error("the recipe link is cut off or damaged: copy the whole link again")]
+    DamagedLink,
+    #[error(
+        "these are not the rows the run was trained on: this data is {found}; the recipe's is \
+         {expected}, so training on it would not be a repeat"
+    )]
+    OtherData {
+        found: DataVersion,
+        expected: DataVersion,
+    },
+}
+
+/// A version of a dataset as a refusal names it: its content hash and shape.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DataVersion {
+    pub id: String,
+    pub rows: usize,
+    pub columns: usize,
+}
+
+impl std::fmt::Display for DataVersion {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let short = self.id.get(..12).unwrap_or(&self.id);
+        write!(
+            f,
+            "version {short} ({} rows, {} columns)",
+            self.rows, self.columns
+        )
+    }
 }
 
 impl Recipe {

@@ -4,6 +4,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
+use thiserror::Error;
 
 use super::query::{Queryable, Value};
 use crate::choice::Choice;
@@ -71,6 +72,54 @@ impl DatasetRef {
     }
 }
 
+/// The experiment of runs no one put in another, and of every run kept before experiments.
+pub const DEFAULT_EXPERIMENT: &str = "Default";
+
+/// The longest experiment name: long enough for "Week 3 · Ada Lovelace · wine", short enough
+/// for a table's heading.
+pub const MAX_EXPERIMENT_CHARS: usize = 80;
+
+fn default_experiment() -> String {
+    DEFAULT_EXPERIMENT.to_owned()
+}
+
+/// Why a typed experiment name cannot be used.
+#[derive(Debug, Clone, PartialEq, Error)]
+pub enum ExperimentNameError {
+    #[error("an experiment name is at most {MAX_EXPERIMENT_CHARS} characters; this one has {0}")]
+    TooLong(usize),
+    #[error("an experiment name is one line: take out the line break")]
+    LineBreak,
+}
+
+/// An experiment name as a person typed it: trimmed, and blank meaning the default.
+pub fn experiment_name(typed: &str) -> Result<String, ExperimentNameError> {
+    let name = typed.trim();
+    if name.contains(['\n', '\r']) {
+        return Err(ExperimentNameError::LineBreak);
+    }
+    match name.chars().count() {
+        0 => Ok(DEFAULT_EXPERIMENT.to_owned()),
+        count if count > MAX_EXPERIMENT_CHARS => Err(ExperimentNameError::TooLong(count)),
+        _ => Ok(name.to_owned()),
+    }
+}
+
+/// Every experiment `runs` belong to with how many runs each has: the default first, then by
+/// name.
+pub fn experiments(runs: &[RunRecord]) -> Vec<(String, usize)> {
+    let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
+    for run in runs {
+        *counts.entry(run.experiment.as_str()).or_default() += 1;
+    }
+    let mut listed: Vec<(String, usize)> = counts
+        .into_iter()
+        .map(|(name, count)| (name.to_owned(), count))
+        .collect();
+    listed.sort_by_key(|(name, _)| name != DEFAULT_EXPERIMENT);
+    listed
+}
+
 /// One run as the Runs table lists it. Its epoch history and final evaluation are stored
 /// beside it (see [`super::store::RunStore`]), so listing 10,000 runs reads only these summaries.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -84,6 +133,10 @@ pub struct RunRecord {
     pub dataset: DatasetRef,
     pub tags: BTreeSet<String>,
     pub note: String,
+    /// The experiment the run belongs to, as in MLflow: the Runs table, Compare and the MLflow
+    /// sync group runs by it. Runs kept before experiments existed read as the default one.
+    #[serde(default = "default_experiment")]
+    pub experiment: String,
     pub started_ms: f64,
     pub ended_ms: Option<f64>,
     pub epochs_done: usize,
@@ -110,6 +163,7 @@ impl RunRecord {
             dataset: DatasetRef::of(data),
             tags: BTreeSet::new(),
             note: String::new(),
+            experiment: DEFAULT_EXPERIMENT.to_owned(),
             started_ms,
             ended_ms: None,
             epochs_done: 0,
@@ -274,6 +328,7 @@ impl Queryable for RunRecord {
             "dataset" => Some(self.dataset.name.clone()),
             "model" => Some(self.spec.model.kind().key().to_owned()),
             "id" => Some(self.id.clone()),
+            "experiment" => Some(self.experiment.clone()),
             _ => None,
         }
     }
@@ -362,6 +417,57 @@ mod tests {
         );
         let read: RunRecord = serde_json::from_value(before).unwrap();
         assert_eq!(read.interrupted_because, None);
+    }
+
+    #[test]
+    fn runs_belong_to_an_experiment_and_old_records_to_the_default_one() {
+        let run = record();
+        assert_eq!(run.experiment, DEFAULT_EXPERIMENT);
+        let mut old = serde_json::to_value(&run).unwrap();
+        old.as_object_mut().unwrap().remove("experiment");
+        let read: RunRecord = serde_json::from_value(old).unwrap();
+        assert_eq!(read.experiment, "Default");
+
+        assert_eq!(experiment_name("  Week 3  ").unwrap(), "Week 3");
+        assert_eq!(
+            experiment_name(" ").unwrap(),
+            "Default",
+            "blank is the default"
+        );
+        assert_eq!(
+            experiment_name(&"é".repeat(81)).unwrap_err().to_string(),
+            "an experiment name is at most 80 characters; this one has 81"
+        );
+        assert!(
+            experiment_name(&"é".repeat(80)).is_ok(),
+            "characters, not bytes"
+        );
+        assert_eq!(
+            experiment_name("a\nb").unwrap_err().to_string(),
+            "an experiment name is one line: take out the line break"
+        );
+
+        let in_experiment = |name: &str| RunRecord {
+            experiment: name.to_owned(),
+            ..record()
+        };
+        let runs = [
+            in_experiment("Week 3"),
+            in_experiment("Default"),
+            in_experiment("Alpha"),
+            in_experiment("Week 3"),
+        ];
+        assert_eq!(
+            experiments(&runs),
+            [
+                ("Default".to_owned(), 1),
+                ("Alpha".to_owned(), 1),
+                ("Week 3".to_owned(), 2)
+            ]
+        );
+        let query = crate::tracking::query::Query::parse("experiment = 'Week 3'").unwrap();
+        let matched: Vec<bool> = runs.iter().map(|run| query.matches(run)).collect();
+        assert_eq!(matched, [true, false, false, true]);
     }
 
     fn epoch(epoch: usize, val_accuracy: f64) -> EpochMetrics {

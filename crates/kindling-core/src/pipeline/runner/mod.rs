@@ -25,6 +25,8 @@ pub type HostFuture<'a, T> = Pin<Box<dyn Future<Output = Result<T, String>> + 'a
 pub struct TrainRequest {
     pub run_id: String,
     pub name: String,
+    /// A pipeline's runs, its sweep's trials among them, are the experiment of its name.
+    pub experiment: String,
     pub tags: Vec<String>,
     pub spec: TrainSpec,
 }

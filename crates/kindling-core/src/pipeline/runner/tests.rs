@@ -77,6 +77,7 @@ impl PipelineHost for FakeHost {
                     0.0,
                 );
                 run.tags = request.tags.iter().cloned().collect();
+                run.experiment = request.experiment.clone();
                 if self.stop.get() {
                     run.state = RunState::Stopped;
                 } else {
@@ -295,10 +296,15 @@ fn a_grid_trains_every_trial_picks_the_best_and_promotes_it() {
         bench.host.aliases.borrow()[&("spiral".to_owned(), "champion".to_owned())],
         1
     );
-    let run_tags = &bench.host.runs.borrow()[best.run_id.as_ref().unwrap()].tags;
+    let best_run = &bench.host.runs.borrow()[best.run_id.as_ref().unwrap()];
     assert!(
-        run_tags.contains("pipeline-spiral") && run_tags.contains("sweep"),
-        "{run_tags:?}"
+        best_run.tags.contains("pipeline-spiral") && best_run.tags.contains("sweep"),
+        "{:?}",
+        best_run.tags
+    );
+    assert_eq!(
+        best_run.experiment, "spiral",
+        "a sweep's trials are its pipeline's experiment"
     );
     assert!(
         bench.memory.schema.is_some(),

@@ -143,6 +143,7 @@ impl<H: PipelineHost + ?Sized> Steps<'_, H> {
                             Source::Train(Box::new(TrainRequest {
                                 run_id,
                                 name,
+                                experiment: self.pipeline.name.clone(),
                                 tags,
                                 spec: spec.clone(),
                             })),

@@ -32,7 +32,7 @@ pub trait Queryable {
     fn metric(&self, name: &str) -> Option<f64>;
     fn param(&self, name: &str) -> Option<Value>;
     fn has_tag(&self, name: &str) -> bool;
-    /// `name`, `status`, `dataset`, `model`, `id`.
+    /// `name`, `status`, `dataset`, `model`, `id`, `experiment`.
     fn attribute(&self, name: &str) -> Option<String>;
 }
 
@@ -91,7 +91,7 @@ fn fail<T>(message: impl Into<String>, position: usize) -> Result<T, QueryError>
     Err(QueryError { message, position })
 }
 
-const ATTRIBUTES: [&str; 5] = ["name", "status", "dataset", "model", "id"];
+const ATTRIBUTES: [&str; 6] = ["name", "status", "dataset", "model", "id", "experiment"];
 const FIELD_HELP: &str = "use metrics.NAME, params.NAME, tags.NAME, name, status, dataset, \
                           model or id";
 /// Loose enough that a value logged as `0.1 * 0.1` matches a typed `0.01`.
