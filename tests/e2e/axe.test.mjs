@@ -4,11 +4,8 @@
 // presenter mode makes the type larger and puts the Train page's live charts first.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { startApp, trainRun, RunsPage } from './kindling.mjs';
+import { RunsPage, seriousViolations, startApp, trainRun } from './kindling.mjs';
 
-const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 const MODEL = 'iris-access';
 
 let app;
@@ -58,13 +55,6 @@ async function open(path, heading) {
   await page.waitForFunction(() => !document.body.innerText.includes('Loading'), null, { timeout: 10_000 });
 }
 
-async function seriousViolations() {
-  if (!(await page.evaluate(() => typeof window.axe === 'object'))) await page.evaluate(AXE_SOURCE);
-  const violations = await page.evaluate(async () => (await window.axe.run(document, { resultTypes: ['violations'] })).violations);
-  return violations
-    .filter((violation) => violation.impact === 'serious' || violation.impact === 'critical')
-    .map((violation) => `${violation.id} (${violation.impact}): ${violation.help}\n    ${violation.nodes.slice(0, 4).map((node) => `${node.target.join(' ')}: ${node.failureSummary.split('\n').slice(1, 2).join('')}`).join('\n    ')}`);
-}
 
 for (const colorScheme of ['light', 'dark']) {
   test(`axe finds nothing serious or critical on any page, ${colorScheme}`, async () => {
@@ -73,13 +63,13 @@ for (const colorScheme of ['light', 'dark']) {
     for (const [path, heading] of pages) {
       await open(path, heading);
       assert.equal(await page.evaluate(() => document.documentElement.dataset.theme), colorScheme, path);
-      for (const violation of await seriousViolations()) found.push(`${path}: ${violation}`);
+      for (const violation of await seriousViolations(page)) found.push(`${path}: ${violation}`);
     }
     // The Train page's finished run, with its chart tabs and decision boundary.
     await open('/', 'Train a model');
     await page.getByRole('button', { name: 'Train', exact: true }).click();
     await page.locator('.final-accuracy').waitFor({ timeout: 120_000 });
-    for (const violation of await seriousViolations()) found.push(`/ after a run: ${violation}`);
+    for (const violation of await seriousViolations(page)) found.push(`/ after a run: ${violation}`);
     assert.deepEqual(found, []);
   });
 }

@@ -1,6 +1,7 @@
 // Shared set-up for the end-to-end tests: the release build served on 127.0.0.1, Debian's
 // Chromium driven by playwright-core (no browser is ever downloaded), and page objects.
 import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
@@ -220,4 +221,15 @@ export async function assertFontsWarmed(page) {
   if (missing.length > 0) {
     throw new Error(`${page.url()} draws text in font strikes missing from index.html's .font-warmup: ${missing.join('; ')}`);
   }
+}
+
+/** axe-core's serious and critical findings on the page as it is now, each in a line or two. */
+export async function seriousViolations(page) {
+  if (!(await page.evaluate(() => typeof window.axe === 'object'))) {
+    await page.evaluate(readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8'));
+  }
+  const violations = await page.evaluate(async () => (await window.axe.run(document, { resultTypes: ['violations'] })).violations);
+  return violations
+    .filter((violation) => violation.impact === 'serious' || violation.impact === 'critical')
+    .map((violation) => `${violation.id} (${violation.impact}): ${violation.help}\n    ${violation.nodes.slice(0, 4).map((node) => `${node.target.join(' ')}: ${node.failureSummary.split('\n').slice(1, 2).join('')}`).join('\n    ')}`);
 }

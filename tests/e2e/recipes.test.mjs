@@ -6,7 +6,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ROOT, TrainPage, startApp, trainRun } from './kindling.mjs';
+import { ROOT, TrainPage, seriousViolations, startApp, trainRun } from './kindling.mjs';
 
 let app;
 before(async () => {
@@ -48,6 +48,7 @@ test('a recipe link fills a fresh browser\'s Train form and training there repro
   const author = await app.newPage();
   await trainRun(author, app.url, { Dataset: 'wine', Seed: 11, Epochs: 25, 'Learning rate': 0.02, 'Run name': 'shared-wine' });
   const link = await copyLink(author, 'shared-wine');
+  assert.deepEqual(await seriousViolations(author), [], 'the run page with its link shown');
 
   // Another profile: nothing of the author's is stored there.
   const learner = await app.newPage();
@@ -61,6 +62,7 @@ test('a recipe link fills a fresh browser\'s Train form and training there repro
   assert.equal(await train.field('Learning rate').inputValue(), '0.02');
   assert.equal(await train.field('Run name').inputValue(), 'shared-wine repeat');
   assert.match(await trainAndCompare(learner), /^Reproduced bit for bit: all \d+ metrics equal the recipe's\.$/);
+  assert.deepEqual(await seriousViolations(learner), [], 'the Train page with the recipe\'s note and verdict');
 
   // A changed setting is no repeat: the banner says nothing about that run.
   await train.set('Epochs', 5);
@@ -96,6 +98,7 @@ test('a link to a run on an uploaded CSV asks for that file, refuses another sto
   const learner = await app.newPage();
   await learner.goto(link);
   await learner.locator('.recipe-wants-file', { hasText: 'field_trial' }).waitFor();
+  assert.deepEqual(await seriousViolations(learner), [], 'the note asking for the file');
   // One height changed: the same columns, other rows.
   const changed = CSV.replace('\n2,south,sand,566,18.1,', '\n2,south,sand,566,18.2,');
   assert.notEqual(changed, CSV);
