@@ -211,7 +211,7 @@ pub fn LessonGuide() -> impl IntoView {
         };
         Some(view! {
             <aside class="lesson-guide" aria-label="Lesson" class:collapsed=move || collapsed.get()
-                aria-busy=move || (lessons.saving.get() > 0).to_string()>
+                aria-busy=move || (lessons.saving.get() > 0 || !lessons.loaded.get()).to_string()>
                 <header class="lesson-guide-header">
                     <strong>{lesson.title.clone()}</strong>
                     <progress max=count value=done aria-label="Steps done"></progress>

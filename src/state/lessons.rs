@@ -27,7 +27,8 @@ pub struct Lessons {
     pub recipes_shared: RwSignal<u32>,
     /// Why the last change could not be kept, if it could not.
     pub error: RwSignal<Option<String>>,
-    /// Changes still being written: a reload before they finish would lose them.
+    /// Changes still being written: a reload before they finish would lose them (as would one
+    /// before `loaded`: a lesson opened then is written once the kept progress is read).
     pub saving: RwSignal<usize>,
     now_ms: fn() -> f64,
 }

@@ -28,8 +28,8 @@ async function startLesson(title) {
 }
 
 /** Waits until the guide's progress is written: a reload before that would lose it. */
-async function kept() {
-  await page.locator('.lesson-guide[aria-busy="false"]').waitFor();
+async function kept(on = page) {
+  await on.locator('.lesson-guide[aria-busy="false"]').waitFor();
 }
 
 /** Waits until the guide shows step `number` (1-based) of `count`, kept. */
@@ -217,6 +217,7 @@ test('a lesson file of one\'s own opens and runs; a broken one is refused naming
     .replace('id: first-run', 'id: my-copy').replace('title: Your first tracked run', 'title: My copy');
   await own.locator('input[name="lesson-file"]').setInputFiles(file('mine.md', bundled));
   await own.locator('.lesson-guide strong', { hasText: 'My copy' }).waitFor();
+  await kept(own);
   await own.reload();
   await own.locator('.lesson-guide strong', { hasText: 'My copy' }).waitFor();
   await own.locator('.lesson-guide').getByRole('button', { name: 'Leave' }).click();
