@@ -99,6 +99,10 @@ test('a link to a run on an uploaded CSV asks for that file, refuses another sto
   await learner.goto(link);
   await learner.locator('.recipe-wants-file', { hasText: 'field_trial' }).waitFor();
   assert.deepEqual(await seriousViolations(learner), [], 'the note asking for the file');
+  // Training before the file is given would train other rows: refused, in words.
+  await learner.getByRole('button', { name: 'Train', exact: true }).click();
+  await learner.locator('.settings .error', { hasText: 'choose that file in the note above' }).waitFor();
+  assert.equal(await learner.locator('.run-saved').count(), 0);
   // One height changed: the same columns, other rows.
   const changed = CSV.replace('\n2,south,sand,566,18.1,', '\n2,south,sand,566,18.2,');
   assert.notEqual(changed, CSV);

@@ -86,6 +86,16 @@ pub fn TrainPage() -> impl IntoView {
     let loading = RwSignal::new(false);
     let on_train = move |_| {
         form_error.set(None);
+        let awaiting_file = links
+            .opened
+            .with_untracked(|opened| opened.as_ref().is_some_and(|opened| !opened.data_ready));
+        if awaiting_file {
+            return form_error.set(Some(
+                "The recipe link's run was trained on a CSV file this browser does not have: \
+                 choose that file in the note above, or close the note to train on other data."
+                    .to_owned(),
+            ));
+        }
         loading.set(true);
         leptos::task::spawn_local(async move {
             let started = match choice.load(workbench).await {
