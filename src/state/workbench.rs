@@ -26,7 +26,7 @@ use kindling_core::storage::StoreError;
 use kindling_core::tracking::shared::SharedStore;
 use kindling_core::tracking::{
     DEFAULT_EXPERIMENT, DatasetEntry, RunBundle, RunModel, RunRecord, StoredDataset,
-    experiment_name,
+    typed_experiment_name,
 };
 use kindling_core::workspace::usage::dataset_needed_by;
 use kindling_core::workspace::{ImportPlan, SharedWorkspace, Workspace};
@@ -70,7 +70,8 @@ impl RunLabels {
     /// The same labels in the experiment typed (blank for the default one), or why that name
     /// cannot be used.
     pub fn in_experiment(self, typed: &str) -> Result<Self, String> {
-        let experiment = experiment_name(typed).map_err(|error| format!("Experiment: {error}"))?;
+        let experiment =
+            typed_experiment_name(typed).map_err(|error| format!("Experiment: {error}"))?;
         Ok(Self { experiment, ..self })
     }
 }

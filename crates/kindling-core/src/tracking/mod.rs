@@ -26,7 +26,7 @@ pub mod stored;
 
 pub use recipe::{RECIPE_FORMAT, Recipe, RecipeError};
 pub use run::{
-    DEFAULT_EXPERIMENT, DatasetRef, METRIC_NAMES, RunOutcome, RunRecord, RunState, experiment_name,
-    experiments, generated_run_name,
+    DEFAULT_EXPERIMENT, DatasetRef, METRIC_NAMES, RunOutcome, RunRecord, RunState, experiments,
+    generated_run_name, typed_experiment_name,
 };
 pub use stored::{DatasetEntry, RunBundle, RunModel, StoredDataset, WeightsFingerprint};

@@ -93,7 +93,7 @@ pub enum ExperimentNameError {
 }
 
 /// An experiment name as a person typed it: trimmed, and blank meaning the default.
-pub fn experiment_name(typed: &str) -> Result<String, ExperimentNameError> {
+pub fn typed_experiment_name(typed: &str) -> Result<String, ExperimentNameError> {
     let name = typed.trim();
     if name.contains(['\n', '\r']) {
         return Err(ExperimentNameError::LineBreak);
@@ -428,22 +428,24 @@ mod tests {
         let read: RunRecord = serde_json::from_value(old).unwrap();
         assert_eq!(read.experiment, "Default");
 
-        assert_eq!(experiment_name("  Week 3  ").unwrap(), "Week 3");
+        assert_eq!(typed_experiment_name("  Week 3  ").unwrap(), "Week 3");
         assert_eq!(
-            experiment_name(" ").unwrap(),
+            typed_experiment_name(" ").unwrap(),
             "Default",
             "blank is the default"
         );
         assert_eq!(
-            experiment_name(&"é".repeat(81)).unwrap_err().to_string(),
+            typed_experiment_name(&"é".repeat(81))
+                .unwrap_err()
+                .to_string(),
             "an experiment name is at most 80 characters; this one has 81"
         );
         assert!(
-            experiment_name(&"é".repeat(80)).is_ok(),
+            typed_experiment_name(&"é".repeat(80)).is_ok(),
             "characters, not bytes"
         );
         assert_eq!(
-            experiment_name("a\nb").unwrap_err().to_string(),
+            typed_experiment_name("a\nb").unwrap_err().to_string(),
             "an experiment name is one line: take out the line break"
         );
 
