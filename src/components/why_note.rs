@@ -8,9 +8,10 @@ use crate::state::lessons::Lessons;
 #[component]
 pub fn WhyNote(children: ChildrenFn) -> impl IntoView {
     let lessons = expect_context::<Lessons>();
-    let shown = move || lessons.progress.with(|progress| !progress.notes_hidden);
+    // A memo: progress changes at every lesson step, the notes only on Hide and Show.
+    let shown = Memo::new(move |_| lessons.progress.with(|progress| !progress.notes_hidden));
     move || {
-        shown().then(|| {
+        shown.get().then(|| {
             view! {
                 <aside class="why-note" aria-label="Why this matters">
                     <p><strong>"Why this matters: "</strong>{children()}</p>

@@ -19,23 +19,13 @@ pub struct OpenedRecipe {
     pub data_ready: bool,
 }
 
-#[derive(Clone, Copy)]
+#[derive(Clone, Copy, Default)]
 pub struct RecipeLinks {
     pub opened: RwSignal<Option<OpenedRecipe>>,
     /// Why the last link or file was refused.
     pub error: RwSignal<Option<String>>,
     /// A file being read and checked, by name.
     pub checking: RwSignal<Option<String>>,
-}
-
-impl Default for RecipeLinks {
-    fn default() -> Self {
-        Self {
-            opened: RwSignal::new(None),
-            error: RwSignal::new(None),
-            checking: RwSignal::new(None),
-        }
-    }
 }
 
 impl RecipeLinks {

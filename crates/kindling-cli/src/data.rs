@@ -64,22 +64,22 @@ pub fn of_source(source: &DataSource, base: &Path) -> Result<Dataset, String> {
 
 /// The rows a recipe was trained on: its bundled or synthetic source, or `file` for a dataset
 /// a person imported (which only they have), read with each of the recipe's
-/// [`Recipe::csv_import_attempts`] in turn. Whatever the source, the rows must be the ones the
-/// recipe names: their content hash is checked.
+/// [`Recipe::csv_import_attempts`] in turn until one gives its rows. Whatever the source, the
+/// rows must be the ones the recipe names: their content hash is checked.
 pub fn for_recipe(recipe: &Recipe, file: Option<&Path>) -> Result<Dataset, CliError> {
     let expected = &recipe.dataset;
     let data = match (&recipe.spec.dataset, file) {
         (_, Some(file)) => {
-            let mut found = None;
+            let mut refusal = None;
             for options in recipe.csv_import_attempts() {
                 let data = csv(file, &expected.name, &options)?;
-                let matches = recipe.check_data(&data).is_ok();
-                found = Some(data);
-                if matches {
-                    break;
+                match recipe.check_data(&data) {
+                    Ok(()) => return Ok(data),
+                    Err(error) => refusal = Some(error),
                 }
             }
-            found.expect("at least one policy was tried")
+            let refusal = refusal.expect("at least one import was tried");
+            return Err(CliError::Input(refusal.to_string()));
         }
         (DatasetSpec::Bundled(which), None) => bundled(*which).map_err(CliError::Input)?,
         (DatasetSpec::Synthetic(synthetic), None) => synthetic

@@ -13,6 +13,7 @@ pub mod metrics;
 pub mod mlflow;
 pub mod monitor;
 pub mod package;
+pub mod percent;
 pub mod pipeline;
 pub mod protocol;
 pub mod registry;

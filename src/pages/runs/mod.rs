@@ -438,14 +438,16 @@ fn ExperimentChoice(
 ) -> impl IntoView {
     let workbench = expect_context::<Workbench>();
     const ALL: &str = "";
+    // A memo: the run list changes every second while a run trains, and redrawing the options
+    // then would close the list under a person choosing from it.
+    let known = Memo::new(move |_| workbench.runs.with(|runs| (experiments(runs), runs.len())));
     let options = move || {
-        let mut listed = workbench.runs.with(|runs| experiments(runs));
+        let (mut listed, total) = known.get();
         if let Some(name) = experiment.get()
             && !listed.iter().any(|(known, _)| *known == name)
         {
             listed.push((name, 0));
         }
-        let total = workbench.runs.with(Vec::len);
         let chosen = experiment.get().unwrap_or_default();
         std::iter::once((ALL.to_owned(), format!("All experiments ({total})")))
             .chain(

@@ -5,6 +5,7 @@
 //! address: the plain `/runs` is every run of every experiment, newest first, page 1.
 
 use kindling_core::choice::Choice;
+use kindling_core::percent::encode_query_value;
 
 use super::columns::Column;
 
@@ -85,20 +86,6 @@ impl RunsView {
             format!("?{}", parts.join("&"))
         }
     }
-}
-
-/// Percent-encodes everything but RFC 3986's unreserved characters, so a filter's `&`, `=`,
-/// `#`, quotes and spaces survive the address.
-fn encode_query_value(value: &str) -> String {
-    let mut encoded = String::with_capacity(value.len());
-    for byte in value.bytes() {
-        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'_' | b'.' | b'~') {
-            encoded.push(byte as char);
-        } else {
-            encoded.push_str(&format!("%{byte:02X}"));
-        }
-    }
-    encoded
 }
 
 #[cfg(test)]

@@ -9,6 +9,7 @@ use thiserror::Error;
 use super::ledger::{MlflowStore, SyncedRun};
 use super::transport::{Body, Method, MlflowTransport, Request, Response, TransportError};
 use super::url::TrackingUrl;
+use crate::percent::encode_query_value as encode;
 use crate::registry::store::SharedRegistry;
 use crate::storage::StoreError;
 use crate::tracking::RunRecord;
@@ -377,16 +378,4 @@ fn synced_run(info: &Json, experiment_id: &str) -> SyncedRun {
         artifact_uri: info["artifact_uri"].as_str().unwrap_or_default().to_owned(),
         ..SyncedRun::default()
     }
-}
-
-/// Percent-encodes a query value.
-pub(super) fn encode(text: &str) -> String {
-    text.bytes()
-        .map(|byte| match byte {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (byte as char).to_string()
-            }
-            _ => format!("%{byte:02X}"),
-        })
-        .collect()
 }

@@ -2,10 +2,11 @@
 
 use serde_json::{Value as Json, json};
 
-use super::api::{Api, SyncError, SyncReport, SyncSource, encode};
+use super::api::{Api, SyncError, SyncReport, SyncSource};
 use super::ledger::{SyncLedger, version_key};
 use super::transport::Method;
 use crate::package::zip;
+use crate::percent::encode_query_value;
 use crate::registry::card_text::to_markdown;
 use crate::registry::{ModelVersion, RegisteredModel};
 
@@ -108,7 +109,7 @@ pub(super) async fn sync_model(
 
 /// The server's versions of `model` that a sync made: (Kindling version, MLflow version).
 async fn server_versions(api: &Api<'_>, model: &str) -> Result<Vec<(u32, String)>, SyncError> {
-    let filter = encode(&format!("name='{}'", model.replace('\'', "\\'")));
+    let filter = encode_query_value(&format!("name='{}'", model.replace('\'', "\\'")));
     let answer = api
         .call(
             Method::Get,
