@@ -134,9 +134,14 @@ fn an_alert_retrains_the_deployed_champion_and_the_new_one_is_served_and_kept() 
         advance_ms(60_000.0);
         endpoint.say(FromWorker::Endpoint(EndpointEvent::State(Box::new(window))));
         endpoint.say(FromWorker::Endpoint(EndpointEvent::Snapshot(Box::new(
+            snapshot(vec![alert.clone()]),
+        ))));
+        // A second alert heard before the first one's retraining could start starts nothing.
+        endpoint.say(FromWorker::Endpoint(EndpointEvent::Snapshot(Box::new(
             snapshot(vec![alert]),
         ))));
         settle();
+        assert_eq!(deployments.error.get_untracked(), None);
         // The retraining run has ended; the next snapshot hears of it.
         endpoint.say(FromWorker::Endpoint(EndpointEvent::Snapshot(Box::new(
             snapshot(Vec::new()),
@@ -151,7 +156,13 @@ fn an_alert_retrains_the_deployed_champion_and_the_new_one_is_served_and_kept() 
             .collect();
         assert_eq!(
             history,
-            ["deployed v1", "alert", "retraining (spiral)", "promoted v2"],
+            [
+                "deployed v1",
+                "alert",
+                "alert",
+                "retraining (spiral)",
+                "promoted v2"
+            ],
             "{:#?}",
             current.history
         );

@@ -57,8 +57,8 @@ pub struct Deployments {
     /// Whether the endpoint answers requests now.
     pub serving: RwSignal<bool>,
     pub error: RwSignal<Option<String>>,
-    /// The pipeline run retraining this deployment, while it runs.
-    pub retraining: RwSignal<Option<String>>,
+    /// The retraining under way, from the alert (or click) that started it to its end.
+    pub retraining: RwSignal<Option<Retraining>>,
     link: StoredValue<Option<Box<dyn TrainerLink>>, LocalStorage>,
     /// The deployed version's training rows: what drift is measured against and retraining
     /// starts from.
@@ -71,6 +71,13 @@ pub struct Deployments {
     spawn: StoredValue<SpawnTrainer, LocalStorage>,
     now_ms: fn() -> f64,
     random_u32: fn() -> u32,
+}
+
+/// Where a retraining is: its data being stored, or its pipeline run under way.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Retraining {
+    Preparing,
+    Running { run_id: String },
 }
 
 pub struct DeploymentDeps {
@@ -189,10 +196,16 @@ impl Deployments {
 
     /// Replaces the running endpoint with one for `deployment`, its charts starting empty, and
     /// keeps the deployment.
-    async fn serve_anew(&self, deployment: Deployment) -> Result<(), String> {
+    async fn serve_anew(&self, mut deployment: Deployment) -> Result<(), String> {
         self.stop_endpoint();
         self.series.set(Vec::new());
         self.start_endpoint(&deployment).await?;
+        // What a person changed while the endpoint started is kept, not the copy read before.
+        if let Some(latest) = self.current.get_untracked()
+            && latest.id == deployment.id
+        {
+            deployment.retrain = latest.retrain;
+        }
         self.save(deployment).await
     }
 
@@ -437,6 +450,10 @@ impl Deployments {
             if automatic && self.retraining.get_untracked().is_none() {
                 let this = *self;
                 leptos::task::spawn_local(async move {
+                    // An alert heard before this task ran may have started one already.
+                    if this.retraining.get_untracked().is_some() {
+                        return;
+                    }
                     if let Err(error) = this.retrain(first).await {
                         this.error.set(Some(error));
                     }
@@ -451,8 +468,9 @@ impl Deployments {
     fn save_later(&self, deployment: Deployment) {
         self.current.set(Some(deployment.clone()));
         let this = *self;
+        // Only stored: setting it again when the task runs would undo a change made meanwhile.
         leptos::task::spawn_local(async move {
-            if let Err(error) = this.save(deployment).await {
+            if let Err(error) = this.store_deployment(&deployment).await {
                 this.error.set(Some(error));
             }
         });
@@ -460,13 +478,17 @@ impl Deployments {
 
     async fn save(&self, deployment: Deployment) -> Result<(), String> {
         self.current.set(Some(deployment.clone()));
+        self.store_deployment(&deployment).await
+    }
+
+    async fn store_deployment(&self, deployment: &Deployment) -> Result<(), String> {
         self.opening.settled().await;
         let store = self
             .store
             .get_value()
             .ok_or("deployments cannot be kept: the browser's storage is not available")?;
         store
-            .save_deployment(&deployment)
+            .save_deployment(deployment)
             .await
             .map_err(|error| error.to_string())
     }

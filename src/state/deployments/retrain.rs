@@ -5,12 +5,13 @@
 //! the deployment's history: alert → pipeline run → challenger → gate report → promotion or
 //! refusal.
 
+use kindling_core::data::Dataset;
 use kindling_core::monitor::deployment::EventKind;
 use kindling_core::monitor::fresh::training_plus_window;
 use kindling_core::pipeline::record::{Artefact, Outcome, PipelineRun, Step, Trigger};
 use leptos::prelude::*;
 
-use super::Deployments;
+use super::{Deployments, Retraining};
 
 /// Where a retrained model waits when a person must approve its promotion.
 const CHALLENGER: &str = "challenger";
@@ -19,7 +20,10 @@ use crate::state::pipelines::Retrain;
 impl Deployments {
     /// Starts the deployment's pipeline on fresh data; `why` is what set it off.
     pub async fn retrain(&self, why: String) -> Result<(), String> {
-        let mut deployment = self.current.get_untracked().ok_or("nothing is deployed")?;
+        if self.retraining.get_untracked().is_some() {
+            return Err("this model is being retrained already".into());
+        }
+        let deployment = self.current.get_untracked().ok_or("nothing is deployed")?;
         let pipeline = deployment
             .retrain
             .pipeline
@@ -32,38 +36,58 @@ impl Deployments {
         let now_ms = (self.now_ms)();
         let data = training_plus_window(&reference, &deployment.monitor, now_ms)
             .ok_or("no production labels have arrived yet to retrain on")?;
+        let alias = (!deployment.retrain.promote_automatically).then(|| CHALLENGER.to_owned());
+        // Claimed before the first await: a second alert heard meanwhile starts nothing.
+        self.retraining.set(Some(Retraining::Preparing));
+        let started = self
+            .start_pipeline(&pipeline, data, alias, why.clone())
+            .await;
+        let run_id = match started {
+            Ok(run_id) => run_id,
+            Err(error) => {
+                self.retraining.set(None);
+                return Err(error);
+            }
+        };
+        self.retraining.set(Some(Retraining::Running {
+            run_id: run_id.clone(),
+        }));
+        // Read again: the endpoint kept reporting while the data was stored.
+        let mut deployment = self.current.get_untracked().ok_or("nothing is deployed")?;
+        deployment.record(
+            (self.now_ms)(),
+            EventKind::RetrainStarted { pipeline, run_id },
+            why,
+        );
+        self.save(deployment).await
+    }
+
+    async fn start_pipeline(
+        &self,
+        pipeline: &str,
+        data: Dataset,
+        alias: Option<String>,
+        why: String,
+    ) -> Result<String, String> {
         // Stored like an upload, so the runs it trains can be checked and reproduced.
         self.workbench
             .save_dataset(data.clone())
             .await
             .map_err(|error| error.to_string())?;
-        let alias = (!deployment.retrain.promote_automatically).then(|| CHALLENGER.to_owned());
-        let run_id = self.pipelines.start_with(
-            &pipeline,
-            Trigger::Alert {
-                detail: why.clone(),
-            },
+        self.pipelines.start_with(
+            pipeline,
+            Trigger::Alert { detail: why },
             Retrain {
                 data: Some(data),
                 alias,
             },
-        )?;
-        deployment.record(
-            now_ms,
-            EventKind::RetrainStarted {
-                pipeline,
-                run_id: run_id.clone(),
-            },
-            why,
-        );
-        self.retraining.set(Some(run_id));
-        self.save(deployment).await
+        )
     }
 
     /// Once the retraining run has ended: the new champion served, a challenger waiting for
     /// approval, or the refusal recorded with its reason.
     pub(super) fn check_retraining(&self) {
-        let Some(run_id) = self.retraining.get_untracked() else {
+        let Some(Retraining::Running { run_id }) = self.retraining.get_untracked() else {
             return;
         };
         let finished = self.pipelines.runs.with_untracked(|runs| {
