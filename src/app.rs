@@ -24,9 +24,9 @@ use crate::platform::idb::{DATABASE_NAME, IdbStore};
 use crate::platform::pwa::Update;
 use crate::platform::worker::{Codec, WorkerLink};
 use crate::routes::{
-    AboutRoute, CompareRoute, DataRoute, DeploymentsRoute, GlossaryRoute, LessonsRoute, ModelRoute,
-    ModelsRoute, PipelinesRoute, PredictRoute, RunDetailRoute, RunsRoute, SettingsRoute,
-    VersionRoute,
+    AboutRoute, CompareRoute, DataRoute, DeploymentsRoute, GlossaryRoute, HandInsRoute,
+    LessonsRoute, ModelRoute, ModelsRoute, PipelinesRoute, PredictRoute, RunDetailRoute, RunsRoute,
+    SettingsRoute, VersionRoute,
 };
 use crate::state::data::{DataChoice, ServedFiles};
 use crate::state::deployments::{DeploymentDeps, Deployments};
@@ -188,6 +188,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/about") view={Lazy::<AboutRoute>::new()} />
                     <Route path=path!("/lessons") view={Lazy::<LessonsRoute>::new()} />
                     <Route path=path!("/glossary") view={Lazy::<GlossaryRoute>::new()} />
+                    <Route path=path!("/hand-ins") view={Lazy::<HandInsRoute>::new()} />
                 </Routes>
             </main>
             <LessonGuide />

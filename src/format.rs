@@ -62,6 +62,11 @@ pub fn report_summary(report: &Report) -> String {
     }
 }
 
+/// The plural ending of a count's noun: "1 run", "2 runs".
+pub fn plural(count: usize) -> &'static str {
+    if count == 1 { "" } else { "s" }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -16,9 +16,9 @@ use crate::platform::tasks::next_task;
 
 use crate::pages::{
     about::AboutPage, compare::ComparePage, data::DataPage, deployments::DeploymentsPage,
-    glossary::GlossaryPage, lessons::LessonsPage, models::ModelPage, models::ModelsPage,
-    models::VersionPage, pipelines::PipelinesPage, predict::PredictPage, run_detail::RunDetailPage,
-    runs::RunsPage, settings::SettingsPage,
+    glossary::GlossaryPage, hand_ins::HandInsPage, lessons::LessonsPage, models::ModelPage,
+    models::ModelsPage, models::VersionPage, pipelines::PipelinesPage, predict::PredictPage,
+    run_detail::RunDetailPage, runs::RunsPage, settings::SettingsPage,
 };
 
 /// The pages behind the split point.
@@ -38,6 +38,7 @@ enum Page {
     About,
     Lessons,
     Glossary,
+    HandIns,
 }
 
 /// `fallible`: a chunk that cannot be fetched (offline before the app was ever cached) is an
@@ -63,6 +64,7 @@ fn page_view(page: Page) -> Result<AnyView, SplitLoaderError> {
         Page::About => view! { <AboutPage /> }.into_any(),
         Page::Lessons => view! { <LessonsPage /> }.into_any(),
         Page::Glossary => view! { <GlossaryPage /> }.into_any(),
+        Page::HandIns => view! { <HandInsPage /> }.into_any(),
     })
 }
 
@@ -104,3 +106,4 @@ lazy_page!(SettingsRoute, Page::Settings);
 lazy_page!(AboutRoute, Page::About);
 lazy_page!(LessonsRoute, Page::Lessons);
 lazy_page!(GlossaryRoute, Page::Glossary);
+lazy_page!(HandInsRoute, Page::HandIns);

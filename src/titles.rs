@@ -27,6 +27,7 @@ pub fn page_title(path: &str) -> String {
         ["about"] => vec!["About".into()],
         ["lessons"] => vec!["Lessons".into()],
         ["glossary"] => vec!["Glossary".into()],
+        ["hand-ins"] => vec!["Hand-ins".into()],
         _ => vec!["No such page".into()],
     };
     parts
@@ -77,6 +78,7 @@ mod tests {
         assert_eq!(page_title("/settings"), "Settings · Kindling");
         assert_eq!(page_title("/lessons"), "Lessons · Kindling");
         assert_eq!(page_title("/glossary"), "Glossary · Kindling");
+        assert_eq!(page_title("/hand-ins"), "Hand-ins · Kindling");
         assert_eq!(page_title("/nowhere/at/all/x"), "No such page · Kindling");
     }
 

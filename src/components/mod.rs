@@ -22,3 +22,4 @@ pub mod select;
 pub mod tabs;
 pub mod theme_switch;
 pub mod why_note;
+pub mod workspace_file;

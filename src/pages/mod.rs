@@ -6,6 +6,7 @@ pub mod compare;
 pub mod data;
 pub mod deployments;
 pub mod glossary;
+pub mod hand_ins;
 pub mod lessons;
 pub mod models;
 pub mod pipelines;

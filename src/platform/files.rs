@@ -83,6 +83,27 @@ pub fn from_input_event(event: &Event) -> Option<PickedFile> {
     Some(picked(file))
 }
 
+/// Every file of an `<input type="file" multiple>` change event.
+pub fn all_from_input_event(event: &Event) -> Vec<PickedFile> {
+    let Some(input) = event
+        .target()
+        .and_then(|target| target.dyn_into::<HtmlInputElement>().ok())
+    else {
+        return Vec::new();
+    };
+    let picked = input
+        .files()
+        .map(|list| {
+            (0..list.length())
+                .filter_map(|index| list.get(index))
+                .map(picked)
+                .collect()
+        })
+        .unwrap_or_default();
+    input.set_value("");
+    picked
+}
+
 /// The first file of a drop.
 pub fn from_drop_event(event: &web_sys::DragEvent) -> Option<PickedFile> {
     let file = event.data_transfer()?.files()?.get(0)?;

@@ -148,6 +148,25 @@ impl DataChoice {
         load_now(self.checked()?, workbench, self.files.get_value()).await
     }
 
+    /// The data `key` names (a bundled set or a stored upload) for code in the chunk, leaving
+    /// the choice as it is: what a teacher scores hand-ins on.
+    pub async fn load_key_in_chunk(
+        &self,
+        key: &str,
+        workbench: Workbench,
+    ) -> Result<Dataset, String> {
+        let loading = match Source::from_key(key)? {
+            Source::Bundled(bundled) => Loading::Bundled(bundled),
+            Source::Imported(id) => Loading::Imported(id),
+            Source::Synthetic(_) => {
+                return Err("choose a bundled dataset or one you uploaded".into());
+            }
+        };
+        load_now(loading, workbench, self.files.get_value())
+            .await
+            .map(|(_, data)| data)
+    }
+
     /// The choice with its settings checked, or which field is wrong.
     fn checked(&self) -> Result<Loading, String> {
         Ok(match self.source()? {

@@ -41,6 +41,7 @@ before(async () => {
     ['/about', 'About'],
     ['/lessons', 'Lessons'],
     ['/glossary', 'Glossary'],
+    ['/hand-ins', 'Hand-ins'],
     ['/no/such/page', 'No such page'],
   ];
 });

@@ -1,6 +1,8 @@
 //! Evaluation metrics, computed from labels and predicted probabilities (or values) on the host,
 //! so every backend and every page reports them the same way. Names follow scikit-learn.
 
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Serialize};
 
 /// Precision, recall and F1 for one class, with how many rows truly belong to it.
@@ -80,6 +82,30 @@ impl Report {
             Report::Regression(_) => "R²",
         }
     }
+}
+
+/// A test report as the metrics a run records (`test_accuracy`, `test_rmse`, ...): the names
+/// gates, Compare and a version's claims use, so anything scored later compares with them.
+pub fn test_metrics(report: &Report) -> BTreeMap<String, f64> {
+    let mut metrics = BTreeMap::new();
+    match report {
+        Report::Classification(report) => {
+            metrics.insert("test_accuracy".into(), report.accuracy);
+            metrics.insert("test_f1_macro".into(), report.macro_f1);
+            metrics.insert("test_log_loss".into(), report.log_loss);
+            if let Some(auc) = report.roc_auc {
+                metrics.insert("test_roc_auc".into(), auc);
+            }
+        }
+        Report::Regression(report) => {
+            metrics.insert("test_rmse".into(), report.rmse);
+            metrics.insert("test_mae".into(), report.mae);
+            if let Some(r2) = report.r2 {
+                metrics.insert("test_r2".into(), r2);
+            }
+        }
+    }
+    metrics
 }
 
 /// How a finished run's model scores on the data it did not train on.

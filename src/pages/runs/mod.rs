@@ -4,6 +4,7 @@
 //! address (`view`), so a link shows the same view.
 
 mod columns;
+mod hand_in;
 mod view;
 
 use std::collections::BTreeSet;
@@ -12,20 +13,21 @@ use kindling_core::choice::Choice;
 use kindling_core::scoring::batch::csv_field;
 use kindling_core::tracking::query::Query;
 use kindling_core::tracking::{RunBundle, RunRecord, experiments};
-use kindling_core::workspace::{Workspace, WorkspaceError, WorkspaceReader};
 use leptos::prelude::*;
 use leptos_router::NavigateOptions;
 use leptos_router::hooks::{use_navigate, use_query_map};
 
 use crate::components::lesson_text::Term;
 use crate::components::why_note::WhyNote;
+use crate::components::workspace_file::read_workspace;
+use crate::format::plural;
 use crate::platform::files;
-use crate::platform::tasks::TimeSlice;
 use crate::state::models::Models;
 use crate::state::registry::Registry;
 use crate::state::workbench::{StoreStatus, Workbench};
 
 use columns::Column;
+use hand_in::HandInForm;
 use view::RunsView;
 
 const PAGE_SIZE: usize = 50;
@@ -41,10 +43,6 @@ enum Notice {
         bundles: Vec<RunBundle>,
     },
     Failed(String),
-}
-
-fn plural(count: usize) -> &'static str {
-    if count == 1 { "" } else { "s" }
 }
 
 #[component]
@@ -291,6 +289,13 @@ pub fn RunsPage() -> impl IntoView {
         });
     };
 
+    let on_hand_in = move |result: Result<String, String>| {
+        notice.set(Some(match result {
+            Ok(text) => Notice::Done(text),
+            Err(error) => Notice::Failed(error),
+        }));
+    };
+
     let header = move |column: Column| {
         let aria_sort = move || match sort.get() {
             (sorted, true) if sorted == column => "descending",
@@ -371,7 +376,9 @@ pub fn RunsPage() -> impl IntoView {
                     <input type="file" class="visually-hidden" name="import-workspace" accept=".json,application/json"
                         on:change=on_import />
                 </label>
+                <a class="button" href="/hand-ins">"Open hand-ins"</a>
             </div>
+            {move || experiment.get().map(|name| view! { <HandInForm experiment=name on_result=on_hand_in /> })}
             {move || query.with(|(_, error)| error.clone()).map(|error| view! { <p class="error filter-error" role="alert">{error}</p> })}
             {move || query.with(|(query, _)| query.hints.clone()).into_iter().map(|hint| view! { <p class="hint filter-hint">{hint}</p> }).collect_view()}
             <div class="run-notice" role="status">
@@ -495,26 +502,3 @@ fn row_key(
         run.headline().map(f64::to_bits),
     )
 }
-
-/// Reads a workspace file: the worker reads and checks it whole and says where its records
-/// lie, then the page reads the records from its own copy, giving the main thread back between
-/// slices (read in one go on the page, a 10,000-run file held it for half a second and more).
-async fn read_workspace(file: &files::PickedFile, models: Models) -> Result<Workspace, String> {
-    let named = |error: WorkspaceError| format!("{}: {error}", file.name);
-    let url = file.object_url()?;
-    let outline = models
-        .outline_workspace(url.as_str().to_owned())
-        .await
-        .map_err(|error| format!("{}: {error}", file.name))?;
-    drop(url);
-    let bytes = file.bytes().await?;
-    let mut reader = WorkspaceReader::outlined(&bytes, outline).map_err(named)?;
-    let mut slice = TimeSlice::start(IMPORT_SLICE_MS);
-    while reader.read_next().map_err(named)? {
-        slice.yield_when_over().await;
-    }
-    reader.finish().map_err(named)
-}
-
-/// How long reading a workspace file's records holds the main thread before it gives it back.
-const IMPORT_SLICE_MS: f64 = 8.0;

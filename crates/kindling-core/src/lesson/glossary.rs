@@ -47,9 +47,19 @@ pub const GLOSSARY: &[Term] = &[
         meaning: "One pass of training over every training row. Loss and accuracy are recorded after each.",
     },
     Term {
+        key: "experiment",
+        term: "Experiment",
+        meaning: "A named group of runs that answer one question (as in MLflow): the Runs table, Compare and a sweep work within one, and a student hands one in.",
+    },
+    Term {
         key: "gate",
         term: "Gate",
         meaning: "A check a run must pass before it may be registered: a metric above a threshold, better than the champion, weights that reload and reproduce. Gates make promotion a rule instead of a judgement call.",
+    },
+    Term {
+        key: "hand-in",
+        term: "Hand-in",
+        meaning: "One experiment saved as a file for a teacher: its runs, the data they need and the models registered from them. The teacher scores every model on their own copy of the data, so a file's claims are checked, not trusted.",
     },
     Term {
         key: "ks",

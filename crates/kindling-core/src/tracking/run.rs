@@ -10,7 +10,7 @@ use super::query::{Queryable, Value};
 use crate::choice::Choice;
 use crate::data::prepare::dataset_id;
 use crate::data::{Dataset, Target, Task};
-use crate::evaluation::{Evaluation, Report};
+use crate::evaluation::{Evaluation, test_metrics};
 use crate::metrics::EpochMetrics;
 use crate::spec::{DatasetSpec, ModelSpec, Optimizer, TrainSpec};
 
@@ -207,23 +207,8 @@ impl RunRecord {
         self.ended_ms = Some(now_ms);
         self.metrics
             .insert("best_epoch".into(), evaluation.best_epoch as f64);
-        match &evaluation.test {
-            Some(Report::Classification(report)) => {
-                self.metrics.insert("test_accuracy".into(), report.accuracy);
-                self.metrics.insert("test_f1_macro".into(), report.macro_f1);
-                self.metrics.insert("test_log_loss".into(), report.log_loss);
-                if let Some(auc) = report.roc_auc {
-                    self.metrics.insert("test_roc_auc".into(), auc);
-                }
-            }
-            Some(Report::Regression(report)) => {
-                self.metrics.insert("test_rmse".into(), report.rmse);
-                self.metrics.insert("test_mae".into(), report.mae);
-                if let Some(r2) = report.r2 {
-                    self.metrics.insert("test_r2".into(), r2);
-                }
-            }
-            None => {}
+        if let Some(report) = &evaluation.test {
+            self.metrics.extend(test_metrics(report));
         }
     }
 
@@ -387,6 +372,7 @@ pub const METRIC_NAMES: [&str; 14] = [
 mod tests {
     use super::*;
     use crate::data::synthetic::SyntheticSpec;
+    use crate::evaluation::Report;
 
     fn record() -> RunRecord {
         let data = SyntheticSpec::default().generate().unwrap();

@@ -154,6 +154,7 @@ pub async fn check_workspace(mine: &impl WorkspaceStore, theirs: &impl Workspace
         format: "kindling-workspace/1".into(),
         models: Vec::new(),
         versions: Vec::new(),
+        hand_in: None,
         runs: vec![RunBundle {
             model: None,
             ..bundle("old", "from before", 0.5)

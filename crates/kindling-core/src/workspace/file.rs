@@ -30,6 +30,16 @@ pub struct Workspace {
     pub models: Vec<RegisteredModel>,
     #[serde(default)]
     pub versions: Vec<VersionBundle>,
+    /// Set in a student's hand-in: whose it is and which experiment it holds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hand_in: Option<HandIn>,
+}
+
+/// Who handed the file in and which of their experiments it holds (`hand_in`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HandIn {
+    pub student: String,
+    pub experiment: String,
 }
 
 #[derive(Debug, Error, PartialEq)]
@@ -149,6 +159,7 @@ mod tests {
             datasets: Vec::new(),
             models: Vec::new(),
             versions: Vec::new(),
+            hand_in: None,
         }
     }
 

@@ -4,10 +4,12 @@
 //! work: nothing stored is ever replaced (`plan`), and the import lands whole or not at all.
 //! The page reads a file a record at a time (`reader`), giving the main thread back between.
 //! `memory` keeps every store in memory for native tests; `contract` is what every
-//! [`WorkspaceStore`] must do.
+//! [`WorkspaceStore`] must do. A student's hand-in is a workspace cut down to one experiment
+//! (`hand_in`).
 
 pub mod contract;
 pub mod file;
+pub mod hand_in;
 pub mod memory;
 pub mod plan;
 pub mod reader;

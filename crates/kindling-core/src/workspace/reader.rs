@@ -12,7 +12,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 
-use super::file::{MAX_WORKSPACE_BYTES, READABLE_FORMATS, Workspace, WorkspaceError};
+use super::file::{HandIn, MAX_WORKSPACE_BYTES, READABLE_FORMATS, Workspace, WorkspaceError};
 use crate::registry::RegisteredModel;
 
 #[derive(Deserialize)]
@@ -28,6 +28,8 @@ struct Outline<'a> {
     models: Vec<RegisteredModel>,
     #[serde(default, borrow)]
     versions: Vec<&'a RawValue>,
+    #[serde(default)]
+    hand_in: Option<HandIn>,
 }
 
 /// Where each record of a workspace file lies (byte ranges into the file), with the top-level
@@ -41,6 +43,7 @@ pub struct WorkspaceOutline {
     pub runs: Vec<(usize, usize)>,
     pub datasets: Vec<(usize, usize)>,
     pub versions: Vec<(usize, usize)>,
+    pub hand_in: Option<HandIn>,
     /// The length of the file outlined, so an outline is never applied to other bytes.
     pub file_bytes: usize,
 }
@@ -61,6 +64,7 @@ impl WorkspaceOutline {
             runs: reader.runs.iter().map(range).collect(),
             datasets: reader.datasets.iter().map(range).collect(),
             versions: reader.versions.iter().map(range).collect(),
+            hand_in: reader.read.hand_in.clone(),
             file_bytes: bytes.len(),
         };
         reader.finish()?;
@@ -68,21 +72,28 @@ impl WorkspaceOutline {
     }
 }
 
-/// A workspace with its top-level fields and models, its records still to be read.
-fn header(
+/// The top-level fields of a workspace file: everything but its records.
+struct Header {
     format: String,
     app_version: String,
     exported_ms: f64,
     models: Vec<RegisteredModel>,
-) -> Workspace {
-    Workspace {
-        format,
-        app_version,
-        exported_ms,
-        runs: Vec::new(),
-        datasets: Vec::new(),
-        models,
-        versions: Vec::new(),
+    hand_in: Option<HandIn>,
+}
+
+impl Header {
+    /// A workspace with these fields, its records still to be read.
+    fn workspace(self) -> Workspace {
+        Workspace {
+            format: self.format,
+            app_version: self.app_version,
+            exported_ms: self.exported_ms,
+            runs: Vec::new(),
+            datasets: Vec::new(),
+            models: self.models,
+            versions: Vec::new(),
+            hand_in: self.hand_in,
+        }
     }
 }
 
@@ -112,12 +123,14 @@ impl<'a> WorkspaceReader<'a> {
         }
         let texts = |raw: Vec<&'a RawValue>| raw.into_iter().map(RawValue::get).collect();
         Ok(Self::new(
-            header(
-                outline.format,
-                outline.app_version,
-                outline.exported_ms,
-                outline.models,
-            ),
+            Header {
+                format: outline.format,
+                app_version: outline.app_version,
+                exported_ms: outline.exported_ms,
+                models: outline.models,
+                hand_in: outline.hand_in,
+            }
+            .workspace(),
             [
                 texts(outline.runs),
                 texts(outline.datasets),
@@ -153,12 +166,14 @@ impl<'a> WorkspaceReader<'a> {
             texts(&outline.versions)?,
         ];
         Ok(Self::new(
-            header(
-                outline.format,
-                outline.app_version,
-                outline.exported_ms,
-                outline.models,
-            ),
+            Header {
+                format: outline.format,
+                app_version: outline.app_version,
+                exported_ms: outline.exported_ms,
+                models: outline.models,
+                hand_in: outline.hand_in,
+            }
+            .workspace(),
             records,
             true,
         ))
@@ -257,6 +272,7 @@ mod tests {
                 version: packaged,
                 package: b"the package".to_vec(),
             }],
+            hand_in: None,
         }
     }
 

@@ -54,6 +54,7 @@ pub async fn export_workspace(
         datasets,
         models: store.models().await?,
         versions,
+        hand_in: None,
     })
 }
 
