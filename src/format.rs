@@ -23,6 +23,8 @@ pub fn short_hash(hash: &str) -> String {
 }
 
 pub fn format_metric(value: f64) -> String {
+    // Negative zero (a loss of a model sure of every answer) is shown as 0, not "-0.0000".
+    let value = if value == 0.0 { 0.0 } else { value };
     if value.abs() >= 1_000.0 || (value != 0.0 && value.abs() < 0.001) {
         format!("{value:.3e}")
     } else {

@@ -7,7 +7,6 @@ use kindling_core::lesson::Lesson;
 use leptos::prelude::*;
 use leptos_router::hooks::use_navigate;
 
-use crate::components::lesson_text::LessonText;
 use crate::platform::files;
 use crate::state::lessons::Lessons;
 
@@ -64,7 +63,11 @@ pub fn LessonsPage() -> impl IntoView {
         };
         let start_label = {
             let done = done.clone();
-            move || if done() == 0 { "Start" } else { "Resume" }
+            move || match done() {
+                0 => "Start",
+                n if n >= count => "Open again",
+                _ => "Resume",
+            }
         };
         let start = move |_| match lessons.start(source) {
             Ok(lesson) => follow.with_value(|follow| follow(lesson)),
@@ -132,9 +135,6 @@ pub fn LessonsPage() -> impl IntoView {
     };
     let notes_shown = move || lessons.progress.with(|p| !p.notes_hidden);
 
-    let intro = Lesson::parse(BUNDLED[0])
-        .map(|lesson| lesson.intro)
-        .unwrap_or_default();
     view! {
         <section class="page lessons">
             <h1>"Lessons"</h1>
@@ -143,7 +143,6 @@ pub fn LessonsPage() -> impl IntoView {
                 "page says what to do and why, outlines the control, and moves on by itself when "
                 "you have done it. Progress is kept in this browser."
             </p>
-            <div class="lesson-intro"><LessonText blocks=intro /></div>
             <ol class="lesson-list">{BUNDLED.map(card).into_iter().collect_view()}</ol>
             <h2>"Your own lesson"</h2>
             <p>
@@ -168,7 +167,7 @@ pub fn LessonsPage() -> impl IntoView {
                     on:change=move |event| lessons.set_notes_hidden(!event_target_checked(&event)) />
                 "Show the \"why this matters\" notes on each page"
             </label>
-            <p><a href="/glossary">"The glossary"</a>": every word of MLOps Kindling uses, said plainly."</p>
+            <p><a href="/glossary">"The glossary"</a>": every word of MLOps that Kindling uses, said plainly."</p>
         </section>
     }
 }

@@ -1,13 +1,14 @@
 // Guided lessons (issue #24): each bundled lesson, started from the Lessons page, is walked by
 // doing what its steps say on the real screens, and its guide moves on by itself at every
 // check until "Lesson complete"; the control a step is about is outlined; progress outlives a
-// reload; a lesson file of one's own opens, and a broken one is refused naming its line; the
+// reload; lesson 3's overfitting shows in its validation loss; a lesson file of one's own opens, and a broken one is refused naming its line; the
 // glossary's entries are what the lessons link to.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ROOT, RunsPage, startApp, trainRun } from './kindling.mjs';
+import { ROOT, RunsPage, TrainPage, startApp, trainRun } from './kindling.mjs';
 
 let app;
 let page;
@@ -103,13 +104,34 @@ test('2 · compare runs and choose', async () => {
 test('3 · overfitting and early stopping', async () => {
   await startLesson('Overfitting and early stopping');
   await atStep(1, 3);
-  await trainRun(page, app.url, { Dataset: 'wine', 'Hidden layers': '128, 128', Epochs: 300, 'Run name': 'lesson-overfit' });
+  const train = await new TrainPage(page, app.url).open();
+  await train.field('Dataset').selectOption('breast_cancer');
+  await train.set('Learning rate', 0.01);
+  await train.set('Hidden layers', '128, 128');
+  await train.set('Epochs', 300);
+  await train.set('Run name', 'lesson-overfit');
+  await page.locator('input[name="early-stopping"]').uncheck();
+  await train.button('Train').click();
+  await train.finalAccuracy();
+  await page.locator('.run-saved').waitFor();
   await atStep(2, 3);
   await openRun('lesson-overfit');
   await atStep(3, 3);
+  // What the step says the curves show: the validation loss falls, then turns up.
+  await page.goto(new URL('/runs', app.url).href);
+  const exported = page.waitForEvent('download');
+  await page.getByRole('button', { name: 'Export workspace' }).click();
+  const workspace = JSON.parse(await readFile(await (await exported).path(), 'utf8'));
+  const history = workspace.runs.find((bundle) => bundle.run.name === 'lesson-overfit').history;
+  const losses = history.map((epoch) => epoch.val_loss);
+  const lowest = Math.min(...losses);
+  const turn = losses.indexOf(lowest);
+  assert.ok(turn < losses.length - 100, `the validation loss is lowest at epoch ${turn + 1} of ${losses.length}`);
+  assert.ok(losses.at(-1) > 1.5 * lowest, `then it turns up: ${lowest} at its lowest, ${losses.at(-1)} at the end`);
+  assert.ok(history.at(-1).train_loss < 0.5 * lowest, 'while the training loss keeps falling');
   await page.goto(app.url);
   await page.getByRole('heading', { name: 'Train a model' }).waitFor();
-  await page.locator('#field-dataset').selectOption('wine');
+  await page.locator('#field-dataset').selectOption('breast_cancer');
   await page.locator('input[name="early-stopping"].lesson-highlight').check();
   await page.locator('#field-run-name').fill('lesson-early');
   await page.getByRole('button', { name: 'Train', exact: true }).click();

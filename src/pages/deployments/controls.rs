@@ -78,7 +78,7 @@ pub fn DeploymentHeader() -> impl IntoView {
     };
     let retrain_now = move |_| {
         act(deployments, move || async move {
-            deployments.retrain("started by hand".into()).await
+            deployments.retrain(None).await
         });
     };
     view! {

@@ -107,13 +107,15 @@ fn DeployForm() -> impl IntoView {
             alias.set(champion.cloned().unwrap_or_default());
         }
     });
-    // A pipeline file that asks to run on drift alerts sets the default.
+    // A pipeline file that asks to run on drift alerts ticks the box; one that does not leaves
+    // it as the person set it (unticking it behind their back hid why no retraining started).
     Effect::new(move |_| {
         let name = pipeline.get();
         if let Some(stored) = pipelines.pipeline(&name)
             && let Ok(parsed) = parse(&stored.text)
+            && parsed.triggers.on_drift_alert
         {
-            on_alert.set(parsed.triggers.on_drift_alert);
+            on_alert.set(true);
         }
     });
     let deploy = move |_| {
@@ -151,30 +153,30 @@ fn DeployForm() -> impl IntoView {
                     </p>
                 }
             >
-                <label>"Model "
+                <span class="field-line"><label for="deploy-model">"Model"</label>" "
                     <select id="deploy-model" on:change=move |event| model.set(event_target_value(&event))
                         prop:value=move || model.get()>
                         {move || with_aliases.get().into_iter().map(|(name, _)| view! { <option value=name.clone()>{name.clone()}</option> }).collect_view()}
                     </select>
-                </label>
-                <label>"Alias "
+                </span>
+                <span class="field-line"><label for="deploy-alias">"Alias"</label>" "
                     <select id="deploy-alias" on:change=move |event| alias.set(event_target_value(&event))
                         prop:value=move || alias.get()>
                         {move || with_aliases.with(|models| models.iter().find(|(name, _)| *name == model.get()).map(|(_, aliases)| aliases.clone())).unwrap_or_default().into_iter().map(|a| view! { <option value=a.clone()>{a.clone()}</option> }).collect_view()}
                     </select>
-                </label>
-                <label>"Traffic replays "
+                </span>
+                <span class="field-line"><label for="deploy-replay">"Traffic replays"</label>" "
                     <select id="deploy-replay" on:change=move |event| replay.set(event_target_value(&event))>
                         <option value="">"its training data"</option>
                         {move || workbench.datasets.get().into_iter().map(|entry| view! { <option value=entry.id.clone()>{format!("uploaded: {}", entry.name)}</option> }).collect_view()}
                     </select>
-                </label>
-                <label>"Retrained by "
+                </span>
+                <span class="field-line"><label for="deploy-pipeline">"Retrained by"</label>" "
                     <select id="deploy-pipeline" on:change=move |event| pipeline.set(event_target_value(&event))>
                         <option value="">"no pipeline"</option>
                         {move || pipelines.list.get().into_iter().map(|p| view! { <option value=p.name.clone()>{p.name.clone()}</option> }).collect_view()}
                     </select>
-                </label>
+                </span>
                 <label class="check"><input type="checkbox" id="deploy-on-alert" prop:checked=move || on_alert.get()
                     on:change=move |event| on_alert.set(event_target_checked(&event)) />
                     " retrain when an alert fires"</label>

@@ -280,7 +280,7 @@ fn PipelineView(name: String, notice: RwSignal<Option<Result<String, String>>>) 
             </div>
             <details class="pipeline-file">
                 <summary>"The file"</summary>
-                <textarea name="pipeline-text" rows="18" spellcheck="false"
+                <textarea name="pipeline-text" rows="18" spellcheck="false" aria-label="Pipeline file"
                     prop:value=move || draft.get() on:input=move |event| draft.set(event_target_value(&event))></textarea>
                 <button type="button" on:click=save>"Save"</button>
             </details>

@@ -356,7 +356,7 @@ pub fn RunsPage() -> impl IntoView {
             <div class="runs-toolbar">
                 <ExperimentChoice experiment on_change=move || page.set(0) />
                 <input type="search" class="run-filter" name="filter" aria-label="Filter runs"
-                    placeholder="Filter: metrics.test_accuracy > 0.9 and params.learning_rate = 0.01 and tags.baseline"
+                    placeholder="Filter, e.g. metrics.test_accuracy > 0.9 and tags.baseline"
                     prop:value=move || filter.get()
                     on:input=move |ev| {
                         page.set(0);

@@ -454,7 +454,7 @@ impl Deployments {
                     if this.retraining.get_untracked().is_some() {
                         return;
                     }
-                    if let Err(error) = this.retrain(first).await {
+                    if let Err(error) = this.retrain(Some(first)).await {
                         this.error.set(Some(error));
                     }
                 });

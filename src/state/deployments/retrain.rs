@@ -18,8 +18,13 @@ const CHALLENGER: &str = "challenger";
 use crate::state::pipelines::Retrain;
 
 impl Deployments {
-    /// Starts the deployment's pipeline on fresh data; `why` is what set it off.
-    pub async fn retrain(&self, why: String) -> Result<(), String> {
+    /// Starts the deployment's pipeline on fresh data: `Some(alert)` when an alert set it off,
+    /// `None` when a person did.
+    pub async fn retrain(&self, alert: Option<String>) -> Result<(), String> {
+        let (why, trigger) = match alert {
+            Some(detail) => (detail.clone(), Trigger::Alert { detail }),
+            None => ("started by hand".to_owned(), Trigger::Manual),
+        };
         if self.retraining.get_untracked().is_some() {
             return Err("this model is being retrained already".into());
         }
@@ -39,9 +44,7 @@ impl Deployments {
         let alias = (!deployment.retrain.promote_automatically).then(|| CHALLENGER.to_owned());
         // Claimed before the first await: a second alert heard meanwhile starts nothing.
         self.retraining.set(Some(Retraining::Preparing));
-        let started = self
-            .start_pipeline(&pipeline, data, alias, why.clone())
-            .await;
+        let started = self.start_pipeline(&pipeline, data, alias, trigger).await;
         let run_id = match started {
             Ok(run_id) => run_id,
             Err(error) => {
@@ -67,7 +70,7 @@ impl Deployments {
         pipeline: &str,
         data: Dataset,
         alias: Option<String>,
-        why: String,
+        trigger: Trigger,
     ) -> Result<String, String> {
         // Stored like an upload, so the runs it trains can be checked and reproduced.
         self.workbench
@@ -76,7 +79,7 @@ impl Deployments {
             .map_err(|error| error.to_string())?;
         self.pipelines.start_with(
             pipeline,
-            Trigger::Alert { detail: why },
+            trigger,
             Retrain {
                 data: Some(data),
                 alias,

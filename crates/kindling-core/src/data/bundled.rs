@@ -73,7 +73,7 @@ impl BundledDataset {
     pub fn credit(self) -> String {
         let source = match self {
             BundledDataset::Iris => "Iris: R. A. Fisher, 1936",
-            BundledDataset::Wine => "Wine: M. Forina et al.",
+            BundledDataset::Wine => "Wine: M. Forina and others",
             BundledDataset::BreastCancer => {
                 "Breast Cancer Wisconsin (Diagnostic): W. H. Wolberg, W. N. Street and O. L. Mangasarian"
             }
