@@ -47,6 +47,7 @@ pub fn HandInsPage() -> impl IntoView {
     let workbench = expect_context::<Workbench>();
     let models = expect_context::<Models>();
     let data_choice = expect_context::<DataChoice>();
+    let registry = expect_context::<Registry>();
     let opened = RwSignal::new(Vec::<Opened>::new());
     let refused = RwSignal::new(Vec::<String>::new());
     let reading = RwSignal::new(false);
@@ -56,7 +57,6 @@ pub fn HandInsPage() -> impl IntoView {
     let scoring = RwSignal::new(None::<String>);
     let failed = RwSignal::new(None::<String>);
     let added = RwSignal::new(None::<String>);
-    let registry = expect_context::<Registry>();
 
     let on_open = move |event: leptos::ev::Event| {
         let picked = files::all_from_input_event(&event);

@@ -116,18 +116,17 @@ impl Deployment {
         });
     }
 
-    /// Whether the version serving now was already retrained automatically: an alert retrains
-    /// each deployed version once, so drift that outlasts a retraining does not start one
-    /// after another (a person can still retrain by hand).
+    /// Whether an alert already retrained this deployment since a person last deployed or
+    /// rolled it back: alerts retrain automatically once, so drift that outlasts a retraining
+    /// (and alerts on the version it promoted, trained partly on drifted rows) does not start
+    /// one retraining after another. A person can still retrain by hand.
     pub fn retrained_since_deployed(&self) -> bool {
         self.history
             .iter()
             .rev()
             .find_map(|event| match event.what {
                 EventKind::RetrainStarted { .. } => Some(true),
-                EventKind::Deployed { .. }
-                | EventKind::Promoted { .. }
-                | EventKind::RolledBack { .. } => Some(false),
+                EventKind::Deployed { .. } | EventKind::RolledBack { .. } => Some(false),
                 _ => None,
             })
             .unwrap_or(false)

@@ -525,11 +525,15 @@ fn a_deployment_remembers_what_to_roll_back_to_and_retrains_each_version_once() 
     deployed.version = 2;
     deployed.record(3.0, EventKind::Promoted { version: 2 }, "gates passed");
     assert!(
-        !deployed.retrained_since_deployed(),
-        "a new version gets its own chance"
+        deployed.retrained_since_deployed(),
+        "the version a retraining promoted does not retrain on its own: no loop"
     );
     assert_eq!(deployed.previous_version(), Some(1));
     deployed.version = 1;
     deployed.record(4.0, EventKind::RolledBack { from: 2, to: 1 }, "by hand");
     assert_eq!(deployed.previous_version(), Some(2));
+    assert!(
+        !deployed.retrained_since_deployed(),
+        "a person's rollback gives the next alert its chance again"
+    );
 }
