@@ -17,11 +17,6 @@ pub fn format_duration(duration_ms: f64) -> String {
     }
 }
 
-/// The first characters of a hash, enough to tell versions apart at a glance.
-pub fn short_hash(hash: &str) -> String {
-    hash.chars().take(12).collect()
-}
-
 pub fn format_metric(value: f64) -> String {
     // Negative zero (a loss of a model sure of every answer) is shown as 0, not "-0.0000".
     let value = if value == 0.0 { 0.0 } else { value };

@@ -35,6 +35,12 @@ async function runShown(page, timeout = 180_000) {
   return (await page.locator('.run-outcome strong').textContent()).trim();
 }
 
+/** The short id the shown run is labelled with ("passed · run 0a1b2c3d · started by hand"). */
+async function shownRunId(page) {
+  const [, id] = (await page.locator('.run-outcome .muted').textContent()).match(/ run (\S+) /);
+  return id;
+}
+
 async function stepStates(page) {
   return page.locator('.pipeline-run-view li.step .step-state').allTextContents();
 }
@@ -74,9 +80,12 @@ test('a pipeline passes and promotes, re-runs from cache, stops at a failed gate
   assert.equal(await page.locator('table.trials tbody tr.best').count(), 1);
   await page.locator('.pipeline-run-view svg').first().waitFor();
   assert.match(await page.locator('li.step[data-step="promote"]').textContent(), /@champion → iris v1/);
+  const firstRun = await shownRunId(page);
 
   assert.equal(await runShown(page), 'passed');
   assert.deepEqual(await stepStates(page), Array(8).fill('cached'), 'nothing changed, nothing redone');
+  assert.notEqual(await shownRunId(page), firstRun, 'runs a second apart are told apart by their short ids');
+  assert.match(await page.locator('li.step[data-step="validate data"]').textContent(), new RegExp(`the same inputs as run ${firstRun}`));
 
   // The browser's file, run natively: the same verdict.
   const [file] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Download file' }).click()]);

@@ -8,6 +8,7 @@ pub mod base64;
 pub mod choice;
 pub mod data;
 pub mod evaluation;
+pub mod ids;
 pub mod lesson;
 pub mod metrics;
 pub mod mlflow;

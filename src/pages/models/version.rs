@@ -1,6 +1,7 @@
 //! One version: its card, metrics, gate report, lineage, and what can be done with it (aliases,
 //! archive, download, try it).
 
+use kindling_core::ids::short_id;
 use kindling_core::registry::card::{ModelCard, SECTIONS};
 use kindling_core::registry::card_text::generated_section;
 use kindling_core::registry::{CHAMPION, MetricsStanding, ModelVersion, VersionSource};
@@ -9,7 +10,7 @@ use leptos_router::hooks::use_params_map;
 
 use crate::components::badges::{aliases_view, gate_badge};
 use crate::components::gate_report::GateReportView;
-use crate::format::{format_metric, short_hash};
+use crate::format::format_metric;
 use crate::platform::files;
 use crate::state::lessons::Lessons;
 use crate::state::registry::Registry;
@@ -253,10 +254,10 @@ fn LineageView(version: ModelVersion) -> impl IntoView {
         <dl class="lineage">
             <dt>"Run"</dt><dd>{run}</dd>
             <dt>"Dataset"</dt><dd>{format!("{} ({} rows, {} features)", lineage.dataset.name, lineage.dataset.rows, lineage.dataset.features)}</dd>
-            <dt>"Dataset version"</dt><dd><code title=lineage.dataset.id.clone()>{short_hash(&lineage.dataset.id)}</code></dd>
+            <dt>"Dataset version"</dt><dd><code title=lineage.dataset.id.clone()>{short_id(&lineage.dataset.id).to_owned()}</code></dd>
             <dt>"Recipe"</dt><dd>{format!("{} epochs, batch {}, {:?}, learning rate {}, seed {}", lineage.recipe.epochs, lineage.recipe.batch_size, lineage.recipe.optimizer, lineage.recipe.learning_rate, lineage.recipe.seed)}</dd>
-            <dt>"Package sha256"</dt><dd><code class="package-hash" title=version.package_sha256.clone()>{short_hash(&version.package_sha256)}</code></dd>
-            <dt>"Weights sha256"</dt><dd><code title=version.weights_sha256.clone()>{short_hash(&version.weights_sha256)}</code></dd>
+            <dt>"Package sha256"</dt><dd><code class="package-hash" title=version.package_sha256.clone()>{short_id(&version.package_sha256).to_owned()}</code></dd>
+            <dt>"Weights sha256"</dt><dd><code title=version.weights_sha256.clone()>{short_id(&version.weights_sha256).to_owned()}</code></dd>
             <dt>"Kindling"</dt><dd>{lineage.app_version.clone()}</dd>
         </dl>
     }

@@ -2,6 +2,7 @@
 //! what it made (the data version and what changed, the anomaly report, the trials with the
 //! best one marked and their parallel coordinates, the gate report, the version and alias).
 
+use kindling_core::ids::short_id;
 use kindling_core::pipeline::record::{Artefact, PipelineRun, StepRecord, Training};
 use kindling_core::tracking::RunRecord;
 use kindling_core::validation::{Anomaly, DataProfile};
@@ -11,7 +12,7 @@ use crate::components::gate_report::GateReportView;
 use crate::components::parallel_coordinates::{
     Axis, AxisKind, AxisValue, ParallelCoordinates, PcLine,
 };
-use crate::format::{format_duration, format_metric, short_hash};
+use crate::format::{format_duration, format_metric};
 use crate::state::workbench::Workbench;
 
 #[component]
@@ -26,7 +27,7 @@ pub fn RunView(run: PipelineRun) -> impl IntoView {
         <section class="pipeline-run-view" aria-label="Pipeline run">
             <p class="run-outcome">
                 <strong>{outcome}</strong>
-                <span class="muted">{format!(" · run {} · {}", short_hash(&run.id), run.trigger.describe())}</span>
+                <span class="muted">{format!(" · run {} · {}", short_id(&run.id), run.trigger.describe())}</span>
             </p>
             <ol class="steps">{steps}</ol>
         </section>
@@ -85,7 +86,7 @@ fn artefact_view(artefact: Artefact) -> AnyView {
 fn data_view(profile: &DataProfile, changes: Vec<String>) -> impl IntoView + use<> {
     let facts = format!(
         "data version {} · {} rows · {} columns",
-        short_hash(&profile.dataset_id),
+        short_id(&profile.dataset_id),
         profile.rows,
         profile.columns.len()
     );

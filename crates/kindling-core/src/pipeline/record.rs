@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+use crate::ids::short_id;
 use crate::registry::gates::GateReport;
 use crate::validation::{Anomaly, DataProfile, DataSchema};
 
@@ -195,10 +196,7 @@ impl Trigger {
         match self {
             Trigger::Manual => "started by hand".into(),
             Trigger::NewData { dataset_id } => {
-                format!(
-                    "new data version {}",
-                    &dataset_id[..dataset_id.len().min(12)]
-                )
+                format!("new data version {}", short_id(dataset_id))
             }
             Trigger::Alert { detail } => format!("alert: {detail}"),
         }

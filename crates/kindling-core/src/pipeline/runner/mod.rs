@@ -12,6 +12,7 @@ use super::record::{
     Artefact, Outcome, PipelineRun, Step, StepRecord, StepState, StoredPipeline, Trigger,
 };
 use crate::data::Dataset;
+use crate::ids::short_id;
 use crate::registry::ModelVersion;
 use crate::registry::gates::{Gate, GateReport};
 use crate::spec::TrainSpec;
@@ -187,7 +188,7 @@ impl Done {
             state: StepState::Cached,
             log: vec![format!(
                 "the same inputs as run {}: its result is reused",
-                short(&run.id)
+                short_id(&run.id)
             )],
             key: Some(key),
             artefact: Some(artefact.clone()),
@@ -212,10 +213,6 @@ impl Done {
             artefact: None,
         }
     }
-}
-
-fn short(id: &str) -> &str {
-    &id[..id.len().min(12)]
 }
 
 fn json<T: serde::Serialize>(value: &T) -> String {
@@ -321,7 +318,7 @@ impl<H: PipelineHost + ?Sized> Steps<'_, H> {
         let profile = DataProfile::of(&data);
         let mut log = vec![format!(
             "data version {} ({} rows, {} columns, target {})",
-            short(&profile.dataset_id),
+            short_id(&profile.dataset_id),
             profile.rows,
             profile.columns.len(),
             profile.target.name()
@@ -339,7 +336,7 @@ impl<H: PipelineHost + ?Sized> Steps<'_, H> {
                 let changes = profile.changes_since(last);
                 log.push(format!(
                     "changed since version {}:",
-                    short(&last.dataset_id)
+                    short_id(&last.dataset_id)
                 ));
                 log.extend(changes.iter().map(|change| format!("  {change}")));
                 changes

@@ -3,7 +3,8 @@
 //! promoting are idempotent: a run already registered keeps its version, an alias already on
 //! it stays, so a re-run of an unchanged pipeline changes nothing in the registry.
 
-use super::{Done, Halt, PipelineHost, Steps, json, short};
+use super::{Done, Halt, PipelineHost, Steps, json};
+use crate::ids::short_id;
 use crate::pipeline::cache;
 use crate::pipeline::record::{Artefact, PipelineRun, Step};
 use crate::registry::gates::{Gate, GateReport};
@@ -127,7 +128,7 @@ impl<H: PipelineHost + ?Sized> Steps<'_, H> {
         match self.host.version_of_run(model, &run.id).await {
             Ok(Some(version)) => {
                 let done = Done::already(
-                    format!("run {} is already {model} v{version}", short(&run.id)),
+                    format!("run {} is already {model} v{version}", short_id(&run.id)),
                     key,
                     Artefact::Version {
                         model: model.to_owned(),
@@ -150,7 +151,7 @@ impl<H: PipelineHost + ?Sized> Steps<'_, H> {
             Ok(version) => {
                 let log = vec![format!(
                     "registered run {} as {model} v{}",
-                    short(&run.id),
+                    short_id(&run.id),
                     version.version
                 )];
                 let artefact = Artefact::Version {
@@ -200,7 +201,11 @@ impl<H: PipelineHost + ?Sized> Steps<'_, H> {
                 return Err(self.fail(record, Step::Promote, started, Vec::new(), reason, None));
             }
         }
-        let reason = format!("pipeline {} run {}", self.pipeline.name, short(&record.id));
+        let reason = format!(
+            "pipeline {} run {}",
+            self.pipeline.name,
+            short_id(&record.id)
+        );
         match self.host.promote(model, alias, version, reason).await {
             Ok(()) => {
                 let log = vec![format!("@{alias} now points at {model} v{version}")];

@@ -5,9 +5,10 @@
 
 use std::collections::BTreeMap;
 
-use super::{Done, Halt, PipelineHost, Steps, TrainRequest, json, short};
+use super::{Done, Halt, PipelineHost, Steps, TrainRequest, json};
 use crate::data::prepare::dataset_id;
 use crate::data::{Dataset, Task};
+use crate::ids::short_id;
 use crate::pipeline::cache;
 use crate::pipeline::record::{Artefact, PipelineRun, Step, StepState, Training, TrialRecord};
 use crate::pipeline::sweep::{Strategy, Trial, ranked, rungs};
@@ -173,7 +174,7 @@ impl<H: PipelineHost + ?Sized> Steps<'_, H> {
                             "trial {} ({}) reuses run {}",
                             trial.number,
                             trial.label,
-                            short(&run.id)
+                            short_id(&run.id)
                         ));
                     }
                     Source::Train(request) => requests.push(*request),
@@ -327,7 +328,7 @@ impl<H: PipelineHost + ?Sized> Steps<'_, H> {
         let run = match self.host.run(&run_id).await {
             Ok(Some(run)) => run,
             Ok(None) => {
-                let reason = format!("run {} is no longer stored", short(&run_id));
+                let reason = format!("run {} is no longer stored", short_id(&run_id));
                 return Err(self.fail(record, Step::Evaluate, started, Vec::new(), reason, None));
             }
             Err(reason) => {
@@ -356,7 +357,7 @@ impl<H: PipelineHost + ?Sized> Steps<'_, H> {
             );
             return Ok(run);
         }
-        let mut log = vec![format!("run {} ({})", run.name, short(&run.id))];
+        let mut log = vec![format!("run {} ({})", run.name, short_id(&run.id))];
         log.extend(
             metrics
                 .iter()
