@@ -12,7 +12,11 @@ pub fn GateReportView(report: GateReport) -> impl IntoView {
         CheckKind::Champion => "champion",
         CheckKind::Automatic => "automatic",
     };
-    let number = |value: Option<f64>| value.map(format_metric).unwrap_or_default();
+    // Automatic checks count things (weights that are not finite numbers): whole numbers.
+    let number = |kind: CheckKind, value: Option<f64>| match value {
+        Some(count) if kind == CheckKind::Automatic && count.fract() == 0.0 => format!("{count}"),
+        value => value.map(format_metric).unwrap_or_default(),
+    };
     view! {
         <table class="gate-report">
             <thead><tr><th>"Check"</th><th>"Kind"</th><th>"Result"</th><th>"Value"</th><th>"Threshold"</th><th>"Detail"</th></tr></thead>
@@ -22,8 +26,8 @@ pub fn GateReportView(report: GateReport) -> impl IntoView {
                         <td>{check.name.clone()}</td>
                         <td>{kind(check.kind)}</td>
                         <td>{if check.passed { "pass" } else { "FAIL" }}</td>
-                        <td class="number">{number(check.value)}</td>
-                        <td class="number">{number(check.threshold)}</td>
+                        <td class="number">{number(check.kind, check.value)}</td>
+                        <td class="number">{number(check.kind, check.threshold)}</td>
                         <td>{check.detail.clone()}</td>
                     </tr>
                 }).collect_view()}

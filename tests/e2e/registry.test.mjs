@@ -67,7 +67,8 @@ test('a run passes a lax gate, is registered, takes an alias, and its package pr
   const strict = page.locator('.gate-report tr', { hasText: 'test_accuracy ≥ 0.9999' });
   assert.match(await strict.textContent(), /FAIL/);
   await assertFontsWarmed(page);
-  assert.equal(await page.locator('.gate-report tr.check.pass', { hasText: 'all weights finite' }).count(), 1);
+  const finite = page.locator('.gate-report tr.check.pass', { hasText: 'all weights finite' });
+  assert.deepEqual(await finite.locator('td.number').allTextContents(), ['0', '0'], 'a count of non-finite weights, read as a whole number');
   assert.equal(await page.locator('.gate-report tr.check.pass', { hasText: 'reloaded weights predict identically' }).count(), 1);
   assert.equal(await page.locator('.gate-report tr.check.pass', { hasText: "retraining reproduces the run's first steps" }).count(), 1);
   assert.equal(await page.locator('.gate-report tr.check.pass', { hasText: 'stored weights reproduce the claimed test metrics' }).count(), 1);
