@@ -39,7 +39,8 @@ pub enum AxisValue {
 const MIN_WIDTH: f64 = 640.0;
 const AXIS_SPACING: f64 = 110.0;
 const HEIGHT: f64 = 320.0;
-const MARGIN_LEFT: f64 = 24.0;
+/// Half an axis's spacing: the first axis's name is centred on it and may be that wide.
+const MARGIN_LEFT: f64 = AXIS_SPACING / 2.0;
 const MARGIN_RIGHT: f64 = 80.0;
 const MARGIN_TOP: f64 = 36.0;
 const MARGIN_BOTTOM: f64 = 44.0;

@@ -186,6 +186,22 @@ test('runs are compared, filtered, edited, deleted with undo, exported and impor
   await assertFontsWarmed(page);
   assert.equal(await page.locator('figure[data-metric="train_loss"] polyline').count(), 2, 'one curve per run');
   assert.equal(await page.locator('.parallel-coordinates').count(), 1);
+  // The select names the metric the chart ends on, and a choice redraws it; no axis name is cut.
+  const colourBy = page.getByLabel('Colour and last axis by');
+  const chart = page.locator('.parallel-coordinates svg');
+  const drawn = await colourBy.inputValue();
+  assert.ok((await chart.getAttribute('aria-label')).endsWith(`, ${drawn}`), `${drawn} is drawn`);
+  const chosen = (await colourBy.locator('option').evaluateAll((options) => options.map((option) => option.value))).find((name) => name !== drawn);
+  await colourBy.selectOption(chosen);
+  await page.waitForFunction((name) => document.querySelector('.parallel-coordinates svg').getAttribute('aria-label').endsWith(`, ${name}`), chosen);
+  assert.equal(await colourBy.inputValue(), chosen);
+  const cut = await chart.evaluate((svg) => {
+    const box = svg.getBoundingClientRect();
+    return [...svg.querySelectorAll('text.axis-name')]
+      .filter((name) => name.getBoundingClientRect().left < box.left - 0.5 || name.getBoundingClientRect().right > box.right + 0.5)
+      .map((name) => name.textContent);
+  });
+  assert.deepEqual(cut, [], 'every axis name is drawn whole');
 
   // Edit a run's tags and note; they survive a reload.
   await runs.open();
