@@ -9,7 +9,7 @@ use std::sync::Arc;
 use kindling_core::choice::Choice;
 use kindling_core::data::bundled::BundledDataset;
 use kindling_core::protocol::ModelSource;
-use kindling_core::scoring::held_out::{held_out, scores};
+use kindling_core::scoring::held_out::{HeldOutData, scores};
 use kindling_core::spec::DatasetSpec;
 use kindling_core::workspace::Workspace;
 use kindling_core::workspace::hand_in::{HandIn, ScoredVersion, Standing, leaderboard};
@@ -113,6 +113,14 @@ pub fn HandInsPage() -> impl IntoView {
                     return;
                 }
             };
+            let held_out = match HeldOutData::new(&data) {
+                Ok(held_out) => held_out,
+                Err(error) => {
+                    failed.set(Some(error));
+                    scoring.set(None);
+                    return;
+                }
+            };
             let total: usize = all.iter().map(|o| o.workspace.versions.len()).sum();
             let mut results = Vec::with_capacity(total);
             for opened in &all {
@@ -125,7 +133,7 @@ pub fn HandInsPage() -> impl IntoView {
                         opened.hand_in.student,
                         results.len() + 1
                     )));
-                    let outcome = match held_out(&version.signature, &data) {
+                    let outcome = match held_out.for_model(&version.signature) {
                         Err(reason) => Err(reason),
                         Ok(rows) => models
                             .predict(

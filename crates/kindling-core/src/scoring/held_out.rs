@@ -42,20 +42,36 @@ impl Answers {
     }
 }
 
-/// `data` as `signature`'s model reads it, or why that model cannot be scored on it.
-pub fn held_out(signature: &ModelSignature, data: &Dataset) -> Result<HeldOut, String> {
-    if data.row_count() == 0 {
-        return Err(format!("\"{}\" has no rows to score on", data.name));
+/// The teacher's data, turned once into the text table every model's checks read (as a CSV of
+/// it would), however many versions are scored on it.
+pub struct HeldOutData<'a> {
+    data: &'a Dataset,
+    table: Table,
+}
+
+impl<'a> HeldOutData<'a> {
+    pub fn new(data: &'a Dataset) -> Result<Self, String> {
+        if data.row_count() == 0 {
+            return Err(format!("\"{}\" has no rows to score on", data.name));
+        }
+        Ok(Self {
+            data,
+            table: table_of(data),
+        })
     }
-    let answers = answers(signature, data)?;
-    let (rows, _notes) =
-        feature_matrix_of("the data", signature, &table_of(data)).map_err(|refusal| {
-            std::iter::once(refusal.heading)
-                .chain(refusal.problems)
-                .collect::<Vec<_>>()
-                .join(" ")
-        })?;
-    Ok(HeldOut { rows, answers })
+
+    /// The data as `signature`'s model reads it, or why that model cannot be scored on it.
+    pub fn for_model(&self, signature: &ModelSignature) -> Result<HeldOut, String> {
+        let answers = answers(signature, self.data)?;
+        let (rows, _notes) =
+            feature_matrix_of("the data", signature, &self.table).map_err(|refusal| {
+                std::iter::once(refusal.heading)
+                    .chain(refusal.problems)
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            })?;
+        Ok(HeldOut { rows, answers })
+    }
 }
 
 /// The scores of `predictions` against what `held_out` should have been answered.
@@ -214,6 +230,10 @@ mod tests {
             Preprocessing::fit(data, &rows),
             spec.backend,
         )
+    }
+
+    fn held_out(signature: &ModelSignature, data: &Dataset) -> Result<HeldOut, String> {
+        HeldOutData::new(data)?.for_model(signature)
     }
 
     fn class_names(data: &Dataset) -> Vec<String> {
