@@ -1,10 +1,11 @@
 //! How ids are shown to people.
 //!
 //! Runs, pipeline runs and deployments are named `<kind>-<ms>-<random>[-<n>]`, so ids stay
-//! unique when workspaces from other browsers are merged. Their first characters are the kind
-//! and the start of the time, the same for every run started within minutes of another, so a
-//! short form keeps the random part (and a trial's number) instead. Content hashes have no
-//! such shape and are shortened to their first 12 characters, as `git` shortens commits.
+//! unique when workspaces from other browsers are merged. Their first 12 characters are the
+//! kind and the start of the time, the same for runs started in the same 100 seconds (and for
+//! every pipeline run of a year), so a short form keeps the random part (and a trial's number)
+//! instead. Content hashes have no such shape and are shortened to their first 12 characters,
+//! as `git` shortens commits.
 
 /// The part of `id` that tells it from its neighbours, for logs and labels; the whole id stays
 /// in records and links.
