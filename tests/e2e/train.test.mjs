@@ -146,6 +146,9 @@ test('the real datasets train in the browser with their credits: classes, a numb
   assert.match(await train.status().textContent(), /^Finished\. Test accuracy: /);
 
   await train.field('Dataset').selectOption('diabetes');
+  // From one real dataset to another, the words and the credit follow the choice.
+  await page.locator('.dataset-about', { hasText: /^442 patients/ }).waitFor({ timeout: 5_000 });
+  assert.doesNotMatch(await page.locator('.dataset-credit').textContent(), /Fisher/);
   await train.field('Model').selectOption('linear');
   assert.equal(await train.field('Hidden layers').count(), 0, 'a linear model has no hidden layers');
   await train.set('Epochs', 100);
@@ -158,6 +161,7 @@ test('the real datasets train in the browser with their credits: classes, a numb
   assert.match(await page.locator('.report-summary').textContent(), /^RMSE [\d.]+, MAE [\d.]+$/);
 
   await train.field('Dataset').selectOption('digits');
+  await page.locator('.dataset-about', { hasText: /handwritten digits/ }).waitFor({ timeout: 5_000 });
   await train.field('Model').selectOption('cnn');
   await train.set('Epochs', 10);
   await train.button('Train').click();

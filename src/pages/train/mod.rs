@@ -154,19 +154,19 @@ pub fn TrainPage() -> impl IntoView {
                         <Show when=move || choice.key.get() == Generator::Blobs.key()>
                             <TextField label="Classes" name="blob-classes" value=choice.blob_classes />
                         </Show>
-                        <Show
-                            when=is_synthetic
-                            fallback=move || match source.get() {
-                                Ok(Source::Bundled(bundled)) => Some(view! {
-                                    <p class="dataset-about">{bundled.description()}</p>
-                                    <p class="dataset-credit"><small>"Source: " {bundled.credit()}</small></p>
-                                }),
-                                _ => None,
-                            }
-                        >
+                        <Show when=is_synthetic>
                             <TextField label="Points" name="sample-count" value=choice.sample_count />
                             <TextField label="Noise" name="noise" value=choice.noise />
                         </Show>
+                        // Its own closure: a Show's fallback is drawn again only when `when` changes,
+                        // so from one real dataset to another it kept the first one's words.
+                        {move || match source.get() {
+                            Ok(Source::Bundled(bundled)) => Some(view! {
+                                <p class="dataset-about">{bundled.description()}</p>
+                                <p class="dataset-credit"><small>"Source: " {bundled.credit()}</small></p>
+                            }),
+                            _ => None,
+                        }}
                         <button type="button" class="link preset" on:click=apply_preset
                             title="Model and training settings that work well for this dataset">
                             "Use the recommended settings for this dataset"
