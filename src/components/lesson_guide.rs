@@ -121,6 +121,7 @@ pub fn LessonGuide() -> impl IntoView {
                 versions,
                 packages_downloaded: lessons.packages_downloaded.get(),
                 recipes_shared: lessons.recipes_shared.get(),
+                own_predictions: lessons.own_predictions.get(),
                 pipeline_outcomes,
                 deployments: deployed,
                 alerts_fired,

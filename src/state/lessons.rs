@@ -25,6 +25,8 @@ pub struct Lessons {
     pub packages_downloaded: RwSignal<u32>,
     /// Recipes downloaded or their links copied in this visit.
     pub recipes_shared: RwSignal<u32>,
+    /// Questions of their own the Predict page answered in this visit (see `Check::Predict`).
+    pub own_predictions: RwSignal<u32>,
     /// Why the last change could not be kept, if it could not.
     pub error: RwSignal<Option<String>>,
     /// Changes still being written: a reload before they finish would lose them (as would one
@@ -41,6 +43,7 @@ impl Lessons {
             loaded: RwSignal::new(false),
             packages_downloaded: RwSignal::new(0),
             recipes_shared: RwSignal::new(0),
+            own_predictions: RwSignal::new(0),
             error: RwSignal::new(None),
             saving: RwSignal::new(0),
             now_ms,

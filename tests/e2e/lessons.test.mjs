@@ -156,6 +156,13 @@ test('4 and 5 · gates, the registry and the champion; a package that opens in P
   await Promise.all([page.waitForEvent('download'), page.locator('#download-package').click()]);
   await atStep(3, 3);
   await page.locator('.lesson-go').click();
+  // Opening Predict answers the typical row; the step waits for a question of the learner's own.
+  const petalLength = page.locator('input[data-feature="petal_length_cm"]');
+  await petalLength.waitFor();
+  await page.locator('.feature-form.lesson-highlight').waitFor();
+  await page.locator('.prediction-label').filter({ hasText: /\S/ }).waitFor();
+  assert.match(await page.locator('.lesson-step-count').textContent(), /Step 3 of 3/);
+  await petalLength.fill('5.5');
   await complete();
 });
 

@@ -10,6 +10,7 @@ use leptos::prelude::*;
 use super::loaded::{ModelState, next_ticket};
 use crate::components::drop_zone::{DropZone, FilePicker};
 use crate::platform::files::{self, PickedFile};
+use crate::state::lessons::Lessons;
 use crate::state::models::Models;
 
 #[derive(Debug, Clone, PartialEq)]
@@ -34,6 +35,7 @@ impl BatchState {
 #[component]
 pub fn BatchScoring(model: RwSignal<ModelState, LocalStorage>) -> impl IntoView {
     let models = expect_context::<Models>();
+    let lessons = expect_context::<Lessons>();
     let file = RwSignal::new_local(None::<Rc<BatchFile>>);
     let state = RwSignal::new(BatchState::Idle);
     let reads = StoredValue::new(0u64);
@@ -89,7 +91,10 @@ pub fn BatchScoring(model: RwSignal<ModelState, LocalStorage>) -> impl IntoView 
             let outcome =
                 answer.and_then(|predictions| scored(&batch, &loaded.version, &predictions, notes));
             state.set(match outcome {
-                Ok(scored) => BatchState::Done(Box::new(scored)),
+                Ok(scored) => {
+                    lessons.own_predictions.update(|count| *count += 1);
+                    BatchState::Done(Box::new(scored))
+                }
                 Err(error) => BatchState::failed(format!("{}: {error}", batch.name)),
             });
         });

@@ -8,12 +8,14 @@ use leptos::prelude::*;
 
 use super::loaded::{ModelState, next_ticket};
 use crate::components::digit_canvas::DigitCanvas;
+use crate::state::lessons::Lessons;
 use crate::state::models::Models;
 
 /// One row typed (or drawn) in and its answer, renewed on every change.
 #[component]
 pub fn SinglePrediction(model: RwSignal<ModelState, LocalStorage>) -> impl IntoView {
     let models = expect_context::<Models>();
+    let lessons = expect_context::<Lessons>();
     // The inputs' shape. It holds through the moment a newly picked version's package is on
     // its way, so switching between versions that take the same inputs keeps the typed row
     // (or the drawing) and answers it again: the quickest way to compare two versions.
@@ -39,6 +41,9 @@ pub fn SinglePrediction(model: RwSignal<ModelState, LocalStorage>) -> impl IntoV
     // Bumped to rebuild the inputs from `inputs` (after "Back to typical values").
     let form_generation = RwSignal::new(0u32);
     let requests = StoredValue::new(0u64);
+    // Whether the row on the form is the learner's own (typed or drawn), not the typical row
+    // the form starts from: only an answer to their own counts for a lesson's `predict` step.
+    let asked = StoredValue::new(false);
 
     // New inputs (a version that reads other features): start from its typical row and a blank
     // canvas, as the form is rebuilt.
@@ -46,6 +51,7 @@ pub fn SinglePrediction(model: RwSignal<ModelState, LocalStorage>) -> impl IntoV
         let form = form_spec.get();
         inputs.set(form.as_ref().map(InputForm::typical).unwrap_or_default());
         drawing.set(None);
+        asked.set_value(false);
     });
     Effect::new(move |_| {
         let ticket = next_ticket(requests);
@@ -102,6 +108,9 @@ pub fn SinglePrediction(model: RwSignal<ModelState, LocalStorage>) -> impl IntoV
                     }
                 });
             if requests.try_get_value() == Some(ticket) {
+                if result.is_ok() && asked.get_value() {
+                    lessons.own_predictions.update(|count| *count += 1);
+                }
                 thinking.set(false);
                 answer.set(Some(result));
             }
@@ -116,6 +125,7 @@ pub fn SinglePrediction(model: RwSignal<ModelState, LocalStorage>) -> impl IntoV
                 scale,
             } => {
                 let on_change = Callback::new(move |pixels: Option<Vec<f32>>| {
+                    asked.set_value(pixels.is_some());
                     drawing.set(pixels.map(|cells| cells.into_iter().map(|c| c * scale).collect()));
                 });
                 view! {
@@ -137,6 +147,7 @@ pub fn SinglePrediction(model: RwSignal<ModelState, LocalStorage>) -> impl IntoV
                     .map(|field| field.typical().to_owned())
                     .collect();
                 let reset = move |_| {
+                    asked.set_value(false);
                     inputs.set(typical.clone());
                     form_generation.update(|n| *n += 1);
                 };
@@ -149,6 +160,7 @@ pub fn SinglePrediction(model: RwSignal<ModelState, LocalStorage>) -> impl IntoV
                             fields.iter().enumerate().map(|(i, field)| {
                                 let id = format!("feature-{i}");
                                 let set = move |text: String| {
+                                    asked.set_value(true);
                                     inputs.update(|values| {
                                         if let Some(slot) = values.get_mut(i) {
                                             *slot = text;

@@ -12,6 +12,7 @@
 //! | `alias <alias> <n>` | some model's alias points at version n or later (n defaults to 1) |
 //! | `download` | a package was downloaded |
 //! | `recipe` | a run's recipe was downloaded or its link copied |
+//! | `predict` | the Predict page answered a question of the learner's own: a value changed, a digit drawn or a CSV scored (its first answer, to the typical row, does not count) |
 //! | `pipeline passed` | a pipeline run passed (`stopped` and `failed` too; `cached` passed reusing every step) |
 //! | `deployment` | a model is deployed |
 //! | `alert` | a deployment's drift alert fired |
@@ -31,6 +32,8 @@ pub struct Facts<'a> {
     pub versions: Vec<VersionFact>,
     pub packages_downloaded: u32,
     pub recipes_shared: u32,
+    /// Answers on the Predict page to inputs the learner gave (not the typical row it opens with).
+    pub own_predictions: u32,
     pub pipeline_outcomes: Vec<PipelineOutcome>,
     pub deployments: usize,
     pub alerts_fired: usize,
@@ -65,6 +68,7 @@ pub enum Check {
     Alias { alias: String, min_version: u32 },
     Download,
     Recipe,
+    Predict,
     Pipeline(PipelineOutcome),
     Deployment,
     Alert,
@@ -134,6 +138,7 @@ impl Check {
             }
             "download" => none(Check::Download),
             "recipe" => none(Check::Recipe),
+            "predict" => none(Check::Predict),
             "pipeline" => match argument {
                 "passed" => Ok(Check::Pipeline(PipelineOutcome::Passed)),
                 "cached" => Ok(Check::Pipeline(PipelineOutcome::Cached)),
@@ -152,7 +157,7 @@ impl Check {
             ),
             other => Err(format!(
                 "\"{other}\" is not a check: use visit, run, runs, compare, version, alias, \
-                 download, recipe, pipeline, deployment, alert or retrained"
+                 download, recipe, predict, pipeline, deployment, alert or retrained"
             )),
         }
     }
@@ -184,6 +189,7 @@ impl Check {
             }),
             Check::Download => facts.packages_downloaded > 0,
             Check::Recipe => facts.recipes_shared > 0,
+            Check::Predict => facts.own_predictions > 0,
             Check::Pipeline(outcome) => facts.pipeline_outcomes.contains(outcome),
             Check::Deployment => facts.deployments > 0,
             Check::Alert => facts.alerts_fired > 0,

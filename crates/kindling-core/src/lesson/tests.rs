@@ -237,6 +237,9 @@ fn checks_read_the_apps_facts() {
     assert!(!check("recipe").passes(&facts));
     facts.recipes_shared = 1;
     assert!(check("recipe").passes(&facts));
+    assert!(!check("predict").passes(&facts));
+    facts.own_predictions = 1;
+    assert!(check("predict").passes(&facts));
     assert!(!check("pipeline passed").passes(&facts));
     facts.pipeline_outcomes = vec![PipelineOutcome::Passed, PipelineOutcome::Stopped];
     assert!(!check("pipeline cached").passes(&facts));
