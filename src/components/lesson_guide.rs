@@ -183,6 +183,15 @@ pub fn LessonGuide() -> impl IntoView {
         let lesson = active.lesson;
         let count = lesson.steps.len();
         let done = active.steps_done;
+        // Steps already done stay in view, ticked: one that held the moment it opened (a run
+        // from an earlier lesson, a quick retraining) would otherwise pass unseen.
+        let done_steps = (done > 0).then(|| {
+            let titles = lesson.steps[..done.min(count)]
+                .iter()
+                .map(|step| view! { <li>{step.title.clone()}</li> })
+                .collect_view();
+            view! { <ol class="lesson-done" aria-label="Steps done">{titles}</ol> }
+        });
         let body = match lesson.steps.get(done) {
             Some(step) => {
                 // Its own closure: moving between pages redraws the link, not the guide.
@@ -223,6 +232,7 @@ pub fn LessonGuide() -> impl IntoView {
                     <button type="button" class="link lesson-leave" on:click=move |_| lessons.leave()>"Leave"</button>
                 </header>
                 <div class="lesson-guide-body" hidden=move || collapsed.get() aria-live="polite">
+                    {done_steps}
                     {body}
                 </div>
                 {move || lessons.error.get().map(|error| view! { <p class="error" role="alert">{error}</p> })}

@@ -149,8 +149,9 @@ test('4 and 5 · gates, the registry and the champion; a package that opens in P
   await complete();
 
   await startLesson('A package that opens in Python');
-  // A version exists, so the first step is passed at once.
+  // A version exists, so the first step is passed at once, and shown ticked.
   await atStep(2, 3);
+  assert.deepEqual(await page.locator('.lesson-done li').allTextContents(), ['Have a registered version']);
   await page.goto(new URL('/models/lesson-iris/1', app.url).href);
   await page.locator('#download-package.lesson-highlight').waitFor();
   await Promise.all([page.waitForEvent('download'), page.locator('#download-package').click()]);
