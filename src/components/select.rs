@@ -7,7 +7,7 @@ use leptos::prelude::*;
 #[component]
 pub fn SelectOption(
     #[prop(into)] value: String,
-    chosen: RwSignal<String>,
+    #[prop(into)] chosen: Signal<String>,
     children: Children,
 ) -> impl IntoView {
     let key = value.clone();

@@ -9,6 +9,7 @@ use kindling_core::tracking::{METRIC_NAMES, RunRecord};
 use leptos::prelude::*;
 
 use crate::components::lesson_text::Term;
+use crate::components::select::SelectOption;
 use crate::components::why_note::WhyNote;
 use leptos_router::hooks::use_query_map;
 
@@ -134,10 +135,7 @@ pub fn ComparePage() -> impl IntoView {
                         <label for="field-pc-metric">"Colour and last axis by"</label>
                         // Shows the metric drawn, which is the first shared one until a person chooses.
                         <select id="field-pc-metric" name="pc-metric" on:change=move |ev| chosen_metric.set(event_target_value(&ev))>
-                            {metric_options.clone().into_iter().map(|name| {
-                                let (key, label) = (name.clone(), name.clone());
-                                view! { <option value=name prop:selected=move || metric.with(|shown| *shown == key)>{label}</option> }
-                            }).collect_view()}
+                            {metric_options.clone().into_iter().map(|name| { let label = name.clone(); view! { <SelectOption chosen=metric value=name>{label}</SelectOption> } }).collect_view()}
                         </select>
                     </div>
                     {move || parallel_coordinates(&pc_runs, &metric.get())}

@@ -48,11 +48,6 @@ pub fn answered() -> bool {
     ANSWERED.load(Ordering::Relaxed)
 }
 
-/// The first 12 characters of an id or hash, as the browser shows them.
-pub fn short(id: &str) -> &str {
-    id.get(..12).unwrap_or(id)
-}
-
 /// Milliseconds as seconds with one decimal: `1.2 s`.
 pub fn seconds(ms: f64) -> String {
     format!("{:.1} s", ms.max(0.0) / 1000.0)

@@ -6,6 +6,7 @@
 
 use kindling_core::data::Dataset;
 use kindling_core::data::prepare::dataset_id;
+use kindling_core::ids::short_id;
 use kindling_core::package::sha256_hex;
 use kindling_core::protocol::Evidence;
 use kindling_core::registry::gates::{self, Champion, Gate, GateReport};
@@ -18,8 +19,6 @@ use kindling_core::tracking::store::RunStore;
 use kindling_core::tracking::{RunModel, RunRecord, RunState};
 use kindling_core::workspace::memory::MemoryStore;
 use kindling_ml::{TrainedModel, automatic_checks, build_package};
-
-use crate::output::short;
 
 fn words(error: impl std::fmt::Display) -> String {
     error.to_string()
@@ -78,7 +77,7 @@ async fn run_model(store: &MemoryStore, run: &RunRecord) -> Result<RunModel, Str
     if !matches!(run.state, RunState::Finished { .. } | RunState::Stopped) {
         return Err(format!(
             "run {} {}: only a run that finished has a model to check and register",
-            short(&run.id),
+            short_id(&run.id),
             run.state.label()
         ));
     }
@@ -86,7 +85,12 @@ async fn run_model(store: &MemoryStore, run: &RunRecord) -> Result<RunModel, Str
         .run_model(&run.id)
         .await
         .map_err(words)?
-        .ok_or_else(|| format!("run {} has no stored model: train it again", short(&run.id)))
+        .ok_or_else(|| {
+            format!(
+                "run {} has no stored model: train it again",
+                short_id(&run.id)
+            )
+        })
 }
 
 /// `run` judged against exactly `gates` (the pipeline file's, whatever the model keeps), the

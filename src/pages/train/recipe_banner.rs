@@ -70,7 +70,7 @@ pub fn RecipeBanner() -> impl IntoView {
         }
         let about = opened.map(|opened| {
             let recipe = opened.recipe;
-            let short_id = recipe.dataset.id.get(..12).unwrap_or_default().to_owned();
+            let short_id = kindling_core::ids::short_id(&recipe.dataset.id).to_owned();
             let expected = recipe
                 .metrics
                 .iter()

@@ -3,6 +3,7 @@
 //! silently trained on); the same recipe on the same rows and backend trains bit for bit the
 //! same, so every metric should match, and the table says where one does not.
 
+use kindling_core::ids::short_id;
 use kindling_core::tracking::recipe::MAX_RECIPE_BYTES;
 use kindling_core::tracking::{Recipe, RunRecord, RunState};
 use serde_json::json;
@@ -12,7 +13,7 @@ use crate::clock::{new_id, now_ms};
 use crate::data;
 use crate::error::CliError;
 use crate::files::read_text;
-use crate::output::{Output, seconds, short};
+use crate::output::{Output, seconds};
 use crate::training;
 
 pub fn run(args: &TrainArgs) -> Result<(), CliError> {
@@ -25,7 +26,7 @@ pub fn run(args: &TrainArgs) -> Result<(), CliError> {
         "training {} again on {} (data version {}, {} rows)…",
         recipe.run_name,
         recipe.dataset.name,
-        short(&recipe.dataset.id),
+        short_id(&recipe.dataset.id),
         data.row_count()
     ));
     let trained = training::train(&recipe.spec, &data);

@@ -2,12 +2,13 @@
 //! (`package_file`), and what the package holds when all pass: the model and version, what it
 //! takes and predicts, where it came from and its scores.
 
+use kindling_core::ids::short_id;
 use kindling_core::signature::Output as Predicts;
 use serde_json::json;
 
 use crate::args::VerifyArgs;
 use crate::error::CliError;
-use crate::output::{Output, metric, short};
+use crate::output::{Output, metric};
 use crate::package_file;
 
 pub fn run(args: &VerifyArgs) -> Result<(), CliError> {
@@ -58,9 +59,9 @@ pub fn run(args: &VerifyArgs) -> Result<(), CliError> {
     out.line(format!(
         "trained    run {} ({}) on {}, data version {}",
         lineage.run_name,
-        short(&lineage.run_id),
+        short_id(&lineage.run_id),
         lineage.dataset.name,
-        short(&lineage.dataset.id)
+        short_id(&lineage.dataset.id)
     ));
     let scores: Vec<String> = manifest
         .metrics

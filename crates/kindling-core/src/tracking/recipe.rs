@@ -87,7 +87,7 @@ pub struct DataVersion {
 
 impl std::fmt::Display for DataVersion {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let short = self.id.get(..12).unwrap_or(&self.id);
+        let short = crate::ids::short_id(&self.id);
         write!(
             f,
             "version {short} ({} rows, {} columns)",
